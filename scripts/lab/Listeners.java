@@ -1,0 +1,260 @@
+package lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Who listens on a TCP port: the article's {@code lsof -nP -iTCP:3000} step.
+ *
+ * Linux is read straight from /proc (no lsof needed), macOS asks lsof and
+ * Windows asks netstat.
+ */
+public final class Listeners {
+    private Listeners() {}
+
+    /**
+     * One listening socket. {@code v4Mapped} marks an IPv4 address held by an
+     * IPv6 socket (Java binds IPv4 that way on Linux: ::ffff:127.0.0.1).
+     */
+    public record Listener(long pid, String command, String program, InetAddress address, int port, boolean v4Mapped) {
+        /** The address as pong prints it: 127.0.0.1:3000 or [::1]:3000; * for a wildcard. */
+        public String where() {
+            return address.isAnyLocalAddress() ? (address instanceof Inet6Address ? "[::]:" : "*:") + port
+                                               : Resolving.format(address, port);
+        }
+
+        public String family() {
+            if (v4Mapped) return "IPv6 (as ::ffff:" + Resolving.format(address) + ")";
+            return address instanceof Inet6Address ? "IPv6" : "IPv4";
+        }
+
+        public String pidText() {
+            return pid < 0 ? "?" : Long.toString(pid);
+        }
+
+        /** "pong (pid 123)", for messages. */
+        public String owner() {
+            return (program.isEmpty() ? command : program) + " (pid " + pidText() + ")";
+        }
+
+        /** Would this listener stop a bind of {@code other}:port? Same address, or a wildcard that covers it. */
+        public boolean blocks(InetAddress other) {
+            if (Arrays.equals(address.getAddress(), other.getAddress())) return true;
+            if (!address.isAnyLocalAddress()) return false;
+            // [::] on Linux is dual-stack unless IPV6_V6ONLY; we cannot see that flag here, so assume it is.
+            return address instanceof Inet6Address || other instanceof Inet4Address;
+        }
+    }
+
+    /** Every TCP listener on {@code port}, on this machine (on Linux: in this network namespace). */
+    public static List<Listener> onPort(int port) {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        if (os.contains("mac") || os.contains("darwin")) return fromLsof(port);
+        if (os.contains("win")) return fromNetstat(port);
+        return fromProc(port);
+    }
+
+    /** The listeners that would make a bind of {@code address}:port fail. */
+    public static List<Listener> holding(InetAddress address, int port) {
+        return onPort(port).stream().filter(l -> l.blocks(address)).toList();
+    }
+
+    /** The command a reader can type to see the same thing natively. */
+    public static String nativeCommand(int port) {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        if (os.contains("mac") || os.contains("darwin")) return "lsof -nP -iTCP:" + port + " -sTCP:LISTEN -Tf";
+        if (os.contains("win")) return "netstat -ano -p TCP | findstr :" + port;
+        return "ss -ltnp 'sport = :" + port + "'   (or: lsof -nP -iTCP:" + port + " -sTCP:LISTEN)";
+    }
+
+    // ---- Linux: /proc/net/tcp{,6} give address and socket inode, /proc/PID/fd maps the inode to a PID.
+
+    private static final String LISTEN = "0A";
+
+    static List<Listener> fromProc(int port) {
+        Map<Long, InetAddress> byInode = new HashMap<>();
+        Map<Long, Boolean> mapped = new HashMap<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : readLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 10 || !f[3].equals(LISTEN)) continue;
+                String[] local = f[1].split(":");
+                if (Integer.parseInt(local[1], 16) != port) continue;
+                byte[] raw = procAddressBytes(local[0]);
+                long inode = Long.parseLong(f[9]);
+                boolean isMapped = raw.length == 16 && isV4Mapped(raw);
+                byInode.put(inode, toAddress(isMapped ? Arrays.copyOfRange(raw, 12, 16) : raw));
+                mapped.put(inode, isMapped);
+            }
+        }
+        Map<Long, Long> pids = pidsOfSockets(byInode.keySet());
+        List<Listener> found = new ArrayList<>();
+        byInode.forEach((inode, address) -> {
+            long pid = pids.getOrDefault(inode, -1L);
+            found.add(new Listener(pid, pid < 0 ? "?" : comm(pid), pid < 0 ? "" : program(pid), address, port, mapped.get(inode)));
+        });
+        found.sort((a, b) -> Long.compare(a.pid(), b.pid()));
+        return found;
+    }
+
+    /** /proc writes an address as 32-bit words, each in host (little-endian) byte order. */
+    static byte[] procAddressBytes(String hex) {
+        byte[] bytes = new byte[hex.length() / 2];
+        for (int word = 0; word < bytes.length / 4; word++) {
+            for (int i = 0; i < 4; i++) {
+                int at = (word * 4 + (3 - i)) * 2;
+                bytes[word * 4 + i] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
+            }
+        }
+        return bytes;
+    }
+
+    private static boolean isV4Mapped(byte[] raw) {
+        for (int i = 0; i < 10; i++) if (raw[i] != 0) return false;
+        return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
+    }
+
+    private static InetAddress toAddress(byte[] raw) {
+        try {
+            return InetAddress.getByAddress(raw);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<Long, Long> pidsOfSockets(Set<Long> inodes) {
+        Map<Long, Long> pids = new HashMap<>();
+        if (inodes.isEmpty()) return pids;
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (!target.startsWith("socket:[")) continue;
+                        long inode = Long.parseLong(target.substring(8, target.length() - 1));
+                        if (inodes.contains(inode)) pids.putIfAbsent(inode, Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (IOException | SecurityException e) {
+                    // gone meanwhile, or another user's process: its sockets stay without a PID
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+
+    private static String comm(long pid) {
+        List<String> lines = readLines(Path.of("/proc/" + pid + "/comm"));
+        return lines.isEmpty() ? "?" : lines.get(0).trim();
+    }
+
+    /** For a JVM, the main class or jar it runs ("pong"); empty for anything else. */
+    private static String program(long pid) {
+        try {
+            String[] args = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8).split("\0");
+            return javaMain(Arrays.asList(args));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The first argument of a java command line that is neither an option nor an option's value. */
+    static String javaMain(List<String> args) {
+        if (args.isEmpty() || !Path.of(args.get(0)).getFileName().toString().startsWith("java")) return "";
+        Set<String> withValue = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens", "--add-exports", "--add-modules");
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-jar") && i + 1 < args.size()) return Path.of(args.get(i + 1)).getFileName().toString();
+            if (withValue.contains(a)) i++;
+            else if (!a.startsWith("-")) return a;
+        }
+        return "";
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    // ---- macOS: lsof's field output (-F): p=PID, c=command, t=IPv4/IPv6, n=address:port.
+
+    static List<Listener> fromLsof(int port) {
+        List<Listener> found = new ArrayList<>();
+        long pid = -1;
+        String command = "?";
+        for (String line : run("lsof", "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpcn")) {
+            if (line.isEmpty()) continue;
+            String value = line.substring(1);
+            switch (line.charAt(0)) {
+                case 'p' -> pid = Long.parseLong(value);
+                case 'c' -> command = value;
+                
+                case 'n' -> found.add(new Listener(pid, command, "", hostPart(value), port, false));
+                default -> { }
+            }
+        }
+        return found;
+    }
+
+    // ---- Windows: netstat -ano lines such as "TCP  [::1]:3000  [::]:0  LISTENING  1234".
+
+    static List<Listener> fromNetstat(int port) {
+        List<Listener> found = new ArrayList<>();
+        for (String line : run("netstat", "-ano", "-p", "TCP")) found.addAll(netstatLine(line, port));
+        for (String line : run("netstat", "-ano", "-p", "TCPv6")) found.addAll(netstatLine(line, port));
+        return found;
+    }
+
+    private static List<Listener> netstatLine(String line, int port) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 5 || !f[0].equalsIgnoreCase("TCP") || !f[3].equals("LISTENING")) return List.of();
+        if (!f[1].endsWith(":" + port)) return List.of();
+        long pid = Long.parseLong(f[4]);
+        String command = ProcessHandle.of(pid).flatMap(h -> h.info().command())
+                .map(c -> Path.of(c).getFileName().toString()).orElse("?");
+        return List.of(new Listener(pid, command, "", hostPart(f[1]), port, false));
+    }
+
+    /** "[::1]:3000", "127.0.0.1:3000" or "*:3000" to its address. */
+    private static InetAddress hostPart(String endpoint) {
+        String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
+        if (host.equals("*")) host = "0.0.0.0";
+        return Resolving.literal(host);
+    }
+
+    private static List<String> run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .lines().collect(Collectors.toList());
+            p.waitFor(10, TimeUnit.SECONDS);
+            return lines;
+        } catch (IOException e) {
+            throw Cli.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+}

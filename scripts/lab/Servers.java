@@ -1,0 +1,170 @@
+package lab;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plumbing behind "open another terminal and run the server again": start
+ * lab servers as separate OS processes, read what they print, stop them, and
+ * make sure none outlives the program that started it.
+ */
+public final class Servers {
+    private Servers() {}
+
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final String EOF = "\0eof";
+
+    static {
+        // A clean exit (end of a notebook, Ctrl-C) stops our children at once.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+    }
+
+    /**
+     * Called in a server the lab started: exit when stdin reaches end of file.
+     * The parent holds the other end of that pipe, and the kernel closes it when
+     * the parent dies in any way, SIGKILL included.
+     */
+    public static void exitWhenStdinCloses() {
+        Thread lifeline = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) { /* a parent never writes; wait for the end */ }
+            } catch (IOException e) {
+                // a broken pipe means the same thing
+            }
+            Runtime.getRuntime().halt(0);
+        }, "lifeline");
+        lifeline.setDaemon(true);
+        lifeline.start();
+    }
+
+    /** A started child process, what it printed first, and what it printed on stderr. */
+    public static final class Server {
+        public final Process process;
+        public final String firstLine;
+        private final StringBuffer stderr;
+
+        Server(Process process, String firstLine, StringBuffer stderr) {
+            this.process = process;
+            this.firstLine = firstLine;
+            this.stderr = stderr;
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        /** True while the process runs and has said "Listen on ...". */
+        public boolean listening() {
+            return process.isAlive() && firstLine != null && firstLine.startsWith("Listen on ");
+        }
+
+        /** The address from "Listen on ADDR", or null. */
+        public String address() {
+            return firstLine != null && firstLine.startsWith("Listen on ") ? firstLine.substring(10).trim() : null;
+        }
+
+        /** Waits for the process to end and returns its exit code. */
+        public int exitCode(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("pid " + pid() + " still runs after " + timeout);
+            }
+            return process.exitValue();
+        }
+
+        public String stderr() {
+            return stderr.toString();
+        }
+
+        public void stop() {
+            Servers.stop(process);
+        }
+
+        @Override
+        public String toString() {
+            return "pid " + pid() + (listening() ? " listening on " + address() : " " + (firstLine == null ? "(silent)" : firstLine));
+        }
+    }
+
+    /** {@code java [options] -cp classpath mainClass args}, run by the JVM that runs us. */
+    public static List<String> javaCommand(String classpath, List<String> jvmOptions, String mainClass, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        command.addAll(args);
+        return command;
+    }
+
+    /**
+     * Starts {@code command} and waits until it prints its first line or exits.
+     * Its stdin stays an open pipe: servers started with --exit-with-stdin die with us.
+     */
+    public static Server start(List<String> command, Duration timeout) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).start();
+        RUNNING.add(process);
+        process.onExit().thenRun(() -> RUNNING.remove(process));
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        StringBuffer stderr = new StringBuffer();
+        drain(process.getInputStream(), lines::add, () -> lines.add(EOF), "stdout of " + process.pid());
+        Thread errors = drain(process.getErrorStream(), l -> stderr.append(l).append('\n'), () -> { }, "stderr of " + process.pid());
+        String first = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (first == null || first.equals(EOF)) {
+            first = null;
+            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                errors.join(timeout.toMillis());
+            } else {
+                stop(process);
+                throw new IOException("no output from " + command.get(command.size() - 1) + " within " + timeout + ": " + stderr);
+            }
+        }
+        return new Server(process, first, stderr);
+    }
+
+    /** Closes the lifeline first (a polite exit), then kills, and always waits. */
+    public static void stop(Process process) {
+        try {
+            process.getOutputStream().close();
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops every server this JVM started and that still runs. */
+    public static void stopAll() {
+        List.copyOf(RUNNING).forEach(Servers::stop);
+    }
+
+    private static Thread drain(InputStream in, java.util.function.Consumer<String> sink, Runnable atEnd, String name) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) sink.accept(line);
+            } catch (IOException e) {
+                // the process went away
+            }
+            atEnd.run();
+        }, name);
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+}

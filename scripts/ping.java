@@ -1,0 +1,124 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// ping: the article's client, `nc localhost 3000`, for step 6 (client ordering).
+//
+// nc walks the resolver's list of addresses and moves to the next one when a
+// connection is refused, so it reaches the first address that has a server.
+// A plain Java `new Socket(host, port)` does not: it takes one address, in
+// Java's own order (IPv4 first), and gives up if nobody listens there.
+// --all is the article's for-loop that asks every address in turn.
+//
+//   jbang ping@catalog                  # like: nc localhost 3000
+//   jbang ping@catalog --java-socket    # like: new Socket("localhost", 3000)
+//   jbang ping@catalog --all            # like: for ip in ...; do nc $ip 3000; done
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lab/Cli.java lab/Resolving.java
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import lab.Cli;
+import lab.Resolving;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "ping", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Connect to HOST:PORT the way nc does (next address on failure) and print the reply.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:a server answered", "1:nothing answered", "2:bad command line"})
+class ping implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file instead of the OS (Java's jdk.net.hosts.file)")
+    Path hostsFile;
+
+    @Option(names = "--all", description = "ask every address in turn and print one line each")
+    boolean all;
+
+    @Option(names = "--java-socket", description = "do what a default Java program does: new Socket(host, port), one address, no fallback")
+    boolean javaSocket;
+
+    @Option(names = "--timeout", defaultValue = "2000", paramLabel = "MS", description = "connect and read timeout in ms (default: ${DEFAULT-VALUE})")
+    int timeoutMillis;
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new ping(), args));
+    }
+
+    @Override
+    public Integer call() {
+        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead.
+        if (!javaSocket) Resolving.useOsOrder();
+        List<InetAddress> addresses = Resolving.resolve(host);
+        Resolving.requireLoopback(host, addresses, null, false);
+        if (javaSocket) return javaSocket();
+        if (all) return askEach(addresses);
+
+        // nc: try each address in order, fall back on any failure, stop at the first reply.
+        for (InetAddress address : addresses) {
+            try {
+                System.out.println(ask(address));
+                return Cli.OK;
+            } catch (IOException e) {
+                System.err.println("ping: " + Resolving.format(address, port) + ": " + reason(e) + ", trying the next address");
+            }
+        }
+        throw Cli.failed("nothing answered on " + host + ":" + port + " (" + addresses.size() + " address(es) tried)");
+    }
+
+    /** The article's loop over every address: one line each, the reply or why there was none. */
+    private int askEach(List<InetAddress> addresses) {
+        int answered = 0;
+        for (InetAddress address : addresses) {
+            String where = Resolving.format(address, port);
+            try {
+                System.out.printf("%-22s %s%n", where, ask(address));
+                answered++;
+            } catch (IOException e) {
+                System.out.printf("%-22s %s%n", where, reason(e));
+            }
+        }
+        return answered > 0 ? Cli.OK : Cli.FAILED;
+    }
+
+    /** Java's one-liner: it resolves once, takes the first address, and never falls back. */
+    private int javaSocket() {
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout(timeoutMillis);
+            System.out.println(readReply(socket));
+            return Cli.OK;
+        } catch (IOException e) {
+            String first = Resolving.format(Resolving.resolve(host).get(0), port);
+            throw Cli.failed("new Socket(\"" + host + "\", " + port + ") tried " + first + " only: " + reason(e)
+                    + " (Java does not fall back to the next address)");
+        }
+    }
+
+    private String ask(InetAddress address) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            return readReply(socket);
+        }
+    }
+
+    private static String readReply(Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
+    }
+
+    private static String reason(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,128 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// pong: the article's server, for steps 1 to 4 (single, second and third server, bind failure).
+//
+// The article starts `TCPServer.new("localhost", 3000)` in one terminal after another.
+// Each server resolves localhost, binds the first address that is still free and
+// answers every client with "pong from ADDR". Once every address of localhost is
+// taken, the next server fails with "Address already in use". This is that server.
+//
+//   jbang pong@catalog              # terminal 1: Listen on [::1]:3000 (or 127.0.0.1:3000)
+//   jbang pong@catalog              # terminal 2: the next address of localhost
+//   jbang ping@catalog              # pong from ...
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lab/Cli.java lab/Resolving.java lab/Listeners.java lab/Servers.java
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import lab.Cli;
+import lab.Listeners;
+import lab.Resolving;
+import lab.Servers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "pong", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Listen on the first free address of HOST:PORT, in the resolver's order, and answer every client with 'pong from ADDR'.",
+                "Run it again in another terminal: each run takes the next address, until none is left."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped", "1:no address could be bound (Address already in use)", "2:bad command line"})
+class pong implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, in its order, instead of the OS (Java's jdk.net.hosts.file)")
+    Path hostsFile;
+
+    @Option(names = "--allow-non-loopback", description = "allow binding an address that is not loopback (prints a warning)")
+    boolean allowNonLoopback;
+
+    @Option(names = "--exit-with-stdin", hidden = true, description = "exit when stdin closes: the lab's servers die with their parent")
+    boolean exitWithStdin;
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new pong(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (exitWithStdin) Servers.exitWhenStdinCloses();
+        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        // Java's default order puts 127.0.0.1 before ::1. The article's server and nc
+        // take getaddrinfo's order, so ask for the OS order before the first lookup.
+        Resolving.useOsOrder();
+        List<InetAddress> addresses = Resolving.resolve(host);
+        Resolving.requireLoopback(host, addresses, "--allow-non-loopback", allowNonLoopback);
+
+        // TCPServer.new(host, port): try each address in order and keep the first that binds.
+        ServerSocket server = null;
+        List<String> tried = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            ServerSocket candidate = new ServerSocket(); // no SO_REUSEPORT: one listener per address
+            try {
+                candidate.bind(new InetSocketAddress(address, port));
+                server = candidate;
+                break;
+            } catch (IOException e) {
+                candidate.close();
+                tried.add(whyNot(address, e));
+            }
+        }
+        if (server == null) {
+            throw Cli.failed("cannot listen on " + host + ":" + port + ": " + summary(tried) + ": " + String.join(", ", tried));
+        }
+
+        String self = Resolving.format(server.getInetAddress(), port);
+        System.out.println("Listen on " + self);
+        System.out.flush();
+        byte[] reply = ("pong from " + self + "\n").getBytes(StandardCharsets.UTF_8);
+        while (true) {
+            try (Socket client = server.accept()) {
+                client.getOutputStream().write(reply);
+            } catch (IOException e) {
+                // a client that hung up early is its own problem; keep serving
+            }
+        }
+    }
+
+    /** One tried address and why it did not bind, naming who holds it when it is taken. */
+    private String whyNot(InetAddress address, IOException e) {
+        String where = Resolving.format(address, port);
+        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (reason.startsWith("Address already in use")) {
+            List<String> holders = Listeners.holding(address, port).stream().map(Listeners.Listener::owner).toList();
+            return where + (holders.isEmpty() ? " (in use)" : " (held by " + String.join(", ", holders) + ")");
+        }
+        if (reason.startsWith("Permission denied") && port < 1024) {
+            throw Cli.usage("port " + port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+        }
+        if (reason.startsWith("Cannot assign requested address") || e instanceof SocketException && reason.contains("not supported")) {
+            String hint = address.isLoopbackAddress() && address.getAddress().length == 16
+                    ? "IPv6 is not set up on this machine's loopback" : "this machine has no such address";
+            System.err.println("pong: skipping " + where + ": " + hint + " (" + reason + ")");
+            return where + " (" + hint + ")";
+        }
+        return where + " (" + reason + ")";
+    }
+
+    private static String summary(List<String> tried) {
+        long inUse = tried.stream().filter(t -> t.contains("(held by") || t.contains("(in use)")).count();
+        if (inUse == tried.size()) return "Address already in use on every address it resolves to";
+        return inUse > 0 ? "Address already in use, or not available, on every address it resolves to"
+                         : "no address it resolves to could be bound";
+    }
+}

@@ -1,0 +1,90 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// resolve: what `localhost` means on this machine, behind steps 1 to 7.
+//
+// The article's servers and nc take getaddrinfo's list in its order, so the
+// order decides which server binds which address and which one nc reaches.
+// That order differs between tools: glibc sorts it (::1 first), Java's default
+// puts IPv4 first, and curl does not read /etc/hosts for localhost at all.
+// This prints each order and the address each client tries first.
+//
+//   jbang resolve@catalog
+//   jbang resolve@catalog --hosts-file my-hosts    # the order Java keeps from a private file
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lab/Cli.java lab/Resolving.java
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import lab.Cli;
+import lab.Resolving;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "resolve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Show what HOST resolves to, in the OS order and in Java's default order, and which address nc, Java and curl try first.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:resolved", "2:bad command line or unknown host"})
+class resolve implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "port shown in the client lines (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, as pong --hosts-file does")
+    Path hostsFile;
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new resolve(), args));
+    }
+
+    @Override
+    public Integer call() {
+        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        Resolving.useOsOrder();
+        List<InetAddress> system = Resolving.resolve(host);
+        // One JVM reads its order setting once, so Java's default order is derived:
+        // it is the same list with the IPv4 addresses moved to the front.
+        List<InetAddress> javaDefault = Resolving.javaDefaultOrder(system);
+
+        String source = hostsFile == null ? "the operating system's order (getaddrinfo: nc, the article's server, pong)"
+                                          : "private hosts file " + hostsFile + ", in file order (pong --hosts-file)";
+        print(host + " in " + source + ":", system);
+        print(host + " in Java's default order (IPv4 first: a plain Java program):", javaDefault);
+
+        System.out.println("First address each client tries:");
+        String nc = hostsFile == null ? first(system) + "   then the next one if refused"
+                                      : "(nc reads /etc/hosts, not this file)";
+        client("nc " + host + " " + port, nc);
+        client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
+        client("curl http://" + host + ":" + port + "/", curl(system));
+        return Cli.OK;
+    }
+
+    private static void print(String title, List<InetAddress> addresses) {
+        System.out.println(title);
+        for (int i = 0; i < addresses.size(); i++) {
+            System.out.println("  " + (i + 1) + ". " + Resolving.format(addresses.get(i)));
+        }
+    }
+
+    private static void client(String who, String what) {
+        System.out.printf("  %-32s %s%n", who, what);
+    }
+
+    private static String first(List<InetAddress> addresses) {
+        return Resolving.format(addresses.get(0));
+    }
+
+    /** curl 7.78+ answers "localhost" itself, with 127.0.0.1 then ::1, whatever /etc/hosts says. */
+    private String curl(List<InetAddress> system) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return "127.0.0.1   then ::1 (curl ignores /etc/hosts for localhost)";
+        }
+        return first(system) + "   (the OS order; curl may race IPv6 and IPv4)";
+    }
+}
