@@ -1,0 +1,143 @@
+package tests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import lab.Listeners;
+import lab.Servers;
+import lab.Servers.Server;
+import org.junit.jupiter.api.AfterEach;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every test of the kit stands on: the real scripts, built by the real
+ * JBang and started as `java -cp` processes, free ports, private hosts files,
+ * and a check after each test that no process or listener is left behind.
+ */
+public abstract class Kit {
+    public static final Path ROOT = Path.of(System.getProperty("lab.root", ".")).toAbsolutePath().normalize();
+    public static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
+
+    private final List<Integer> ports = new ArrayList<>();
+
+    /** The output of a finished command. */
+    public record Result(int exit, String out, String err) {
+        public List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    /** The classpath JBang built for scripts/NAME.java (JBang runs once per script and run). */
+    public static String classpath(String tool) {
+        return CLASSPATHS.computeIfAbsent(tool, t -> {
+            Result r = exec(List.of(ROOT.resolve("jbang").toString(), "info", "classpath", "scripts/" + t + ".java"), ROOT);
+            assertEquals(0, r.exit(), "jbang info classpath " + t + ": " + r.err());
+            List<String> lines = r.lines();
+            return lines.get(lines.size() - 1).trim();
+        });
+    }
+
+    /** `java [jvmOptions] -cp <tool's classpath> tool args`. */
+    public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
+        return Servers.javaCommand(classpath(tool), jvmOptions, tool, Arrays.asList(args));
+    }
+
+    public static List<String> tool(String tool, String... args) {
+        return tool(tool, List.of(), args);
+    }
+
+    /** Runs a command to its end (it gets no stdin) and collects its output. */
+    public static Result exec(List<String> command, Path dir) {
+        try {
+            Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
+            try {
+                Process p = new ProcessBuilder(command).directory(dir.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    throw new AssertionError("still running after " + WAIT + ": " + command);
+                }
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public static Result exec(List<String> command) {
+        return exec(command, ROOT);
+    }
+
+    /** Starts a server process that dies with us, and waits for its first line. */
+    public static Server start(List<String> command) {
+        try {
+            return Servers.start(command, WAIT);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A pong server: `java -cp ... pong --exit-with-stdin args`. */
+    public static Server pong(String... args) {
+        List<String> all = new ArrayList<>(List.of("--exit-with-stdin"));
+        all.addAll(Arrays.asList(args));
+        return start(tool("pong", all.toArray(String[]::new)));
+    }
+
+    /** A port that no socket uses on any address right now ([::] covers IPv4 too). */
+    public int freePort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0));
+            int port = probe.getLocalPort();
+            ports.add(port);
+            return port;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A private hosts file with these lines, for Java's jdk.net.hosts.file or a bind mount. */
+    public static Path hostsFile(String... lines) {
+        try {
+            Path file = Files.createTempFile("lab-hosts", "");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Each test leaves nothing behind: its servers are stopped and its ports are free again. */
+    @AfterEach
+    void leaveNothingBehind() {
+        Servers.stopAll();
+        for (int port : ports) {
+            List<Listeners.Listener> left = Listeners.onPort(port);
+            assertTrue(left.isEmpty(), "listeners left on port " + port + ": " + left);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Steps 1-4: one server per address of localhost, in resolver order, then "Address already in use". */
+class PongTest extends Kit {
+
+    @Test
+    void bindsOneServerPerAddressInResolverOrderThenFails() throws Exception {
+        int port = freePort();
+        Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost");
+        List<String> order = javaResolves(hosts, "system", "localhost");
+        assertEquals(List.of("::1", "127.0.0.2", "127.0.0.1"), order, "a private hosts file keeps its order in Java");
+
+        List<Server> servers = new ArrayList<>();
+        for (String address : order) {
+            Server s = pong("--hosts-file", hosts.toString(), "--port", "" + port);
+            assertTrue(s.listening(), "server " + (servers.size() + 1) + " should listen: " + s.stderr());
+            assertEquals(withPort(address, port), s.address());
+            servers.add(s);
+        }
+
+        Server next = pong("--hosts-file", hosts.toString(), "--port", "" + port);
+        assertEquals(1, next.exitCode(WAIT));
+        List<String> errors = next.stderr().lines().toList();
+        assertEquals(1, errors.size(), "one line: " + errors);
+        String line = errors.get(0);
+        assertTrue(line.contains("Address already in use") && line.contains("localhost:" + port), line);
+        for (int i = 0; i < order.size(); i++) {
+            String address = withPort(order.get(i), port);
+            assertTrue(line.contains(address + " (held by pong (pid " + servers.get(i).pid() + "))"), line);
+        }
+    }
+
+    @Test
+    void repliesNameTheBoundAddress() {
+        int port = freePort();
+        Path hosts = hostsFile("127.0.0.3 localhost", "::1 localhost");
+        for (int i = 0; i < 2; i++) {
+            Server s = pong("--hosts-file", hosts.toString(), "--port", "" + port);
+            assertEquals("pong from " + s.address(), Net.ask(s.address()));
+        }
+    }
+
+    @Test
+    void aRepeatedAddressCountsOnce() throws Exception {
+        int port = freePort();
+        Path hosts = hostsFile("127.0.0.1 localhost", "::1 localhost", "127.0.0.1 localhost");
+        assertTrue(pong("--hosts-file", hosts.toString(), "--port", "" + port).listening());
+        assertTrue(pong("--hosts-file", hosts.toString(), "--port", "" + port).listening());
+        Server third = pong("--hosts-file", hosts.toString(), "--port", "" + port);
+        assertEquals(1, third.exitCode(WAIT), third.stderr());
+    }
+
+    @Test
+    void namesTheHolderWhenAnotherProgramHasThePort() throws Exception {
+        int port = freePort();
+        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
+                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
+        assertTrue(other.listening(), other.stderr());
+        Server pong = pong("--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port);
+        assertEquals(1, pong.exitCode(WAIT));
+        String line = pong.stderr().strip();
+        assertTrue(line.contains("Address already in use") && line.contains("(pid " + other.pid() + ")")
+                && line.contains("python3"), line);
+    }
+
+    /** What a JVM with this hosts file and preferIPv6Addresses setting resolves {@code name} to. */
+    static List<String> javaResolves(Path hosts, String preferIpv6, String name) {
+        List<String> options = new ArrayList<>(List.of("-Djdk.net.hosts.file=" + hosts));
+        if (preferIpv6 != null) options.add("-Djava.net.preferIPv6Addresses=" + preferIpv6);
+        Result r = exec(lab.Servers.javaCommand(System.getProperty("java.class.path"), options, "tests.PrintAddresses", List.of(name)));
+        assertEquals(0, r.exit(), r.err());
+        return r.lines();
+    }
+
+    static String withPort(String address, int port) {
+        return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+    }
+}
