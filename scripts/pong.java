@@ -19,7 +19,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,7 +109,9 @@ class pong implements Callable<Integer> {
         if (reason.startsWith("Permission denied") && port < 1024) {
             throw Cli.usage("port " + port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
         }
-        if (reason.startsWith("Cannot assign requested address") || e instanceof SocketException && reason.contains("not supported")) {
+        // Not an address of this machine; for ::1 that means IPv6 is off (Java then has no IPv6 sockets at all).
+        if (reason.startsWith("Cannot assign requested address") || reason.startsWith("Protocol family unavailable")
+                || reason.contains("family not supported")) {
             String hint = address.isLoopbackAddress() && address.getAddress().length == 16
                     ? "IPv6 is not set up on this machine's loopback" : "this machine has no such address";
             System.err.println("pong: skipping " + where + ": " + hint + " (" + reason + ")");

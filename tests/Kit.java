@@ -42,9 +42,12 @@ public abstract class Kit {
         }
     }
 
-    /** The classpath JBang built for scripts/NAME.java (JBang runs once per script and run). */
+    /** The classpath JBang built for scripts/NAME.java (JBang runs once per script and test run). */
     public static String classpath(String tool) {
         return CLASSPATHS.computeIfAbsent(tool, t -> {
+            // `info classpath` names the jar but does not build it; `build` does.
+            Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "scripts/" + t + ".java"), ROOT);
+            assertEquals(0, built.exit(), "jbang build " + t + ": " + built.err());
             Result r = exec(List.of(ROOT.resolve("jbang").toString(), "info", "classpath", "scripts/" + t + ".java"), ROOT);
             assertEquals(0, r.exit(), "jbang info classpath " + t + ": " + r.err());
             List<String> lines = r.lines();

@@ -12,6 +12,17 @@ import lab.Resolving;
 final class Net {
     private Net() {}
 
+    /** The same, from inside a sandbox's network namespace (its loopback is not ours). */
+    static String askInside(lab.Sandbox box, String endpoint) {
+        Kit.Result r = Kit.exec(box.inside(Kit.tool("ping", "--host", hostOf(endpoint), "--port", endpoint.substring(endpoint.lastIndexOf(':') + 1))));
+        return r.exit() == 0 ? r.out().strip() : "no reply: " + r.err();
+    }
+
+    private static String hostOf(String endpoint) {
+        String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
+        return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    }
+
     static String ask(String endpoint) {
         int colon = endpoint.lastIndexOf(':');
         try (Socket socket = new Socket()) {

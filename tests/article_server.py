@@ -1,8 +1,10 @@
 # The article's server, `TCPServer.new("localhost", port)` in Crystal, stood in for
 # by Python: both ask libc's getaddrinfo and bind the first address that is free,
 # so this is the reference that pong must match under the same /etc/hosts.
+import os
 import socket
 import sys
+import threading
 
 host, port = sys.argv[1], int(sys.argv[2])
 server = None
@@ -21,4 +23,10 @@ if server is None:
     sys.exit(1)
 ip = server.getsockname()[0].split("%")[0]
 print("Listen on " + (f"[{ip}]:{port}" if server.family == socket.AF_INET6 else f"{ip}:{port}"), flush=True)
-sys.stdin.read()  # the test holds our stdin: exit when it goes away
+# The test holds our stdin: exit when it goes away.
+threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+reply = f"pong from {ip if server.family == socket.AF_INET else f'[{ip}]'}:{port}\n".encode()
+while True:
+    client, _ = server.accept()
+    client.sendall(reply)
+    client.close()

@@ -7,6 +7,7 @@
 //JAVA 17+
 //DEPS org.junit.platform:junit-platform-console-standalone:6.0.1
 //DEPS info.picocli:picocli:4.7.7
+//DEPS com.google.code.gson:gson:2.13.2
 //SOURCES ../scripts/lab/*.java
 //SOURCES *Test.java Kit.java Net.java PrintAddresses.java
 

@@ -168,7 +168,11 @@ public final class Listeners {
     /** For a JVM, the main class or jar it runs ("pong"); empty for anything else. */
     private static String program(long pid) {
         try {
-            String[] args = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8).split("\0");
+            String[] args;
+            // a buffered read: /proc files report size 0, and some answer small reads short
+            try (var in = Files.newInputStream(Path.of("/proc/" + pid + "/cmdline"))) {
+                args = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\0");
+            }
             return javaMain(Arrays.asList(args));
         } catch (IOException e) {
             return "";

@@ -1,0 +1,103 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import lab.Sandbox;
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Bad input gets one clear line, no stack trace, and exit 2 (usage) or 1 (runtime). */
+class BadInputTest extends Kit {
+
+    /** Asserts the exit code and that stderr is exactly one line, with no stack trace, that says {@code expected}. */
+    static void oneLine(Result r, int exit, String expected) {
+        assertEquals(exit, r.exit(), "exit code; stderr: " + r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), "one line on stderr: " + r.err());
+        assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
+        assertTrue(lines.get(0).contains(expected), lines.get(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pong", "ping", "listeners", "resolve"})
+    void unknownOption(String tool) {
+        oneLine(exec(tool(tool, "--bogus")), 2, "Unknown option: '--bogus'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pong", "ping", "listeners", "resolve"})
+    void portThatIsNotANumber(String tool) {
+        oneLine(exec(tool(tool, "--port", "abc")), 2, "'abc' is not a port number (1-65535)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "65536", "-1"})
+    void portOutOfRange(String port) {
+        oneLine(exec(tool("pong", "--port", port)), 2, port + " is out of range (1-65535)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pong", "ping", "resolve"})
+    void unresolvableHost(String tool) {
+        Path hosts = hostsFile("127.0.0.1 localhost");
+        oneLine(exec(tool(tool, "--hosts-file", hosts.toString(), "--host", "nowhere.invalid")), 2, "cannot resolve host 'nowhere.invalid'");
+    }
+
+    @Test
+    void unreadableHostsFile() {
+        oneLine(exec(tool("pong", "--hosts-file", "/nonexistent/hosts")), 2, "cannot read hosts file /nonexistent/hosts");
+    }
+
+    @Test
+    void nonLoopbackHostNeedsTheFlag() {
+        // 192.0.2.0/24 is reserved for documentation: no machine has it, nothing is sent there.
+        Path hosts = hostsFile("192.0.2.10 faraway");
+        oneLine(exec(tool("pong", "--hosts-file", hosts.toString(), "--host", "faraway")), 2,
+                "'faraway' gives 192.0.2.10, not a loopback address; the lab stays on loopback (add --allow-non-loopback to bind it anyway)");
+        oneLine(exec(tool("ping", "--hosts-file", hosts.toString(), "--host", "faraway")), 2, "the lab only talks to loopback");
+
+        Result allowed = exec(tool("pong", "--hosts-file", hosts.toString(), "--host", "faraway", "--allow-non-loopback", "--port", "" + freePort()));
+        assertEquals(1, allowed.exit(), allowed.err());
+        assertTrue(allowed.err().startsWith("warning: 'faraway' gives 192.0.2.10, not a loopback address"), allowed.err());
+    }
+
+    @Test
+    void wildcardIsNotLoopback() {
+        oneLine(exec(tool("pong", "--host", "0.0.0.0", "--port", "" + freePort())), 2, "not a loopback address");
+    }
+
+    @Test
+    void privilegedPortWithoutTheRights() throws Exception {
+        // Read with a buffer: some kernels answer a 1-byte read of a sysctl, as Files.readString does, with 1 byte only.
+        String start = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).get(0).trim();
+        assumeTrue(Integer.parseInt(start) > 80, "this machine lets anyone bind port 80 (ip_unprivileged_port_start=" + start + ")");
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            // Root may bind it, so drop the right: in a new user namespace we hold no capability on this network.
+            assumeTrue(Sandbox.unavailable().isEmpty(), "cannot drop root's rights here: " + Sandbox.unavailable().orElse(""));
+            command.addAll(List.of("unshare", "-U", "--"));
+        }
+        command.addAll(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "80"));
+        oneLine(exec(command), 2, "port 80 is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+    }
+
+    @Test
+    void portTakenByAProgramOutsideTheLab() throws Exception {
+        int port = freePort();
+        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
+                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
+        assertTrue(other.listening(), other.stderr());
+        oneLine(exec(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port)), 1,
+                "127.0.0.1:" + port + " (held by python3 (pid " + other.pid() + "))");
+    }
+}

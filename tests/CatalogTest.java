@@ -1,0 +1,84 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The real JBang, through the repo's ./jbang launcher and its catalog, as a learner types it. */
+class CatalogTest extends Kit {
+    static final String SHEBANG = "///usr/bin/env jbang \"$0\" \"$@\" ; exit $?";
+
+    static JsonObject catalog() throws Exception {
+        return JsonParser.parseString(Files.readString(ROOT.resolve("jbang-catalog.json"))).getAsJsonObject();
+    }
+
+    @Test
+    void pongAndPingRunFromTheCatalog() {
+        int port = freePort();
+        Server pong = start(List.of("./jbang", "pong@catalog", "--port", "" + port, "--exit-with-stdin"));
+        assertTrue(pong.listening(), pong.stderr());
+        Result ping = exec(List.of("./jbang", "ping@catalog", "--port", "" + port));
+        assertEquals(0, ping.exit(), ping.err());
+        assertEquals(List.of("pong from " + pong.address()), ping.lines());
+    }
+
+    @Test
+    void everyAliasRunsFromTheRootAndHasADescription() throws Exception {
+        for (Map.Entry<String, com.google.gson.JsonElement> alias : catalog().getAsJsonObject("aliases").entrySet()) {
+            JsonObject spec = alias.getValue().getAsJsonObject();
+            assertTrue(spec.has("description") && !spec.get("description").getAsString().isBlank(), alias.getKey());
+            Result r = exec(List.of("./jbang", alias.getKey() + "@catalog", "--help"));
+            assertEquals(0, r.exit(), alias.getKey() + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: " + alias.getKey()), r.out());
+        }
+    }
+
+    @Test
+    void plainAliasWorksFromASubfolder() {
+        Result r = exec(List.of("../jbang", "resolve", "--help"), ROOT.resolve("notebooks"));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("Usage: resolve"), r.out());
+    }
+
+    @Test
+    void everyScriptIsAJBangScriptWithAHeader() throws Exception {
+        List<Path> scripts;
+        try (Stream<Path> files = Files.list(ROOT.resolve("scripts"))) {
+            scripts = files.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+        assertFalse(scripts.isEmpty());
+        for (Path script : scripts) {
+            List<String> lines = Files.readAllLines(script);
+            assertEquals(SHEBANG, lines.get(0), script + " starts with JBang's line");
+            assertTrue(lines.get(1).startsWith("// "), script + " has a header comment");
+            assertTrue(lines.contains("//JAVA 17+"), script + " declares //JAVA 17+");
+            String name = script.getFileName().toString().replace(".java", "");
+            assertTrue(catalog().getAsJsonObject("aliases").has(name), name + " is in jbang-catalog.json");
+        }
+    }
+
+    @Test
+    void theLauncherWritesNothingInHome() throws Exception {
+        Path home = Files.createTempDirectory("lab-home");
+        try {
+            Result r = exec(List.of("env", "HOME=" + home, "./jbang", "--version"));
+            assertEquals(0, r.exit(), r.err());
+            try (Stream<Path> files = Files.list(home)) {
+                assertEquals(List.of(), files.toList(), "no rc file, no ~/.jbang");
+            }
+        } finally {
+            Files.delete(home);
+        }
+    }
+}

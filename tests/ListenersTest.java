@@ -1,0 +1,58 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import lab.Listeners;
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Step 5: every server's PID and address, dual-stack ones included. */
+class ListenersTest extends Kit {
+
+    @Test
+    void findsEveryServerWithItsPidAndAddress() {
+        int port = freePort();
+        Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost");
+        List<Server> servers = List.of(
+                pong("--hosts-file", hosts.toString(), "--port", "" + port),
+                pong("--hosts-file", hosts.toString(), "--port", "" + port),
+                pong("--hosts-file", hosts.toString(), "--port", "" + port));
+
+        Result r = exec(tool("listeners", "--port", "" + port));
+        assertEquals(0, r.exit(), r.err());
+        List<List<String>> rows = r.lines().stream().skip(1).filter(l -> l.matches("^\\d+\\s.*"))
+                .map(l -> List.of(l.split("\\s+", 5))).toList();
+        assertEquals(3, rows.size(), r.out());
+        for (Server s : servers) {
+            List<String> row = rows.stream().filter(x -> x.get(0).equals("" + s.pid())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no row for pid " + s.pid() + ":\n" + r.out()));
+            assertEquals(List.of("java", "pong", s.address()), row.subList(1, 4), r.out());
+            boolean ipv4 = !s.address().startsWith("[");
+            // Java on Linux binds IPv4 through an IPv6 socket: it sits in /proc/net/tcp6 as ::ffff:a.b.c.d.
+            assertEquals(ipv4 ? "IPv6 (as ::ffff:" + s.address().replace(":" + port, "") + ")" : "IPv6", row.get(4));
+        }
+        assertTrue(r.out().contains("ss -ltnp 'sport = :" + port + "'"), r.out());
+    }
+
+    @Test
+    void saysSoWhenNobodyListens() {
+        int port = freePort();
+        Result r = exec(tool("listeners", "--port", "" + port));
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("No TCP listener on port " + port + "."), r.out());
+    }
+
+    @Test
+    void agreesWithSs() {
+        int port = freePort();
+        Server s = pong("--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port);
+        Result ss = exec(List.of("ss", "-ltnpH", "sport = :" + port));
+        org.junit.jupiter.api.Assumptions.assumeTrue(ss.exit() == 0, "ss is not installed");
+        assertTrue(ss.out().contains("pid=" + s.pid() + ","), ss.out());
+        assertEquals(List.of(s.pid()), Listeners.onPort(port).stream().map(Listeners.Listener::pid).toList());
+    }
+}

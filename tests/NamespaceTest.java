@@ -1,0 +1,90 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import lab.Sandbox;
+import lab.Servers.Server;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Linux: pong inside `unshare -n -m` with a private /etc/hosts. The real
+ * /etc/hosts is never touched; each namespace has its own lo and its own copy.
+ */
+class NamespaceTest extends Kit {
+
+    @BeforeEach
+    void needsNamespaces() {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+    }
+
+    /** Starts servers in the sandbox until one fails, and returns their addresses, then the failure's exit code. */
+    private static List<String> startUntilFailure(Sandbox box, List<String> server, int max) throws Exception {
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i <= max; i++) {
+            Server s = start(box.inside(server));
+            if (!s.listening()) {
+                seen.add("exit " + s.exitCode(WAIT));
+                return seen;
+            }
+            assertEquals("pong from " + s.address(), Net.askInside(box, s.address()), "reply inside the namespace");
+            seen.add(s.address());
+        }
+        return seen;
+    }
+
+    @Test
+    void pongBindsWhatTheArticlesServerBinds() throws Exception {
+        // Lines in an order glibc will re-sort (RFC 6724 puts ::1 first).
+        Path hosts = hostsFile("127.0.0.1 localhost", "127.0.0.2 localhost", "::1 localhost");
+        int port = freePort();
+        List<String> libc, java;
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(hosts))) {
+            libc = startUntilFailure(box, List.of("python3", ROOT.resolve("tests/article_server.py").toString(), "localhost", "" + port), 5);
+        }
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(hosts))) {
+            java = startUntilFailure(box, tool("pong", "--exit-with-stdin", "--port", "" + port), 5);
+        }
+        assertEquals(4, libc.size(), "three servers, then a failure: " + libc);
+        assertEquals("exit 1", libc.get(3));
+        assertEquals(libc, java, "pong and the libc server bind the same addresses in the same order");
+    }
+
+    @Test
+    void theArticlesThreeAddressesWithAPrivateHostsFile() throws Exception {
+        // The article's Mac: ::1, fe80::1 on the loopback, 127.0.0.1, in that order.
+        Path hosts = hostsFile("::1 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
+        int port = freePort();
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(hosts).withAddress("fe80::1/64"))) {
+            List<String> seen = startUntilFailure(box, tool("pong", "--exit-with-stdin", "--hosts-file", hosts.toString(), "--port", "" + port), 5);
+            assertEquals(List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "exit 1"), seen);
+        }
+    }
+
+    @Test
+    void missingIpv6IsSaidAndSkipped() throws Exception {
+        Path hosts = hostsFile("::1 localhost", "127.0.0.1 localhost");
+        int port = freePort();
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(hosts).withoutIpv6())) {
+            List<String> pong = tool("pong", "--exit-with-stdin", "--hosts-file", hosts.toString(), "--port", "" + port);
+            Server first = start(box.inside(pong));
+            assertTrue(first.listening(), first.stderr());
+            assertEquals("127.0.0.1:" + port, first.address());
+            assertTrue(first.stderr().contains("skipping [::1]:" + port + ": IPv6 is not set up on this machine's loopback"), first.stderr());
+
+            Server second = start(box.inside(pong));
+            assertEquals(1, second.exitCode(WAIT));
+            String last = second.stderr().strip().lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.contains("[::1]:" + port + " (IPv6 is not set up on this machine's loopback)")
+                    && last.contains("127.0.0.1:" + port + " (held by pong (pid " + first.pid() + "))"), last);
+            assertFalse(second.stderr().contains("Exception"), second.stderr());
+        }
+    }
+}
