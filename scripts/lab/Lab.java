@@ -1,0 +1,139 @@
+package lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import lab.Servers.Server;
+
+/**
+ * The notebooks' plumbing, so that their cells can show only the key code:
+ * which port to use, starting the kit's tools as separate processes (one per
+ * "terminal" of the article), and the short ✓ lines that check each claim.
+ *
+ * The kit's classpath comes from LAB_CLASSPATH, which the kernel and the player
+ * both set; servers start as `java -cp` processes, which is fast.
+ */
+public final class Lab {
+    public static final int ARTICLE_PORT = 3000;
+    private static int port;
+
+    private Lab() {}
+
+    /**
+     * The port of this session: LAB_PORT if set, else the article's 3000, else,
+     * when another program holds 3000, a free one, saying who holds 3000.
+     */
+    public static synchronized int port() {
+        if (port != 0) return port;
+        String fromEnv = System.getenv("LAB_PORT");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            port = new Cli.Port().convert(fromEnv);
+            System.out.println("Port " + port + " (from LAB_PORT).");
+            return port;
+        }
+        List<Listeners.Listener> holders = Listeners.onPort(ARTICLE_PORT);
+        if (holders.isEmpty()) {
+            port = ARTICLE_PORT;
+            System.out.println("Port " + port + ", as in the article.");
+        } else {
+            port = freePort();
+            System.out.println("Port " + ARTICLE_PORT + " is held by " + holders.stream().map(Listeners.Listener::owner).distinct().toList()
+                    + "; this session uses port " + port + " instead (set LAB_PORT to choose).");
+        }
+        return port;
+    }
+
+    private static int freePort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0)); // [::] is dual-stack: free on every address
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** `java -cp <kit> tool args`, with the resolver settings of this JVM passed on. */
+    static List<String> command(String tool, String... args) {
+        String classpath = System.getenv("LAB_CLASSPATH");
+        if (classpath == null) classpath = System.getProperty("java.class.path");
+        List<String> options = new ArrayList<>();
+        for (String property : List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE)) {
+            String value = System.getProperty(property);
+            if (value != null) options.add("-D" + property + "=" + value);
+        }
+        return Servers.javaCommand(classpath, options, tool, Arrays.asList(args));
+    }
+
+    /**
+     * Starts one more pong server on localhost:port, as the article does in a new
+     * terminal, and prints what it said. It dies with this kernel or player.
+     */
+    public static Server pong(String... args) {
+        List<String> all = new ArrayList<>(List.of("--exit-with-stdin", "--port", Integer.toString(port())));
+        all.addAll(Arrays.asList(args));
+        try {
+            Server server = Servers.start(command("pong", all.toArray(String[]::new)), Duration.ofSeconds(20));
+            System.out.println("pid " + server.pid() + ": " + (server.firstLine != null ? server.firstLine : "")
+                    + (server.listening() ? "" : server.stderr().strip()));
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
+    public static String run(String tool, String... args) {
+        try {
+            Process p = new ProcessBuilder(command(tool, args)).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            System.out.print(out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The distinct addresses of {@code host} in this JVM's order (the servers get the same). */
+    public static List<InetAddress> addresses(String host) {
+        return Resolving.distinct(Resolving.resolve(host));
+    }
+
+    /**
+     * Checks a claim against this machine and prints one line: ✓ and the claim
+     * when it holds, or ≠ and why this machine differs from the article.
+     * A difference is a lesson, not an error; a broken claim about the kit itself
+     * should use {@link #require}.
+     */
+    public static void check(boolean holds, String claim, String otherwise) {
+        System.out.println(holds ? "✓ " + claim : "≠ " + otherwise);
+    }
+
+    /** Like check, but a false claim is a bug in the kit: it throws. */
+    public static void require(boolean holds, String claim) {
+        if (!holds) throw new IllegalStateException("expected: " + claim);
+        System.out.println("✓ " + claim);
+    }
+
+    /** Stops every server this kernel or player started; prints how many. */
+    public static void stopAll() {
+        Servers.stopAll();
+        System.out.println("All servers of this session stopped; port " + port() + " has "
+                + Listeners.onPort(port()).size() + " listener(s) left.");
+    }
+}

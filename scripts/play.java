@@ -1,0 +1,85 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// play: the lab's notebooks in a terminal, for readers who have only a JDK.
+//
+// It reads a notebook (.ipynb) and plays it in JShell: markdown cells are printed
+// as text, code cells run one after another, each followed by its output. The
+// classpath and start-up are the kernel's, so one notebook serves both. Servers a
+// cell starts die with the player, even if it is killed.
+//
+//   jbang play@catalog notebooks/01-single-server.ipynb
+//   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.google.code.gson:gson:2.13.2
+//DEPS org.commonmark:commonmark:0.26.0
+//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import lab.Cli;
+import lab.Notebooks;
+import lab.Notebooks.Cell;
+import lab.Resolving;
+import lab.Servers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "play", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Play localhost-lab notebooks in the terminal with JShell: text, then each cell and its output.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every cell ran as expected", "1:a cell failed, or a cell tagged raises-exception did not raise", "2:bad command line"})
+class play implements Callable<Integer> {
+    @Parameters(paramLabel = "NOTEBOOK", arity = "1..*", description = "notebooks to play, in order")
+    List<Path> notebooks;
+
+    @Option(names = "--step", description = "wait for Enter before each code cell (only on a terminal)")
+    boolean step;
+
+    public static void main(String... args) {
+        // As in the kernel: the OS resolver order, set before anything resolves a name.
+        Resolving.useOsOrder();
+        System.exit(Cli.run(new play(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<List<Cell>> all = new ArrayList<>();
+        for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
+        BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
+        int failures = 0;
+        try (Notebooks.Player player = new Notebooks.Player(System.out)) {
+            for (int n = 0; n < notebooks.size(); n++) {
+                System.out.println("\n══════ " + notebooks.get(n).getFileName() + " ══════");
+                for (Cell cell : all.get(n)) {
+                    if (!cell.isCode()) {
+                        System.out.println(Notebooks.text(cell.source()));
+                        continue;
+                    }
+                    if (keyboard != null) {
+                        System.out.print("[Enter] ");
+                        System.out.flush();
+                        keyboard.readLine();
+                    }
+                    System.out.println(Notebooks.indent(cell.source(), "  │ "));
+                    String problem = player.run(cell);
+                    if (problem != null) {
+                        System.out.println("✗ " + problem);
+                        failures++;
+                    }
+                }
+                Servers.stopAll(); // each notebook starts from a clean machine, as a fresh kernel would
+            }
+        }
+        if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
+        return Cli.OK;
+    }
+}
