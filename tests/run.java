@@ -10,6 +10,7 @@
 //DEPS com.google.code.gson:gson:2.13.2
 //SOURCES ../scripts/lab/*.java
 //SOURCES *Test.java Kit.java Net.java PrintAddresses.java
+//DEPS org.commonmark:commonmark:0.26.0
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,0 +1,160 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import lab.Listeners;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every notebook, executed headless on the real IJava kernel (through nbclient)
+ * and played by the JShell player; and nothing survives either, even a SIGKILL.
+ */
+class NotebookTest extends Kit {
+    static final String PYTHON = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
+
+    static Stream<String> notebooks() throws Exception {
+        try (Stream<Path> files = Files.list(ROOT.resolve("notebooks"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d\\d-.*\\.ipynb")).sorted().toList().stream();
+        }
+    }
+
+    private Result execute(Map<String, String> env, List<String> command) {
+        List<String> withEnv = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> withEnv.add(k + "=" + v));
+        withEnv.addAll(command);
+        return exec(withEnv);
+    }
+
+    private List<String> kernel(String notebook) {
+        return List.of(PYTHON, "tests/execute_notebook.py", notebook);
+    }
+
+    private List<String> player(String notebook) {
+        return tool("play", notebook);
+    }
+
+    @ParameterizedTest
+    @MethodSource("notebooks")
+    void runsOnTheKernel(String notebook) throws Exception {
+        int port = freePort();
+        Result r = execute(Map.of("LAB_PORT", "" + port), kernel("notebooks/" + notebook));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out());
+        noChildrenLeft();
+    }
+
+    @ParameterizedTest
+    @MethodSource("notebooks")
+    void playsInTheTerminal(String notebook) throws Exception {
+        int port = freePort();
+        Result r = execute(Map.of("LAB_PORT", "" + port), player("notebooks/" + notebook));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("✓"), "the notebook checks at least one claim:\n" + r.out());
+        noChildrenLeft();
+    }
+
+    @Test
+    void aTaggedCellThatDoesNotRaiseFailsBothWays() throws Exception {
+        Path broken = withCell("04-bind-failure.ipynb", cell -> cell.toString().contains("raises-exception"), "1 + 1");
+        try {
+            Result kernel = execute(Map.of("LAB_PORT", "" + freePort()), kernel(broken.toString()));
+            assertEquals(1, kernel.exit(), kernel.out());
+            assertTrue(kernel.out().contains("is tagged raises-exception but did not raise"), kernel.out());
+            Result player = execute(Map.of("LAB_PORT", "" + freePort()), player(broken.toString()));
+            assertEquals(1, player.exit(), player.out());
+            assertTrue(player.out().contains("this cell is tagged raises-exception but did not raise"), player.out());
+        } finally {
+            Files.delete(broken);
+        }
+    }
+
+    @Test
+    void anotherJavaKernelFailsWithOneLine() throws Exception {
+        // The first cell, run without the kit on the classpath: plain jshell, as another Java kernel would.
+        String first = cells("01-single-server.ipynb").get(1).getAsJsonObject().get("source").getAsString();
+        Path script = Files.createTempFile("first-cell", ".jsh");
+        Files.writeString(script, first + "\n/exit\n");
+        try {
+            Result r = exec(List.of(Path.of(System.getProperty("java.home"), "bin", "jshell").toString(), script.toString()));
+            assertTrue(r.out().concat(r.err()).contains("Not the localhost-lab kernel: run `make notebook`"), r.out() + r.err());
+        } finally {
+            Files.delete(script);
+        }
+    }
+
+    @Test
+    void sigkillOfThePlayerLeavesNoListener() throws Exception {
+        killedMidNotebook(List.of());
+    }
+
+    @Test
+    void sigkillOfTheKernelLeavesNoListener() throws Exception {
+        killedMidNotebook(List.of(PYTHON, "tests/execute_notebook.py"));
+    }
+
+    /** Starts a notebook that starts a server and then waits; SIGKILLs the JVM that owns the server. */
+    private void killedMidNotebook(List<String> runner) throws Exception {
+        int port = freePort();
+        Path slow = withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"), "Thread.sleep(120_000);");
+        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + port));
+        command.addAll(runner.isEmpty() ? player(slow.toString()) : List.of(runner.get(0), runner.get(1), slow.toString()));
+        Process run = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            List<Listeners.Listener> up = List.of();
+            for (long end = System.nanoTime() + Duration.ofSeconds(60).toNanos(); up.isEmpty() && System.nanoTime() < end; ) {
+                Thread.sleep(200);
+                up = Listeners.onPort(port);
+            }
+            assertEquals(1, up.size(), "one server up mid-notebook");
+            ProcessHandle owner = ProcessHandle.of(up.get(0).pid()).flatMap(ProcessHandle::parent).orElseThrow();
+            assertTrue(owner.info().command().orElse("").contains("java"), "the server's parent is the kernel or player JVM");
+            owner.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            Thread.sleep(2000);
+            assertEquals(List.of(), Listeners.onPort(port), "no listener 2 s after SIGKILL");
+        } finally {
+            run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Files.delete(slow);
+        }
+    }
+
+    private static JsonArray cells(String notebook) throws Exception {
+        return JsonParser.parseString(Files.readString(ROOT.resolve("notebooks").resolve(notebook))).getAsJsonObject().getAsJsonArray("cells");
+    }
+
+    /** A copy of a notebook, in notebooks/, with the first cell that matches replaced by {@code source}. */
+    private static Path withCell(String notebook, java.util.function.Predicate<JsonObject> which, String source) throws Exception {
+        JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks").resolve(notebook))).getAsJsonObject();
+        for (var cell : root.getAsJsonArray("cells")) {
+            if (which.test(cell.getAsJsonObject())) {
+                cell.getAsJsonObject().addProperty("source", source);
+                break;
+            }
+        }
+        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
+        Files.writeString(copy, root.toString());
+        return copy;
+    }
+
+    /** Waits (up to 5 s) until this test JVM has no child process left. */
+    private static void noChildrenLeft() throws InterruptedException {
+        for (int i = 0; i < 50 && ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive); i++) Thread.sleep(100);
+        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+    }
+}
