@@ -94,9 +94,7 @@ class BadInputTest extends Kit {
     @Test
     void portTakenByAProgramOutsideTheLab() throws Exception {
         int port = freePort();
-        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
-                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
-        assertTrue(other.listening(), other.stderr());
+        Server other = foreignListener(port);
         oneLine(exec(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port)), 1,
                 "127.0.0.1:" + port + " (held by python3 (pid " + other.pid() + "))");
     }

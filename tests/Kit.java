@@ -110,6 +110,14 @@ public abstract class Kit {
         return start(tool("pong", all.toArray(String[]::new)));
     }
 
+    /** A listener on 127.0.0.1:port that is not part of the lab (a Python program), which dies with us. */
+    public static Server foreignListener(int port) {
+        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
+                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
+        assertTrue(other.listening(), other.stderr());
+        return other;
+    }
+
     /** A port that no socket uses on any address right now ([::] covers IPv4 too). */
     public int freePort() {
         try (ServerSocket probe = new ServerSocket()) {

@@ -63,9 +63,7 @@ class PongTest extends Kit {
     @Test
     void namesTheHolderWhenAnotherProgramHasThePort() throws Exception {
         int port = freePort();
-        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
-                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
-        assertTrue(other.listening(), other.stderr());
+        Server other = foreignListener(port);
         Server pong = pong("--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port);
         assertEquals(1, pong.exitCode(WAIT));
         String line = pong.stderr().strip();
