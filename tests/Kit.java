@@ -94,13 +94,7 @@ public abstract class Kit {
 
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
-        try {
-            return Servers.start(command, WAIT);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        return Servers.start(command, WAIT);
     }
 
     /** A pong server: `java -cp ... pong --exit-with-stdin args`. */
@@ -108,6 +102,13 @@ public abstract class Kit {
         List<String> all = new ArrayList<>(List.of("--exit-with-stdin"));
         all.addAll(Arrays.asList(args));
         return start(tool("pong", all.toArray(String[]::new)));
+    }
+
+    /** {@code n} pong servers started one after another with the same hosts file and port, as in n terminals. */
+    public static List<Server> pongs(int n, Path hosts, int port) {
+        List<Server> servers = new ArrayList<>();
+        for (int i = 0; i < n; i++) servers.add(pong("--hosts-file", hosts.toString(), "--port", "" + port));
+        return servers;
     }
 
     /** A listener on 127.0.0.1:port that is not part of the lab (a Python program), which dies with us. */

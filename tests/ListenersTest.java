@@ -17,10 +17,7 @@ class ListenersTest extends Kit {
     void findsEveryServerWithItsPidAndAddress() {
         int port = freePort();
         Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost");
-        List<Server> servers = List.of(
-                pong("--hosts-file", hosts.toString(), "--port", "" + port),
-                pong("--hosts-file", hosts.toString(), "--port", "" + port),
-                pong("--hosts-file", hosts.toString(), "--port", "" + port));
+        List<Server> servers = pongs(3, hosts, port);
 
         Result r = exec(tool("listeners", "--port", "" + port));
         assertEquals(0, r.exit(), r.err());

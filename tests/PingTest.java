@@ -56,10 +56,7 @@ class PingTest extends Kit {
     void allAsksEveryAddressInTurn() {
         int port = freePort();
         Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost");
-        List<Server> servers = List.of(
-                pong("--hosts-file", hosts.toString(), "--port", "" + port),
-                pong("--hosts-file", hosts.toString(), "--port", "" + port),
-                pong("--hosts-file", hosts.toString(), "--port", "" + port));
+        List<Server> servers = pongs(3, hosts, port);
         servers.get(1).stop();
 
         Result r = exec(tool("ping", "--hosts-file", hosts.toString(), "--port", "" + port, "--all"));

@@ -79,17 +79,10 @@ public final class Lab {
     public static Server pong(String... args) {
         List<String> all = new ArrayList<>(List.of("--exit-with-stdin", "--port", Integer.toString(port())));
         all.addAll(Arrays.asList(args));
-        try {
-            Server server = Servers.start(command("pong", all.toArray(String[]::new)), Duration.ofSeconds(20));
-            System.out.println("pid " + server.pid() + ": " + (server.firstLine != null ? server.firstLine : "")
-                    + (server.listening() ? "" : server.stderr().strip()));
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Server server = Servers.start(command("pong", all.toArray(String[]::new)), Duration.ofSeconds(20));
+        System.out.println("pid " + server.pid() + ": " + (server.firstLine != null ? server.firstLine : "")
+                + (server.listening() ? "" : server.stderr().strip()));
+        return server;
     }
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */

@@ -64,20 +64,6 @@ public final class Resolving {
         return ordered;
     }
 
-    /** Describes the order this JVM resolves in, for the learner. */
-    public static String orderName() {
-        String file = System.getProperty(HOSTS_FILE);
-        String prefer = System.getProperty(PREFER_IPV6, "false");
-        if (file != null) {
-            return "private hosts file " + file + ("system".equals(prefer) ? " (file order)" : " (" + PREFER_IPV6 + "=" + prefer + ")");
-        }
-        return switch (prefer) {
-            case "system" -> "operating system order (getaddrinfo)";
-            case "true" -> "Java order, IPv6 first";
-            default -> "Java's default order, IPv4 first";
-        };
-    }
-
     /**
      * Loopback means 127.0.0.0/8, ::1, or any address that sits on a loopback
      * interface (such as fe80::1 on lo, as on the article's Mac).

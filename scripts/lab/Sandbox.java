@@ -104,10 +104,6 @@ public final class Sandbox implements AutoCloseable {
         return joined;
     }
 
-    public long pid() {
-        return holder.pid();
-    }
-
     @Override
     public void close() {
         Servers.stop(holder);

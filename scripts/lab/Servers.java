@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,8 +113,20 @@ public final class Servers {
     /**
      * Starts {@code command} and waits until it prints its first line or exits.
      * Its stdin stays an open pipe: servers started with --exit-with-stdin die with us.
+     * Failures are unchecked, so that a notebook cell can call this plainly.
      */
-    public static Server start(List<String> command, Duration timeout) throws IOException, InterruptedException {
+    public static Server start(List<String> command, Duration timeout) {
+        try {
+            return startOrThrow(command, timeout);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting " + command, e);
+        }
+    }
+
+    private static Server startOrThrow(List<String> command, Duration timeout) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).start();
         RUNNING.add(process);
         process.onExit().thenRun(() -> RUNNING.remove(process));
