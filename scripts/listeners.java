@@ -12,16 +12,20 @@
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java lab/Listeners.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
+import lab.Article;
 import lab.Cli;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "listeners", mixinStandardHelpOptions = true, sortOptions = false,
         description = "List every TCP listener on PORT: PID, command, address and family.",
@@ -31,12 +35,20 @@ class listeners implements Callable<Integer> {
     @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+    String sandbox;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String... args) {
         System.exit(Cli.run(new listeners(), args));
     }
 
     @Override
     public Integer call() {
+        OptionalInt ranInSandbox = Article.enter(sandbox, null, "listeners", spec.commandLine().getParseResult().originalArgs());
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         List<Listener> found = Listeners.onPort(port);
         if (found.isEmpty()) {
             System.out.println("No TCP listener on port " + port + ".");

@@ -13,7 +13,7 @@
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,12 +22,16 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
+import lab.Article;
 import lab.Cli;
 import lab.Resolving;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "ping", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Connect to HOST:PORT the way nc does (next address on failure) and print the reply.",
@@ -52,12 +56,20 @@ class ping implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "2000", paramLabel = "MS", description = "connect and read timeout in ms (default: ${DEFAULT-VALUE})")
     int timeoutMillis;
 
+    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+    String sandbox;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String... args) {
         System.exit(Cli.run(new ping(), args));
     }
 
     @Override
     public Integer call() {
+        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "ping", spec.commandLine().getParseResult().originalArgs());
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead.
         if (!javaSocket) Resolving.useOsOrder();

@@ -12,7 +12,7 @@
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java lab/Listeners.java lab/Servers.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,14 +23,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
+import lab.Article;
 import lab.Cli;
 import lab.Listeners;
 import lab.Resolving;
 import lab.Servers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "pong", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Listen on the first free address of HOST:PORT, in the resolver's order, and answer every client with 'pong from ADDR'.",
@@ -53,12 +57,20 @@ class pong implements Callable<Integer> {
     @Option(names = "--exit-with-stdin", hidden = true, description = "exit when stdin closes: the lab's servers die with their parent")
     boolean exitWithStdin;
 
+    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+    String sandbox;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String... args) {
         System.exit(Cli.run(new pong(), args));
     }
 
     @Override
     public Integer call() throws IOException {
+        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "pong", spec.commandLine().getParseResult().originalArgs());
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (exitWithStdin) Servers.exitWhenStdinCloses();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         // Java's default order puts 127.0.0.1 before ::1. The article's server and nc

@@ -12,17 +12,21 @@
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
+import lab.Article;
 import lab.Cli;
 import lab.Resolving;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "resolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show what HOST resolves to, in the OS order and in Java's default order, and which address nc, Java and curl try first.",
@@ -38,12 +42,20 @@ class resolve implements Callable<Integer> {
     @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, as pong --hosts-file does")
     Path hostsFile;
 
+    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+    String sandbox;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String... args) {
         System.exit(Cli.run(new resolve(), args));
     }
 
     @Override
     public Integer call() {
+        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "resolve", spec.commandLine().getParseResult().originalArgs());
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         Resolving.useOsOrder();
         List<InetAddress> system = Resolving.resolve(host);

@@ -50,6 +50,27 @@ public final class Servers {
         lifeline.start();
     }
 
+    /**
+     * The lifeline for a child that shares its parent's terminal (and so cannot
+     * wait on stdin): exit as soon as the parent is gone, SIGKILL included.
+     * Shutdown hooks run, so this child's own servers stop too.
+     */
+    public static void exitWhenParentDies() {
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        Thread lifeline = new Thread(() -> {
+            while (parent != null && parent.isAlive()) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.exit(Cli.FAILED);
+        }, "lifeline");
+        lifeline.setDaemon(true);
+        lifeline.start();
+    }
+
     /** A started child process, what it printed first, and what it printed on stderr. */
     public static final class Server {
         public final Process process;

@@ -1,0 +1,173 @@
+package lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Article mode: the article's Mac, where localhost is three loopback addresses
+ * ([::1], [fe80::1], 127.0.0.1, in that order), on whatever machine the lab runs.
+ *
+ * - Linux with namespace rights: a shared sandbox (its own lo with fe80::1, and a
+ *   private /etc/hosts listing the Mac's three lines). Tools re-run themselves
+ *   inside it, so servers started in different terminals meet there.
+ * - Linux or Windows without them: Java programs read a private hosts file, with
+ *   127.0.0.2 standing in for fe80::1 (all of 127/8 is loopback there).
+ * - macOS: the machine is the article; nothing changes.
+ *
+ * Each mode says which of the article's outputs it reproduces and which it stands in for.
+ */
+public final class Article {
+    public static final String NAME = "article";
+    /** Set on a tool re-run inside the sandbox: it is already where it should be. */
+    static final String INSIDE = "lab.article";
+    private static Mode current;
+
+    private Article() {}
+
+    public enum Mode { NAMESPACE, FALLBACK, MACOS }
+
+    /** The mode this machine allows. */
+    public static Mode possible() {
+        if (System.getProperty("os.name").toLowerCase().contains("mac")) return Mode.MACOS;
+        return Sandbox.unavailable().isEmpty() ? Mode.NAMESPACE : Mode.FALLBACK;
+    }
+
+    /** The article mode this program runs in, if any. */
+    public static Optional<Mode> current() {
+        if (current == null && System.getProperty(INSIDE) != null) current = Mode.valueOf(System.getProperty(INSIDE));
+        return Optional.ofNullable(current);
+    }
+
+    /** The Mac's /etc/hosts lines for localhost, or their stand-ins. */
+    public static List<String> hostsLines(Mode mode) {
+        return mode == Mode.FALLBACK
+                ? List.of("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost")
+                : List.of("::1 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
+    }
+
+    /** The sandbox of the namespace mode: fe80::1 on lo, as on the Mac's lo0, and the Mac's hosts lines. */
+    public static Sandbox.Spec sandboxSpec() {
+        return Sandbox.Spec.hosts(hostsFile(Mode.NAMESPACE)).withAddress("fe80::1/64");
+    }
+
+    /** The hosts file of a mode, kept in the shared sandbox's folder (written only when it differs). */
+    public static Path hostsFile(Mode mode) {
+        Path file = Sandbox.stateDirectory(NAME).resolve("hosts-" + mode.name().toLowerCase());
+        String text = "# localhost-lab article mode: the article's Mac, whose localhost is three loopback addresses\n"
+                + String.join("\n", hostsLines(mode)) + "\n";
+        try {
+            // A running sandbox has this file mounted over its /etc/hosts: never truncate it needlessly.
+            if (!Files.exists(file) || !Files.readString(file).equals(text)) Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /**
+     * The --sandbox option of every tool. Call it first thing. Returns the tool's
+     * exit code when it ran inside the article's sandbox (return it too), or
+     * empty when the tool should go on in this process.
+     */
+    public static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
+        if (sandbox == null) return OptionalInt.empty();
+        if (!sandbox.equals(NAME)) throw Cli.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
+        if (hostsFile != null) throw Cli.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
+        if (current().isPresent()) {
+            Servers.exitWhenParentDies(); // we share the terminal, so stdin cannot be the lifeline
+            return OptionalInt.empty();
+        }
+        current = possible();
+        System.err.println(tool + ": " + summary(current));
+        switch (current) {
+            case MACOS:
+                return OptionalInt.empty();
+            case FALLBACK:
+                Resolving.useHostsFile(hostsFile(Mode.FALLBACK));
+                return OptionalInt.empty();
+            default:
+                return OptionalInt.of(runInside(tool, args));
+        }
+    }
+
+    /** Runs {@code tool args} again, as a `java -cp` child inside the shared sandbox, and waits for it. */
+    private static int runInside(String tool, List<String> args) {
+        List<String> options = List.of("-D" + INSIDE + "=" + Mode.NAMESPACE,
+                "-D" + Resolving.HOSTS_FILE + "=" + hostsFile(Mode.NAMESPACE),
+                "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system"));
+        List<String> command = Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args);
+        Sandbox box;
+        Process process;
+        try (FileChannel lock = Sandbox.lock(NAME)) {
+            box = Sandbox.shared(NAME, sandboxSpec());
+            process = new ProcessBuilder(box.inside(command)).inheritIO().start();
+            box.addMember(process.pid());
+        } catch (IOException e) {
+            throw Cli.failed("cannot start " + tool + " in the article's sandbox: " + e.getMessage());
+        }
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return Cli.FAILED;
+        } finally {
+            box.removeMember(process.pid());
+            box.close();
+        }
+    }
+
+    /** One line: the mode, and where to read what it reproduces. */
+    public static String summary(Mode mode) {
+        return switch (mode) {
+            case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`jbang resolve@catalog --sandbox article` says what is exact)";
+            case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
+            case MACOS -> "article mode on macOS: this Mac is the article's machine, so nothing is sandboxed or stood in for";
+        };
+    }
+
+    /** Which of the article's outputs this mode reproduces exactly, which it stands in for, and why. */
+    public static List<String> explain(Mode mode) {
+        List<String> lines = new ArrayList<>();
+        lines.add(summary(mode) + ".");
+        switch (mode) {
+            case NAMESPACE -> {
+                exact(lines, "three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000, in that order");
+                exact(lines, "the fourth server's 'Address already in use'");
+                exact(lines, "`nc localhost 3000` reaching [::1]:3000 (nc itself, inside the sandbox, and ping)");
+                standsIn(lines, "lo0 with fe80::1", "lo with fe80::1 added, in a network namespace of the lab's own");
+                standsIn(lines, "/etc/hosts", "a private copy mounted over it in a mount namespace; the real file is never written");
+                standsIn(lines, "the Mac's resolver", "Java reads that copy itself (jdk.net.hosts.file), in file order: "
+                        + "glibc drops the fe80::1%lo line and sorts the rest, so a libc server here would get [::1] and 127.0.0.1 only");
+                standsIn(lines, "Crystal's TCPServer, lsof", "pong (the same bind loop in Java), listeners (reads /proc)");
+            }
+            case FALLBACK -> {
+                exact(lines, "three servers, then 'Address already in use' for the fourth");
+                exact(lines, "a localhost client (ping) reaching [::1]:3000");
+                standsIn(lines, "[fe80::1]:3000", "127.0.0.2:3000: putting fe80::1 on lo needs namespace rights; all of 127/8 is loopback here");
+                standsIn(lines, "/etc/hosts", "a private file that only Java programs read (jdk.net.hosts.file); "
+                        + "nc and curl still read the real /etc/hosts, which is never written");
+            }
+            case MACOS -> {
+                exact(lines, "everything, as long as /etc/hosts has the stock lines ::1, fe80::1%lo0 and 127.0.0.1 localhost");
+                standsIn(lines, "Crystal's TCPServer", "pong, the same bind loop in Java");
+            }
+        }
+        return lines;
+    }
+
+    private static void exact(List<String> lines, String what) {
+        lines.add("  exact      " + what);
+    }
+
+    private static void standsIn(List<String> lines, String article, String lab) {
+        lines.add("  stands in  " + article + " -> " + lab);
+    }
+}

@@ -1,0 +1,90 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// sandbox: run any program where localhost means something else, for steps 6 and 7.
+//
+// The article ends with "try to modify /etc/hosts". The lab never writes the real
+// /etc/hosts or /etc/gai.conf: on Linux it makes a private network and mount
+// namespace, mounts private copies over those two files there, and runs the
+// program inside. nc, curl, Python and C then resolve localhost from the copies.
+// With no files given it joins the article's sandbox, where `--sandbox article`
+// servers run, so `nc localhost 3000` can reach them as in the article.
+//
+//   jbang sandbox@catalog -- nc -vz localhost 3000            # the article's client, beside the article-mode pongs
+//   jbang sandbox@catalog --hosts my-hosts -- getent ahosts localhost
+//   jbang sandbox@catalog --hosts my-hosts --gai-conf my-gai.conf    # a shell; `exit` leaves it
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/Sandbox.java lab/Article.java
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import lab.Article;
+import lab.Cli;
+import lab.Sandbox;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sandbox", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run COMMAND (default: a shell) in a private network and mount namespace with its own /etc/hosts and /etc/gai.conf.",
+                "Without --hosts, --gai-conf or --address it joins the article's sandbox (see --sandbox article on the other tools). Linux only."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"n:COMMAND's own exit code", "1:no sandbox could be made here (not Linux, or no namespace rights)", "2:bad command line"})
+class sandbox implements Callable<Integer> {
+    @Option(names = "--hosts", paramLabel = "FILE", description = "mount FILE over /etc/hosts inside")
+    Path hosts;
+
+    @Option(names = "--gai-conf", paramLabel = "FILE", description = "mount FILE over /etc/gai.conf inside (glibc's sorting table)")
+    Path gaiConf;
+
+    @Option(names = "--address", paramLabel = "CIDR", description = "add an address to lo inside, such as fe80::1/64 (repeatable)")
+    List<String> addresses = new ArrayList<>();
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "the program and its arguments (put -- before it)")
+    List<String> command = new ArrayList<>();
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new sandbox(), args));
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        for (Path file : new Path[] {hosts, gaiConf}) {
+            if (file != null && !Files.isReadable(file)) throw Cli.usage("cannot read " + file);
+        }
+        if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
+        boolean article = hosts == null && gaiConf == null && addresses.isEmpty();
+        if (article) {
+            try (FileChannel lock = Sandbox.lock(Article.NAME); Sandbox box = Sandbox.shared(Article.NAME, Article.sandboxSpec())) {
+                System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
+                        + String.join(", ", Article.hostsLines(Article.Mode.NAMESPACE)));
+                lock.close(); // others may join while our command runs
+                return runInside(box);
+            }
+        }
+        Sandbox.Spec spec = Sandbox.Spec.hosts(hosts).withGaiConf(gaiConf);
+        for (String cidr : addresses) spec = spec.withAddress(cidr);
+        try (Sandbox box = Sandbox.start(spec)) {
+            return runInside(box);
+        }
+    }
+
+    /** Runs the command inside, on our terminal; it is killed with us (setpriv --pdeathsig), SIGKILL included. */
+    private int runInside(Sandbox box) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        full.addAll(command);
+        Process process = new ProcessBuilder(box.inside(full)).inheritIO().start();
+        box.addMember(process.pid());
+        try {
+            return process.waitFor();
+        } finally {
+            box.removeMember(process.pid());
+        }
+    }
+}
