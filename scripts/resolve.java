@@ -48,6 +48,9 @@ class resolve implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--list", description = "print only the addresses, in the order of the OS (or of --hosts-file), one per line")
+    boolean list;
+
     public static void main(String... args) {
         System.exit(Cli.run(new resolve(), args));
     }
@@ -59,21 +62,31 @@ class resolve implements Callable<Integer> {
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         Resolving.useOsOrder();
         List<InetAddress> system = Resolving.resolve(host);
+        if (list) {
+            Resolving.distinct(system).forEach(a -> System.out.println(Resolving.format(a)));
+            return Cli.OK;
+        }
         // One JVM reads its order setting once, so Java's default order is derived:
         // it is the same list with the IPv4 addresses moved to the front.
         List<InetAddress> javaDefault = Resolving.javaDefaultOrder(system);
 
-        String source = hostsFile == null ? "the operating system's order (getaddrinfo: nc, the article's server, pong)"
-                                          : "private hosts file " + hostsFile + ", in file order (pong --hosts-file)";
+        // --hosts-file, or the file article mode handed us
+        String privateFile = System.getProperty(Resolving.HOSTS_FILE);
+        String source = privateFile == null ? "the operating system's order (getaddrinfo: nc, the article's server, pong)"
+                                            : "private hosts file " + privateFile + ", in file order (pong --hosts-file)";
         print(host + " in " + source + ":", system);
         print(host + " in Java's default order (IPv4 first: a plain Java program):", javaDefault);
 
         System.out.println("First address each client tries:");
-        String nc = hostsFile == null ? first(system) + "   then the next one if refused"
-                                      : "(nc reads /etc/hosts, not this file)";
+        String nc = privateFile == null ? first(system) + "   then the next one if refused"
+                                        : "(nc asks the OS resolver, not this file)";
         client("nc " + host + " " + port, nc);
         client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
         client("curl http://" + host + ":" + port + "/", curl(system));
+        Article.current().ifPresent(mode -> {
+            System.out.println();
+            Article.explain(mode).forEach(System.out::println);
+        });
         return Cli.OK;
     }
 

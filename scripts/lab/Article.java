@@ -136,7 +136,7 @@ public final class Article {
     /** Which of the article's outputs this mode reproduces exactly, which it stands in for, and why. */
     public static List<String> explain(Mode mode) {
         List<String> lines = new ArrayList<>();
-        lines.add(summary(mode) + ".");
+        lines.add("What article mode reproduces " + (mode == Mode.FALLBACK ? "(fallback, without namespaces)" : mode == Mode.MACOS ? "(on macOS)" : "(Linux sandbox)") + ":");
         switch (mode) {
             case NAMESPACE -> {
                 exact(lines, "three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000, in that order");

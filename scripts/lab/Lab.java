@@ -6,10 +6,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import lab.Servers.Server;
 
@@ -62,10 +67,19 @@ public final class Lab {
 
     /** `java -cp <kit> tool args`, with the resolver settings of this JVM passed on. */
     static List<String> command(String tool, String... args) {
+        return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE), tool, args);
+    }
+
+    /** The same for a tool in a sandbox: it asks the sandbox's own /etc/hosts, never this JVM's private file. */
+    private static List<String> commandInside(Sandbox box, String tool, String... args) {
+        return box.inside(command(List.of(Resolving.PREFER_IPV6), tool, args));
+    }
+
+    private static List<String> command(List<String> passedOn, String tool, String... args) {
         String classpath = System.getenv("LAB_CLASSPATH");
         if (classpath == null) classpath = System.getProperty("java.class.path");
         List<String> options = new ArrayList<>();
-        for (String property : List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE)) {
+        for (String property : passedOn) {
             String value = System.getProperty(property);
             if (value != null) options.add("-D" + property + "=" + value);
         }
@@ -77,29 +91,109 @@ public final class Lab {
      * terminal, and prints what it said. It dies with this kernel or player.
      */
     public static Server pong(String... args) {
+        return started(Servers.start(command("pong", pongArgs(args)), Duration.ofSeconds(20)));
+    }
+
+    /** The same inside a sandbox, where pong resolves through the sandbox's /etc/hosts. */
+    public static Server pong(Sandbox box, String... args) {
+        return started(Servers.start(commandInside(box, "pong", pongArgs(args)), Duration.ofSeconds(20)));
+    }
+
+    private static String[] pongArgs(String... args) {
         List<String> all = new ArrayList<>(List.of("--exit-with-stdin", "--port", Integer.toString(port())));
         all.addAll(Arrays.asList(args));
-        Server server = Servers.start(command("pong", all.toArray(String[]::new)), Duration.ofSeconds(20));
+        return all.toArray(String[]::new);
+    }
+
+    private static Server started(Server server) {
         System.out.println("pid " + server.pid() + ": " + (server.firstLine != null ? server.firstLine : "")
                 + (server.listening() ? "" : server.stderr().strip()));
         return server;
     }
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
-    public static String run(String tool, String... args) {
+    public static void run(String tool, String... args) {
+        runAndPrint(command(tool, args));
+    }
+
+    /** The same, and returns the output too, for a cell that checks it. */
+    public static String read(String tool, String... args) {
+        return runAndPrint(command(tool, args));
+    }
+
+    /** Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr included) and returns it. */
+    public static String exec(Sandbox box, String... command) {
+        return runAndPrint(box.inside(List.of(command)));
+    }
+
+    private static String runAndPrint(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command(tool, args)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
             System.out.print(out);
             return out;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            System.out.println("cannot run " + command.get(0) + ": " + e.getMessage());
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A file with these lines (a hosts file, a gai.conf), deleted when this session ends. */
+    public static Path file(String... lines) {
+        try {
+            Path file = Files.createTempFile("lab-", ".txt");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, String.join("\n", lines) + "\n");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code steps} in a fresh Linux sandbox made from {@code spec}, then
+     * stops the servers they started there and the sandbox. Where no sandbox
+     * can be made it says why in one ≠ line and skips the steps.
+     */
+    public static void inSandbox(Sandbox.Spec spec, Consumer<Sandbox> steps) {
+        if (Sandbox.unavailable().isPresent()) {
+            System.out.println("≠ skipped: no sandbox on this machine (" + Sandbox.unavailable().get() + ")");
+            return;
+        }
+        Set<Process> before = Servers.running();
+        try (Sandbox box = Sandbox.start(spec)) {
+            steps.accept(box);
+        } finally {
+            Servers.running().stream().filter(p -> !before.contains(p)).forEach(Servers::stop);
+        }
+    }
+
+    /**
+     * What glibc's getaddrinfo returns for {@code host} in a fresh sandbox made
+     * from {@code spec}: the order nc, Python and C programs see there (the kit's
+     * resolve in the OS order, which is getaddrinfo's). Prints it in one line.
+     */
+    public static List<String> libcOrder(Sandbox.Spec spec, String host) {
+        List<String> order = new ArrayList<>();
+        inSandbox(spec, box -> {
+            try {
+                Process p = new ProcessBuilder(commandInside(box, "resolve", "--list", "--host", host)).start();
+                p.getOutputStream().close();
+                new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().forEach(order::add);
+                p.waitFor();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            System.out.println("getaddrinfo(\"" + host + "\") in the sandbox: " + String.join(", ", order));
+        });
+        return order;
     }
 
     /** The distinct addresses of {@code host} in this JVM's order (the servers get the same). */

@@ -226,9 +226,9 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** {@code command}, to be run inside the sandbox's namespaces. */
+    /** {@code command}, to be run inside the sandbox's namespaces, in the caller's working directory. */
     public List<String> inside(List<String> command) {
-        List<String> joined = new ArrayList<>(List.of("nsenter", "-t", Long.toString(entry), "-n", "-m", "--"));
+        List<String> joined = new ArrayList<>(List.of("nsenter", "-t", Long.toString(entry), "-n", "-m", "--wd=.", "--"));
         joined.addAll(command);
         return joined;
     }

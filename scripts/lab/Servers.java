@@ -183,6 +183,11 @@ public final class Servers {
         }
     }
 
+    /** The servers this JVM started that still run. */
+    public static Set<Process> running() {
+        return Set.copyOf(RUNNING);
+    }
+
     /** Stops every server this JVM started and that still runs. */
     public static void stopAll() {
         List.copyOf(RUNNING).forEach(Servers::stop);
