@@ -71,8 +71,10 @@ class ping implements Callable<Integer> {
         OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "ping", spec.commandLine().getParseResult().originalArgs());
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
-        // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead.
-        if (!javaSocket) Resolving.useOsOrder();
+        // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead,
+        // even when a parent (the lab's kernel) passed its own order setting on.
+        if (javaSocket) System.setProperty(Resolving.PREFER_IPV6, "false");
+        else Resolving.useOsOrder();
         List<InetAddress> addresses = Resolving.resolve(host);
         Resolving.requireLoopback(host, addresses, null, false);
         if (javaSocket) return javaSocket();

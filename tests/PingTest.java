@@ -48,6 +48,10 @@ class PingTest extends Kit {
         assertEquals(1, plain.err().lines().count(), plain.err());
         assertTrue(plain.err().contains("tried " + PongTest.withPort(javaFirst, port) + " only"), plain.err());
 
+        // The lab's kernel and player run with the OS order and pass it on; --java-socket must still show Java's default.
+        Result fromTheLab = exec(tool("ping", List.of("-Djava.net.preferIPv6Addresses=system"), "--hosts-file", both.toString(), "--port", "" + port, "--java-socket"));
+        assertEquals(plain.err(), fromTheLab.err());
+
         Result nc = exec(tool("ping", "--hosts-file", both.toString(), "--port", "" + port));
         assertEquals(List.of("pong from " + v6.address()), nc.lines());
     }

@@ -1,0 +1,153 @@
+package tests;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import lab.Sandbox;
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * --sandbox article: the article's Mac on this machine. With namespaces: the
+ * exact [::1], [fe80::1], 127.0.0.1 sequence, the fourth failure, and the real
+ * nc reaching [::1]. Without them (a user namespace takes root's rights away):
+ * the 127.0.0.2 fallback, said plainly.
+ */
+class ArticleModeTest extends Kit {
+
+    private static void needsNamespaces() {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+    }
+
+    /** The command run without any namespace rights: in a new user namespace, as an unmapped user. */
+    private static List<String> withoutRights(List<String> command) {
+        List<String> all = new ArrayList<>(List.of("unshare", "-U", "--"));
+        all.addAll(command);
+        return all;
+    }
+
+    /** Starts n+1 article-mode pongs as in n+1 terminals; returns the servers, the last being the one that failed. */
+    private static List<Server> pongs(int n, int port, boolean withRights) {
+        List<Server> servers = new ArrayList<>();
+        for (int i = 0; i <= n; i++) {
+            List<String> pong = tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port);
+            servers.add(start(withRights ? pong : withoutRights(pong)));
+        }
+        return servers;
+    }
+
+    private static List<String> addresses(List<Server> servers) {
+        return servers.stream().map(s -> s.listening() ? s.address() : "not listening").toList();
+    }
+
+    @Test
+    void theArticlesSequenceTheFourthFailureAndNcReachingIpv6Loopback() throws Exception {
+        needsNamespaces();
+        int port = freePort();
+        List<Server> servers = pongs(3, port, true);
+        assertEquals(List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers));
+        Server fourth = servers.get(3);
+        assertEquals(1, fourth.exitCode(WAIT));
+        assertTrue(fourth.stderr().contains("Address already in use"), fourth.stderr());
+        assertTrue(servers.get(0).stderr().startsWith("pong: article mode: in a private Linux sandbox"), servers.get(0).stderr());
+        assertTrue(lab.Listeners.onPort(port).isEmpty(), "the servers listen in the sandbox, not on this machine's loopback");
+
+        Result nc = exec(tool("sandbox", "--", "nc", "-v", "localhost", "" + port));
+        assertEquals(0, nc.exit(), nc.err());
+        assertEquals("pong from [::1]:" + port, nc.out().strip());
+        assertTrue(nc.err().contains("Connection to localhost (::1) " + port + " port"), nc.err());
+
+        Result ping = exec(tool("ping", "--sandbox", "article", "--port", "" + port));
+        assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
+    }
+
+    @Test
+    void serversJoinTheSandboxAfterItsFirstServerHasGone() {
+        needsNamespaces();
+        int port = freePort();
+        List<String> pong = tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port);
+        Server first = start(pong), second = start(pong);
+        first.stop(); // its process held the sandbox; the second server keeps it alive
+        Server third = start(pong);
+        assertEquals("[::1]:" + port, third.address(), "the freed address, in the same sandbox as the second: " + third.stderr());
+        assertEquals("pong from [fe80::1]:" + port, exec(tool("sandbox", "--", "sh", "-c", "nc [fe80::1]%lo " + port + " || nc fe80::1%lo " + port)).out().strip());
+        assertTrue(second.listening());
+    }
+
+    @Test
+    void sigkillOfTheLauncherLeavesNothingInTheSandbox() throws Exception {
+        needsNamespaces();
+        int port = freePort();
+        Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port));
+        assertTrue(server.listening(), server.stderr());
+        List<ProcessHandle> inside = server.process.descendants().toList();
+        assertFalse(inside.isEmpty(), "the launcher runs pong (and the sandbox's holder) as children");
+        server.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (inside.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertEquals(List.of(), inside.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
+                "3 s after SIGKILL");
+    }
+
+    @Test
+    void fallbackWithoutNamespaceRightsUses127002AndSaysSo() throws Exception {
+        needsNamespaces(); // root with namespaces is what lets this test take the rights away
+        int port = freePort();
+        List<Server> servers = pongs(3, port, false);
+        assertEquals(List.of("[::1]:" + port, "127.0.0.2:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers));
+        assertEquals(1, servers.get(3).exitCode(WAIT));
+        assertTrue(servers.get(3).stderr().contains("Address already in use"), servers.get(3).stderr());
+        String said = servers.get(0).stderr();
+        assertTrue(said.startsWith("pong: article mode, fallback: no namespaces here (this user may not create namespaces")
+                && said.contains("127.0.0.2 standing in for fe80::1"), said);
+        assertEquals("pong from [::1]:" + port, Net.ask("[::1]:" + port), "on this machine's own loopback");
+
+        Result ping = exec(withoutRights(tool("ping", "--sandbox", "article", "--port", "" + port)));
+        assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
+        Result explained = exec(withoutRights(tool("resolve", "--sandbox", "article")));
+        assertTrue(explained.out().contains("stands in  [fe80::1]:3000 -> 127.0.0.2:3000"), explained.out());
+    }
+
+    @Test
+    void noNamespaceRightsIsOneLineAndExit1ForTheSandboxTool() {
+        needsNamespaces();
+        BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--", "true"))), 1,
+                "sandbox: cannot make a sandbox: this user may not create namespaces (unshare -n -m: unshare: unshare failed: Operation not permitted); run as root");
+        BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "true"))), 1,
+                "cannot make a sandbox: this user may not create namespaces");
+    }
+
+    @Test
+    void badSandboxOptions() {
+        BadInputTest.oneLine(exec(tool("pong", "--sandbox", "mac")), 2, "unknown sandbox 'mac': the only one is 'article'");
+        Path hosts = hostsFile("127.0.0.1 localhost");
+        BadInputTest.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,
+                "--sandbox article brings its own hosts file; drop --hosts-file");
+        BadInputTest.oneLine(exec(tool("sandbox", "--gai-conf", "/nonexistent/gai.conf")), 2, "cannot read /nonexistent/gai.conf");
+    }
+
+    @Test
+    void thePlayerInArticleModeShowsTheSequenceAndWhatIsExact() {
+        needsNamespaces();
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + port));
+        command.addAll(tool("play", "--sandbox", "article", "notebooks/04-bind-failure.ipynb", "notebooks/06-client-ordering.ipynb"));
+        Result r = exec(command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String out = r.out();
+        int a = out.indexOf("Listen on [::1]:" + port), b = out.indexOf("Listen on [fe80::1]:" + port), c = out.indexOf("Listen on 127.0.0.1:" + port);
+        assertTrue(0 < a && a < b && b < c, "the article's order:\n" + out);
+        assertTrue(out.contains("✓ the next one failed with Address already in use"), out);
+        assertTrue(out.contains("localhost -> ::1\nlocalhost -> fe80::1\nlocalhost -> 127.0.0.1\n"), out);
+        assertTrue(out.contains("✓ the reply came from the first address in resolver order"), out);
+        assertTrue(out.contains("  exact      three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000")
+                && out.contains("  stands in  /etc/hosts -> a private copy"), out);
+    }
+}
