@@ -55,9 +55,9 @@ public abstract class Kit {
         });
     }
 
-    /** `java [jvmOptions] -cp <tool's classpath> tool args`. */
+    /** `java [jvmOptions] -cp <tool's classpath> tool args` (scripts/reorder-hosts.java holds class reorder_hosts). */
     public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
-        return Servers.javaCommand(classpath(tool), jvmOptions, tool, Arrays.asList(args));
+        return Servers.javaCommand(classpath(tool), jvmOptions, tool.replace('-', '_'), Arrays.asList(args));
     }
 
     public static List<String> tool(String tool, String... args) {

@@ -1,0 +1,177 @@
+package lab;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A hosts file edited for a while and always put back. The backup is written
+ * before the edit, a leftover backup (from a run that was SIGKILLed) blocks the
+ * next edit, and a shutdown hook restores the file on Ctrl-C or kill.
+ *
+ * On Linux the machine's real /etc/hosts is never edited: only a private copy
+ * mounted over it in a mount namespace of its own (a sandbox) may be.
+ */
+public final class HostsFile {
+    private static final Path ETC_HOSTS = Path.of("/etc/hosts");
+
+    private final Path file;
+    private final Path backup;
+    private boolean edited;
+
+    public HostsFile(Path file, Path backup) {
+        this.file = file;
+        this.backup = backup;
+    }
+
+    /** The file's text; a file that cannot be read is a usage error. */
+    public String text() {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw Cli.usage("cannot read " + file);
+        }
+    }
+
+    /** The addresses of the lines that name localhost, in file order, as written (scope included). */
+    public static List<String> localhostAddresses(String text) {
+        return text.lines().map(HostsFile::fields).filter(HostsFile::namesLocalhost).map(f -> f.get(0)).toList();
+    }
+
+    /** The text with the localhost line(s) of {@code first} moved ahead of the other localhost lines; nothing else moves. */
+    public String withFirst(InetAddress first) {
+        List<String> lines = new ArrayList<>(text().lines().toList());
+        List<Integer> slots = new ArrayList<>();
+        List<String> front = new ArrayList<>(), rest = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            List<String> f = fields(lines.get(i));
+            if (!namesLocalhost(f)) continue;
+            slots.add(i);
+            boolean match;
+            try {
+                match = Arrays.equals(Resolving.literal(f.get(0)).getAddress(), first.getAddress());
+            } catch (IllegalArgumentException e) {
+                match = false;
+            }
+            (match ? front : rest).add(lines.get(i));
+        }
+        if (front.isEmpty()) throw Cli.usage("no localhost line for " + Resolving.format(first) + " in " + file);
+        front.addAll(rest);
+        for (int i = 0; i < slots.size(); i++) lines.set(slots.get(i), front.get(i));
+        return String.join("\n", lines) + "\n";
+    }
+
+    /** Backs the file up, writes {@code newText} in place, and puts the file back when this JVM exits in any way but SIGKILL. */
+    public synchronized void edit(String newText) {
+        refuseTheRealFileOnLinux();
+        if (!Files.isWritable(file)) {
+            throw Cli.failed("cannot write " + file + ": permission denied (on macOS: sudo jbang reorder-hosts@catalog --edit)");
+        }
+        byte[] original;
+        try {
+            original = Files.readAllBytes(file);
+            Files.createDirectories(backup.toAbsolutePath().getParent());
+            Files.write(backup, original, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            throw Cli.failed("a backup from an earlier run is still at " + backup + ", so " + file
+                    + " may still be edited: put it back with --restore (or delete the backup if " + file + " is right), then run again");
+        } catch (IOException e) {
+            throw Cli.failed("cannot back up " + file + " to " + backup + ": " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (restore()) System.err.println(file + " put back from " + backup + "; backup removed.");
+        }, "put " + file + " back"));
+        try {
+            Files.writeString(file, newText, StandardCharsets.UTF_8); // in place: same inode, so a bind mount sees it
+            edited = true;
+        } catch (IOException e) {
+            deleteBackup();
+            throw Cli.failed("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Puts the backup back in place and removes it; true if there was an edit to undo. */
+    public synchronized boolean restore() {
+        if (!edited) return false;
+        try {
+            Files.write(file, Files.readAllBytes(backup));
+        } catch (IOException e) {
+            throw Cli.failed("cannot put " + file + " back: " + e.getMessage() + "; the backup stays at " + backup);
+        }
+        edited = false;
+        deleteBackup();
+        return true;
+    }
+
+    /** After a run that could not clean up (SIGKILL, power cut): puts the leftover backup back. */
+    public synchronized void restoreLeftover() {
+        if (!Files.exists(backup)) throw Cli.failed("no backup at " + backup + ": nothing to restore");
+        refuseTheRealFileOnLinux();
+        edited = true;
+        restore();
+    }
+
+    /** Linux's real /etc/hosts is off limits; the same path in a sandbox is a private copy and may be edited. */
+    private void refuseTheRealFileOnLinux() {
+        if (!System.getProperty("os.name").toLowerCase().contains("linux")) return;
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (IOException e) {
+            return; // not there: the write will say so
+        }
+        if (real.equals(ETC_HOSTS) && !privateCopyInASandbox()) {
+            throw Cli.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
+                    + "where /etc/hosts is a private copy (jbang sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+        }
+    }
+
+    /**
+     * True when /etc/hosts is a mount of its own, in a mount namespace that one of
+     * our ancestors is not in: somebody made this namespace and mounted a copy
+     * there. (Inside a container whose /etc/hosts is a mount, every visible
+     * ancestor shares our namespace, so that file counts as the real one.)
+     */
+    private static boolean privateCopyInASandbox() {
+        try {
+            boolean mounted = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> line.split(" ")).anyMatch(f -> f.length > 4 && f[4].equals("/etc/hosts"));
+            Path mine = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
+            for (ProcessHandle p = ProcessHandle.current().parent().orElse(null); mounted && p != null; p = p.parent().orElse(null)) {
+                try {
+                    if (!Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt")).equals(mine)) return true;
+                } catch (IOException unreadable) {
+                    // another user's process, or one the kernel hides: look further up
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false; // cannot tell: treat it as the real file
+        }
+    }
+
+    private void deleteBackup() {
+        try {
+            Files.deleteIfExists(backup);
+        } catch (IOException e) {
+            System.err.println("cannot remove the backup " + backup + ": " + e.getMessage());
+        }
+    }
+
+    private static List<String> fields(String line) {
+        int hash = line.indexOf('#');
+        String data = (hash >= 0 ? line.substring(0, hash) : line).trim();
+        return data.isEmpty() ? List.of() : List.of(data.split("\\s+"));
+    }
+
+    private static boolean namesLocalhost(List<String> fields) {
+        return fields.size() > 1 && fields.subList(1, fields.size()).stream().anyMatch(n -> n.equalsIgnoreCase("localhost"));
+    }
+}

@@ -1,0 +1,84 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// reorder-hosts: step 7 on the real /etc/hosts, for macOS, where that is the lesson.
+//
+// The article ends: change the order of the localhost lines in /etc/hosts and
+// restart the servers. On a Mac every program keeps the file's order, so this
+// changes which address the first server binds and which one nc reaches.
+// This tool does that edit for as long as it runs, and no longer: it is opt-in
+// (--edit; without it, it only shows the new order), keeps a backup, puts the
+// file back on Enter, Ctrl-C or kill, and refuses to start while a backup from
+// an earlier run is left over. On Linux it never touches the machine's real
+// /etc/hosts: it works on a private copy mounted over it in a sandbox (see
+// `jbang sandbox@catalog`), or on any other file given with --file.
+//
+//   jbang reorder-hosts@catalog                          # show the new order only
+//   sudo jbang reorder-hosts@catalog --edit               # macOS: 127.0.0.1 first until Enter
+//   jbang reorder-hosts@catalog --restore                 # after a crash: put the backup back
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/HostsFile.java
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import lab.Cli;
+import lab.HostsFile;
+import lab.Resolving;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "reorder-hosts", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Move one address to the front of the localhost lines of a hosts file, for as long as this runs.",
+                "Without --edit it only shows the new order. The file is put back on Enter, Ctrl-C or kill."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown, or edited and put back", "1:could not edit or restore (no rights, a backup left over)", "2:bad command line"})
+class reorder_hosts implements Callable<Integer> {
+    @Option(names = "--file", defaultValue = "/etc/hosts", paramLabel = "FILE", description = "hosts file to reorder (default: ${DEFAULT-VALUE})")
+    Path file;
+
+    @Option(names = "--first", defaultValue = "127.0.0.1", paramLabel = "ADDRESS", description = "address whose localhost line goes first (default: ${DEFAULT-VALUE})")
+    String first;
+
+    @Option(names = "--edit", description = "really edit FILE until Enter, Ctrl-C or kill (needs write access: sudo on macOS)")
+    boolean edit;
+
+    @Option(names = "--backup", paramLabel = "FILE", description = "where the backup goes (default: ~/.localhost-lab/hosts.backup)")
+    Path backup;
+
+    @Option(names = "--restore", description = "put a backup left by an earlier run back, then remove it")
+    boolean restore;
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new reorder_hosts(), args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
+        HostsFile hosts = new HostsFile(file, backup);
+        if (restore) {
+            hosts.restoreLeftover();
+            System.out.println(file + " restored from " + backup + "; backup removed.");
+            return Cli.OK;
+        }
+        String reordered = hosts.withFirst(Resolving.literal(first));
+        System.out.println("localhost in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
+        System.out.println("localhost after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
+        if (!edit) {
+            System.out.println("Nothing changed. Add --edit to change " + file + " until you press Enter (it keeps a backup and always puts it back).");
+            return Cli.OK;
+        }
+
+        hosts.edit(reordered); // refuses on Linux's real file, or with a leftover backup; restores on any exit
+        System.out.println("Edited " + file + " (backup: " + backup + "). Restart the servers and clients in other terminals now.");
+        System.out.println("Press Enter to put " + file + " back (Ctrl-C does too).");
+        System.out.flush();
+        new BufferedReader(new InputStreamReader(System.in)).readLine(); // a line, or end of input
+        hosts.restore();
+        System.out.println(file + " put back; backup removed.");
+        return Cli.OK;
+    }
+}

@@ -1,0 +1,110 @@
+package tests;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import lab.Sandbox;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * reorder-hosts, the opt-in edit of /etc/hosts (the macOS lesson), proven on
+ * Linux against a copy mounted over /etc/hosts in a sandbox: the edit happens,
+ * and the file is put back on Enter and on SIGINT mid-run; a leftover backup
+ * blocks the next edit; the machine's real /etc/hosts is refused.
+ */
+class ReorderHostsTest extends Kit {
+    private static final String MAC = "::1 localhost\nfe80::1%lo localhost\n127.0.0.1 localhost\n";
+
+    private Path copy;
+    private Path backup;
+
+    @BeforeEach
+    void copyOfTheMacsHostsFile() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        copy = hostsFile(MAC.strip().split("\n"));
+        backup = Files.createTempDirectory("lab-backup").resolve("hosts.backup");
+    }
+
+    /** Runs reorder-hosts --edit on the sandbox's /etc/hosts (the copy) and returns it once the edit is done. */
+    private Process editing(Sandbox box) throws Exception {
+        Process p = new ProcessBuilder(box.inside(tool("reorder-hosts", "--edit", "--backup", backup.toString())))
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = out.readLine()) != null; ) {
+            if (line.startsWith("Press Enter")) return p;
+        }
+        throw new AssertionError("no edit: " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private void editedMeanwhile() throws Exception {
+        assertEquals("127.0.0.1 localhost\n::1 localhost\nfe80::1%lo localhost\n", Files.readString(copy), "the copy, edited through the sandbox's /etc/hosts");
+        assertEquals(MAC, Files.readString(backup));
+    }
+
+    private void putBack() throws Exception {
+        assertEquals(MAC, Files.readString(copy), "put back");
+        assertFalse(Files.exists(backup), "backup removed");
+    }
+
+    @Test
+    void putsTheFileBackOnEnter() throws Exception {
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
+            Process p = editing(box);
+            editedMeanwhile();
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+            putBack();
+        }
+    }
+
+    @Test
+    void putsTheFileBackOnSigintMidRun() throws Exception {
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
+            Process p = editing(box);
+            editedMeanwhile();
+            assertEquals(0, exec(List.of("kill", "-INT", Long.toString(p.pid()))).exit()); // nsenter exec'd java: this pid is the tool
+            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(130, p.exitValue(), "the exit code of SIGINT");
+            String said = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(said.contains("/etc/hosts put back from " + backup), said);
+            putBack();
+        }
+    }
+
+    @Test
+    void aLeftoverBackupBlocksTheNextEditAndRestoreFixesIt() throws Exception {
+        Files.writeString(backup, MAC);                                  // a run that was SIGKILLed mid-edit
+        Files.writeString(copy, "127.0.0.1 localhost\n::1 localhost\n"); // left the file edited
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
+            Result refused = exec(box.inside(tool("reorder-hosts", "--edit", "--backup", backup.toString())));
+            BadInputTest.oneLine(refused, 1, "a backup from an earlier run is still at " + backup);
+            assertEquals("127.0.0.1 localhost\n::1 localhost\n", Files.readString(copy), "untouched");
+
+            Result restored = exec(box.inside(tool("reorder-hosts", "--restore", "--backup", backup.toString())));
+            assertEquals(0, restored.exit(), restored.err());
+            putBack();
+        }
+    }
+
+    @Test
+    void refusesTheMachinesRealHostsFileOnLinux() {
+        // Without rights (a user namespace), so that even a broken check could not write the real file.
+        List<String> command = new java.util.ArrayList<>(List.of("unshare", "-U", "--"));
+        command.addAll(tool("reorder-hosts", "--edit", "--backup", backup.toString()));
+        BadInputTest.oneLine(exec(command), 2, "on Linux the lab never edits this machine's real /etc/hosts");
+        assertFalse(Files.exists(backup));
+    }
+}
