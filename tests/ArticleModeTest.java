@@ -97,6 +97,20 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
+    void sigkillOfTheSandboxToolKillsWhatItRuns() throws Exception {
+        needsNamespaces();
+        Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
+        assertEquals("ready", tool.firstLine, tool.stderr());
+        List<ProcessHandle> inside = tool.process.descendants().toList();
+        assertTrue(inside.stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")), "the command runs: " + inside);
+        tool.process.destroyForcibly();
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (inside.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertEquals(List.of(), inside.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
+                "3 s after SIGKILL of the sandbox tool");
+    }
+
+    @Test
     void fallbackWithoutNamespaceRightsUses127002AndSaysSo() throws Exception {
         needsNamespaces(); // root with namespaces is what lets this test take the rights away
         int port = freePort();

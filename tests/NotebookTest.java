@@ -13,11 +13,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Listeners;
+import lab.Sandbox;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -95,6 +98,20 @@ class NotebookTest extends Kit {
         } finally {
             Files.delete(script);
         }
+    }
+
+    @Test
+    void stepSevenWithoutNamespaceRightsSaysWhyOnceAndStillRuns() {
+        assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");
+        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + freePort(), "unshare", "-U", "--"));
+        command.addAll(player("notebooks/07-hosts-reordering.ipynb"));
+        Result r = exec(command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        List<String> skipped = r.lines().stream().filter(l -> l.startsWith("≠ skipped: no sandbox on this machine")).toList();
+        assertTrue(skipped.size() > 1 && skipped.get(0).contains("(this user may not create namespaces")
+                && skipped.stream().skip(1).noneMatch(l -> l.contains("(")), "the reason once, then short lines: " + skipped);
+        assertTrue(r.out().contains("✓ reordering the hosts file changed which address the first server binds"), r.out());
+        assertFalse(r.out().contains("✗"), r.out());
     }
 
     @Test

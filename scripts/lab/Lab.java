@@ -29,6 +29,7 @@ import lab.Servers.Server;
 public final class Lab {
     public static final int ARTICLE_PORT = 3000;
     private static int port;
+    private static boolean saidWhyNoSandbox;
 
     private Lab() {}
 
@@ -162,7 +163,8 @@ public final class Lab {
      */
     public static void inSandbox(Sandbox.Spec spec, Consumer<Sandbox> steps) {
         if (Sandbox.unavailable().isPresent()) {
-            System.out.println("≠ skipped: no sandbox on this machine (" + Sandbox.unavailable().get() + ")");
+            System.out.println("≠ skipped: no sandbox on this machine" + (saidWhyNoSandbox ? "" : " (" + Sandbox.unavailable().get() + ")"));
+            saidWhyNoSandbox = true;
             return;
         }
         Set<Process> before = Servers.running();
