@@ -13,7 +13,7 @@
 //
 //   jbang reorder-hosts@catalog                          # show the new order only
 //   sudo jbang reorder-hosts@catalog --edit               # macOS: 127.0.0.1 first until Enter
-//   jbang reorder-hosts@catalog --restore                 # after a crash: put the backup back
+//   sudo jbang reorder-hosts@catalog --restore            # after a crash: put the backup back
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
@@ -21,6 +21,7 @@
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -36,7 +37,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:shown, or edited and put back", "1:could not edit or restore (no rights, a backup left over)", "2:bad command line"})
 class reorder_hosts implements Callable<Integer> {
-    @Option(names = "--file", defaultValue = "/etc/hosts", paramLabel = "FILE", description = "hosts file to reorder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--file", paramLabel = "FILE", description = "hosts file to reorder (default: /etc/hosts; on Windows, drivers\\etc\\hosts)")
     Path file;
 
     @Option(names = "--first", defaultValue = "127.0.0.1", paramLabel = "ADDRESS", description = "address whose localhost line goes first (default: ${DEFAULT-VALUE})")
@@ -57,6 +58,8 @@ class reorder_hosts implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (file == null) file = System.getProperty("os.name").startsWith("Windows")
+                ? Path.of(System.getenv().getOrDefault("SystemRoot", "C:\\Windows"), "System32", "drivers", "etc", "hosts") : Path.of("/etc/hosts");
         if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
         HostsFile hosts = new HostsFile(file, backup);
         if (restore) {
@@ -64,7 +67,13 @@ class reorder_hosts implements Callable<Integer> {
             System.out.println(file + " restored from " + backup + "; backup removed.");
             return Cli.OK;
         }
-        String reordered = hosts.withFirst(Resolving.literal(first));
+        InetAddress address;
+        try {
+            address = Resolving.literal(first);
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage("--first wants an address such as 127.0.0.1 or ::1, not '" + first + "'");
+        }
+        String reordered = hosts.withFirst(address);
         System.out.println("localhost in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
         System.out.println("localhost after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
         if (!edit) {

@@ -17,7 +17,6 @@
 //SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,32 +58,19 @@ class sandbox implements Callable<Integer> {
             if (file != null && !Files.isReadable(file)) throw Cli.usage("cannot read " + file);
         }
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
-        boolean article = hosts == null && gaiConf == null && addresses.isEmpty();
-        if (article) {
-            try (FileChannel lock = Sandbox.lock(Article.NAME); Sandbox box = Sandbox.shared(Article.NAME, Article.sandboxSpec())) {
-                System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
-                        + String.join(", ", Article.hostsLines(Article.Mode.NAMESPACE)));
-                lock.close(); // others may join while our command runs
-                return runInside(box);
-            }
+        // The command dies with us, SIGKILL included: the kernel sends it SIGKILL when we go.
+        List<String> withLifeline = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        withLifeline.addAll(command);
+        if (hosts == null && gaiConf == null && addresses.isEmpty()) {
+            Sandbox.unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
+            System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
+                    + String.join(", ", Article.hostsLines(Article.Mode.NAMESPACE)));
+            return Sandbox.runShared(Article.NAME, Article::sandboxSpec, withLifeline);
         }
         Sandbox.Spec spec = Sandbox.Spec.hosts(hosts).withGaiConf(gaiConf);
         for (String cidr : addresses) spec = spec.withAddress(cidr);
         try (Sandbox box = Sandbox.start(spec)) {
-            return runInside(box);
-        }
-    }
-
-    /** Runs the command inside, on our terminal; it is killed with us (setpriv --pdeathsig), SIGKILL included. */
-    private int runInside(Sandbox box) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
-        full.addAll(command);
-        Process process = new ProcessBuilder(box.inside(full)).inheritIO().start();
-        box.addMember(process.pid());
-        try {
-            return process.waitFor();
-        } finally {
-            box.removeMember(process.pid());
+            return new ProcessBuilder(box.inside(withLifeline)).inheritIO().start().waitFor();
         }
     }
 }

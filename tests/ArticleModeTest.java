@@ -56,7 +56,7 @@ class ArticleModeTest extends Kit {
         Server fourth = servers.get(3);
         assertEquals(1, fourth.exitCode(WAIT));
         assertTrue(fourth.stderr().contains("Address already in use"), fourth.stderr());
-        assertTrue(servers.get(0).stderr().startsWith("pong: article mode: in a private Linux sandbox"), servers.get(0).stderr());
+        assertTrue(stderrOnceItSays(servers.get(0), "\n").startsWith("pong: article mode: in a private Linux sandbox"), servers.get(0).stderr());
         assertTrue(lab.Listeners.onPort(port).isEmpty(), "the servers listen in the sandbox, not on this machine's loopback");
 
         Result nc = exec(tool("sandbox", "--", "nc", "-v", "localhost", "" + port));
@@ -89,10 +89,15 @@ class ArticleModeTest extends Kit {
         assertTrue(server.listening(), server.stderr());
         List<ProcessHandle> inside = server.process.descendants().toList();
         assertFalse(inside.isEmpty(), "the launcher runs pong (and the sandbox's holder) as children");
-        server.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        sigkillLeavesNothing(server, inside);
+    }
+
+    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children are gone 3 s later. */
+    private static void sigkillLeavesNothing(Server parent, List<ProcessHandle> children) throws InterruptedException {
+        parent.process.destroyForcibly();
         long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (inside.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertEquals(List.of(), inside.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
                 "3 s after SIGKILL");
     }
 
@@ -103,11 +108,7 @@ class ArticleModeTest extends Kit {
         assertEquals("ready", tool.firstLine, tool.stderr());
         List<ProcessHandle> inside = tool.process.descendants().toList();
         assertTrue(inside.stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")), "the command runs: " + inside);
-        tool.process.destroyForcibly();
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (inside.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertEquals(List.of(), inside.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
-                "3 s after SIGKILL of the sandbox tool");
+        sigkillLeavesNothing(tool, inside);
     }
 
     @Test
@@ -118,7 +119,7 @@ class ArticleModeTest extends Kit {
         assertEquals(List.of("[::1]:" + port, "127.0.0.2:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers));
         assertEquals(1, servers.get(3).exitCode(WAIT));
         assertTrue(servers.get(3).stderr().contains("Address already in use"), servers.get(3).stderr());
-        String said = servers.get(0).stderr();
+        String said = stderrOnceItSays(servers.get(0), "\n");
         assertTrue(said.startsWith("pong: article mode, fallback: no namespaces here (this user may not create namespaces")
                 && said.contains("127.0.0.2 standing in for fe80::1"), said);
         assertEquals("pong from [::1]:" + port, Net.ask("[::1]:" + port), "on this machine's own loopback");

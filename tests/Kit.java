@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import lab.Listeners;
+import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +34,22 @@ public abstract class Kit {
     public static final Duration WAIT = Duration.ofSeconds(20);
     private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
 
+    /** Sticky and open to all, as /tmp is: the tests that run tools as "nobody" (no rights) keep their state here too. */
+    static final Path STATE = stateFolder();
+
     private final List<Integer> ports = new ArrayList<>();
+
+    private static Path stateFolder() {
+        try {
+            Path dir = Files.createTempDirectory("lab-state");
+            new ProcessBuilder("chmod", "1777", dir.toString()).start().waitFor();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** The output of a finished command. */
     public record Result(int exit, String out, String err) {
@@ -55,9 +71,14 @@ public abstract class Kit {
         });
     }
 
-    /** `java [jvmOptions] -cp <tool's classpath> tool args` (scripts/reorder-hosts.java holds class reorder_hosts). */
+    /**
+     * `java [jvmOptions] -cp <tool's classpath> tool args` (scripts/reorder-hosts.java holds class reorder_hosts).
+     * Shared sandboxes keep their state in this run's own folder, so a learner's live article sandbox is never joined.
+     */
     public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
-        return Servers.javaCommand(classpath(tool), jvmOptions, tool.replace('-', '_'), Arrays.asList(args));
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add("-D" + Sandbox.STATE + "=" + STATE);
+        return Servers.javaCommand(classpath(tool), options, tool.replace('-', '_'), Arrays.asList(args));
     }
 
     public static List<String> tool(String tool, String... args) {
@@ -95,6 +116,15 @@ public abstract class Kit {
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
         return Servers.start(command, WAIT);
+    }
+
+    /**
+     * A running server's stderr once it holds {@code text} (or after 5 s): it is read
+     * by another thread, so a line written just before "Listen on" may lag behind.
+     */
+    public static String stderrOnceItSays(Server server, String text) throws InterruptedException {
+        for (int i = 0; i < 50 && !server.stderr().contains(text); i++) Thread.sleep(100);
+        return server.stderr();
     }
 
     /** A pong server: `java -cp ... pong --exit-with-stdin args`. */

@@ -107,4 +107,31 @@ class ReorderHostsTest extends Kit {
         BadInputTest.oneLine(exec(command), 2, "on Linux the lab never edits this machine's real /etc/hosts");
         assertFalse(Files.exists(backup));
     }
+
+    @Test
+    void refusesTheRealFileMountedIntoASandbox() {
+        // The machine's own file, bind-mounted: the same file under another mount. Run without rights, as above.
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(Path.of("/etc/hosts")))) {
+            List<String> command = new java.util.ArrayList<>(List.of("unshare", "-U", "--"));
+            command.addAll(tool("reorder-hosts", "--edit", "--backup", backup.toString()));
+            BadInputTest.oneLine(exec(box.inside(command)), 2, "on Linux the lab never edits this machine's real /etc/hosts");
+        }
+    }
+
+    @Test
+    void aBackupOfAnotherFileIsNotRestoredOverThisOne() throws Exception {
+        Files.writeString(backup, "127.0.0.1 localhost\n");
+        Files.writeString(backup.resolveSibling("hosts.backup.of"), "/somewhere/else/hosts\n");
+        Result r = exec(tool("reorder-hosts", "--restore", "--file", copy.toString(), "--backup", backup.toString()));
+        BadInputTest.oneLine(r, 1, "the backup at " + backup + " is of /somewhere/else/hosts, not of " + copy + ": add --file /somewhere/else/hosts");
+        assertEquals(MAC, Files.readString(copy), "untouched");
+    }
+
+    @Test
+    void aBadAddressIsAUsageError() {
+        BadInputTest.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,
+                "--first wants an address such as 127.0.0.1 or ::1, not 'bogus'");
+        BadInputTest.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "127.0.0.9")), 2,
+                "no localhost line for 127.0.0.9 in " + copy);
+    }
 }

@@ -2,7 +2,6 @@ package lab;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +26,8 @@ public final class Article {
     public static final String NAME = "article";
     /** Set on a tool re-run inside the sandbox: it is already where it should be. */
     static final String INSIDE = "lab.article";
+    /** The launcher's pid, given to the re-run tool: it exits when the launcher is gone. */
+    static final String PARENT = "lab.article.parent";
     private static Mode current;
 
     private Article() {}
@@ -54,17 +55,26 @@ public final class Article {
 
     /** The sandbox of the namespace mode: fe80::1 on lo, as on the Mac's lo0, and the Mac's hosts lines. */
     public static Sandbox.Spec sandboxSpec() {
-        return Sandbox.Spec.hosts(hostsFile(Mode.NAMESPACE)).withAddress("fe80::1/64");
+        return Sandbox.Spec.hosts(writeHostsFile(Mode.NAMESPACE)).withAddress("fe80::1/64");
     }
 
-    /** The hosts file of a mode, kept in the shared sandbox's folder (written only when it differs). */
+    /** Where a mode's hosts file lives: in the shared sandbox's private folder. */
     public static Path hostsFile(Mode mode) {
-        Path file = Sandbox.stateDirectory(NAME).resolve("hosts-" + mode.name().toLowerCase());
-        String text = "# localhost-lab article mode: the article's Mac, whose localhost is three loopback addresses\n"
-                + String.join("\n", hostsLines(mode)) + "\n";
+        return Sandbox.stateDirectory(NAME).resolve("hosts-" + mode.name().toLowerCase());
+    }
+
+    /**
+     * Writes a mode's hosts file: when a new sandbox starts (no one uses the old
+     * file then), or for the fallback when it is missing. A learner's edit of a
+     * file in use (reorder-hosts) is never undone behind their back.
+     */
+    private static Path writeHostsFile(Mode mode) {
+        Path file = hostsFile(mode);
         try {
-            // A running sandbox has this file mounted over its /etc/hosts: never truncate it needlessly.
-            if (!Files.exists(file) || !Files.readString(file).equals(text)) Files.writeString(file, text);
+            if (mode == Mode.NAMESPACE || !Files.exists(file)) {
+                Files.writeString(file, "# localhost-lab article mode: the article's Mac, whose localhost is three loopback addresses\n"
+                        + String.join("\n", hostsLines(mode)) + "\n");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -81,7 +91,8 @@ public final class Article {
         if (!sandbox.equals(NAME)) throw Cli.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
         if (hostsFile != null) throw Cli.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
         if (current().isPresent()) {
-            Servers.exitWhenParentDies(); // we share the terminal, so stdin cannot be the lifeline
+            // We share the terminal, so stdin cannot be the lifeline: watch the launcher's pid.
+            Servers.exitWhenParentDies(Long.getLong(PARENT, 0));
             return OptionalInt.empty();
         }
         current = possible();
@@ -90,7 +101,7 @@ public final class Article {
             case MACOS:
                 return OptionalInt.empty();
             case FALLBACK:
-                Resolving.useHostsFile(hostsFile(Mode.FALLBACK));
+                Resolving.useHostsFile(writeHostsFile(Mode.FALLBACK));
                 return OptionalInt.empty();
             default:
                 return OptionalInt.of(runInside(tool, args));
@@ -99,29 +110,12 @@ public final class Article {
 
     /** Runs {@code tool args} again, as a `java -cp` child inside the shared sandbox, and waits for it. */
     private static int runInside(String tool, List<String> args) {
-        List<String> options = List.of("-D" + INSIDE + "=" + Mode.NAMESPACE,
+        List<String> options = new ArrayList<>(List.of("-D" + INSIDE + "=" + Mode.NAMESPACE,
+                "-D" + PARENT + "=" + ProcessHandle.current().pid(),
                 "-D" + Resolving.HOSTS_FILE + "=" + hostsFile(Mode.NAMESPACE),
-                "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system"));
-        List<String> command = Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args);
-        Sandbox box;
-        Process process;
-        try (FileChannel lock = Sandbox.lock(NAME)) {
-            box = Sandbox.shared(NAME, sandboxSpec());
-            process = new ProcessBuilder(box.inside(command)).inheritIO().start();
-            box.addMember(process.pid());
-        } catch (IOException e) {
-            throw Cli.failed("cannot start " + tool + " in the article's sandbox: " + e.getMessage());
-        }
-        try {
-            return process.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            return Cli.FAILED;
-        } finally {
-            box.removeMember(process.pid());
-            box.close();
-        }
+                "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system")));
+        if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+        return Sandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));
     }
 
     /** One line: the mode, and where to read what it reproduces. */

@@ -70,7 +70,7 @@ public final class HostsFile {
 
     /** Backs the file up, writes {@code newText} in place, and puts the file back when this JVM exits in any way but SIGKILL. */
     public synchronized void edit(String newText) {
-        refuseTheRealFileOnLinux();
+        refuseTheMachinesFileOnLinux();
         if (!Files.isWritable(file)) {
             throw Cli.failed("cannot write " + file + ": permission denied (on macOS: sudo jbang reorder-hosts@catalog --edit)");
         }
@@ -79,6 +79,7 @@ public final class HostsFile {
             original = Files.readAllBytes(file);
             Files.createDirectories(backup.toAbsolutePath().getParent());
             Files.write(backup, original, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.writeString(owner(), file.toAbsolutePath() + "\n"); // which file the backup belongs to
         } catch (FileAlreadyExistsException e) {
             throw Cli.failed("a backup from an earlier run is still at " + backup + ", so " + file
                     + " may still be edited: put it back with --restore (or delete the backup if " + file + " is right), then run again");
@@ -86,7 +87,11 @@ public final class HostsFile {
             throw Cli.failed("cannot back up " + file + " to " + backup + ": " + e.getMessage());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (restore()) System.err.println(file + " put back from " + backup + "; backup removed.");
+            try {
+                if (restore()) System.err.println(file + " put back from " + backup + "; backup removed.");
+            } catch (Cli.Failure e) {
+                System.err.println(e.getMessage());
+            }
         }, "put " + file + " back"));
         try {
             Files.writeString(file, newText, StandardCharsets.UTF_8); // in place: same inode, so a bind mount sees it
@@ -110,55 +115,75 @@ public final class HostsFile {
         return true;
     }
 
-    /** After a run that could not clean up (SIGKILL, power cut): puts the leftover backup back. */
+    /** After a run that could not clean up (SIGKILL, power cut): puts the leftover backup back, into the file it came from. */
     public synchronized void restoreLeftover() {
         if (!Files.exists(backup)) throw Cli.failed("no backup at " + backup + ": nothing to restore");
-        refuseTheRealFileOnLinux();
+        try {
+            String of = Files.exists(owner()) ? Files.readString(owner()).strip() : file.toAbsolutePath().toString();
+            if (!of.equals(file.toAbsolutePath().toString())) {
+                throw Cli.failed("the backup at " + backup + " is of " + of + ", not of " + file + ": add --file " + of);
+            }
+        } catch (IOException e) {
+            throw Cli.failed("cannot read " + owner() + ": " + e.getMessage());
+        }
+        refuseTheMachinesFileOnLinux();
         edited = true;
         restore();
     }
 
-    /** Linux's real /etc/hosts is off limits; the same path in a sandbox is a private copy and may be edited. */
-    private void refuseTheRealFileOnLinux() {
+    /**
+     * On Linux the machine's /etc/hosts is off limits, under any name (a link, a
+     * bind mount of it). A private copy mounted over /etc/hosts in a sandbox is not
+     * the machine's file, and may be edited.
+     */
+    private void refuseTheMachinesFileOnLinux() {
         if (!System.getProperty("os.name").toLowerCase().contains("linux")) return;
-        Path real;
-        try {
-            real = file.toRealPath();
-        } catch (IOException e) {
-            return; // not there: the write will say so
-        }
-        if (real.equals(ETC_HOSTS) && !privateCopyInASandbox()) {
-            throw Cli.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
-                    + "where /etc/hosts is a private copy (jbang sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+        for (Path machines : machineHostsFiles()) {
+            boolean same;
+            try {
+                same = Files.isSameFile(file, machines);
+            } catch (IOException e) {
+                same = true; // cannot tell: assume the worst
+            }
+            if (same) {
+                throw Cli.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
+                        + "where /etc/hosts is a private copy (jbang sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+            }
         }
     }
 
     /**
-     * True when /etc/hosts is a mount of its own, in a mount namespace that one of
-     * our ancestors is not in: somebody made this namespace and mounted a copy
-     * there. (Inside a container whose /etc/hosts is a mount, every visible
-     * ancestor shares our namespace, so that file counts as the real one.)
+     * The machine's /etc/hosts: ours, unless an ancestor of ours runs in another
+     * mount namespace (we are in a sandbox), and then that ancestor's, seen
+     * through /proc/PID/root.
      */
-    private static boolean privateCopyInASandbox() {
+    private static List<Path> machineHostsFiles() {
+        List<Path> found = new ArrayList<>();
         try {
-            boolean mounted = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .map(line -> line.split(" ")).anyMatch(f -> f.length > 4 && f[4].equals("/etc/hosts"));
             Path mine = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
-            for (ProcessHandle p = ProcessHandle.current().parent().orElse(null); mounted && p != null; p = p.parent().orElse(null)) {
+            for (ProcessHandle p = ProcessHandle.current().parent().orElse(null); p != null; p = p.parent().orElse(null)) {
+                Path proc = Path.of("/proc", Long.toString(p.pid()));
                 try {
-                    if (!Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt")).equals(mine)) return true;
+                    if (!Files.readSymbolicLink(proc.resolve("ns/mnt")).equals(mine)) found.add(proc.resolve("root/etc/hosts"));
                 } catch (IOException unreadable) {
                     // another user's process, or one the kernel hides: look further up
                 }
             }
-            return false;
         } catch (IOException e) {
-            return false; // cannot tell: treat it as the real file
+            // no /proc to ask: only our own /etc/hosts is known
         }
+        if (found.isEmpty()) found.add(ETC_HOSTS);
+        return found;
+    }
+
+    /** Beside the backup: the path of the file it was taken from. */
+    private Path owner() {
+        return backup.resolveSibling(backup.getFileName() + ".of");
     }
 
     private void deleteBackup() {
         try {
+            Files.deleteIfExists(owner());
             Files.deleteIfExists(backup);
         } catch (IOException e) {
             System.err.println("cannot remove the backup " + backup + ": " + e.getMessage());

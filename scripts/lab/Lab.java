@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -68,7 +69,7 @@ public final class Lab {
 
     /** `java -cp <kit> tool args`, with the resolver settings of this JVM passed on. */
     static List<String> command(String tool, String... args) {
-        return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE), tool, args);
+        return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE, Sandbox.STATE), tool, args);
     }
 
     /** The same for a tool in a sandbox: it asks the sandbox's own /etc/hosts, never this JVM's private file. */
@@ -128,16 +129,30 @@ public final class Lab {
     }
 
     private static String runAndPrint(List<String> command) {
+        String text = output(command);
+        System.out.print(text);
+        return text;
+    }
+
+    /** Runs a short-lived command to its end (at most 30 s) and returns what it said, stderr included. */
+    private static String output(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-            System.out.print(out);
-            return out;
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "";
+                }
+            });
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                return out.join() + command.get(0) + " did not finish within 30 s and was stopped\n";
+            }
+            return out.join();
         } catch (IOException e) {
-            System.out.println("cannot run " + command.get(0) + ": " + e.getMessage());
-            return "";
+            return "cannot run " + command.get(0) + ": " + e.getMessage() + "\n";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -170,6 +185,8 @@ public final class Lab {
         Set<Process> before = Servers.running();
         try (Sandbox box = Sandbox.start(spec)) {
             steps.accept(box);
+        } catch (Cli.Failure e) {
+            System.out.println("≠ skipped: " + e.getMessage());
         } finally {
             Servers.running().stream().filter(p -> !before.contains(p)).forEach(Servers::stop);
         }
@@ -183,16 +200,7 @@ public final class Lab {
     public static List<String> libcOrder(Sandbox.Spec spec, String host) {
         List<String> order = new ArrayList<>();
         inSandbox(spec, box -> {
-            try {
-                Process p = new ProcessBuilder(commandInside(box, "resolve", "--list", "--host", host)).start();
-                p.getOutputStream().close();
-                new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().forEach(order::add);
-                p.waitFor();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            output(commandInside(box, "resolve", "--list", "--host", host)).lines().forEach(order::add);
             System.out.println("getaddrinfo(\"" + host + "\") in the sandbox: " + String.join(", ", order));
         });
         return order;

@@ -4,39 +4,48 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * A private corner of a Linux machine to change name resolution in without
  * touching it: a new network namespace (its own lo) and mount namespace (its
  * own /etc/hosts and /etc/gai.conf, bind-mounted from private copies). The real
- * files are never written.
+ * files are never written, and nothing is created in the real /etc.
  *
  * A holder process keeps the namespaces alive; commands join them with
  * nsenter. The holder waits on its stdin, so it ends when we do, even on SIGKILL.
  * A named sandbox can be shared: programs started later in other terminals join
- * it through any process still inside (see {@link #shared}).
+ * it through any process still inside (see {@link #runShared}).
  */
 public final class Sandbox implements AutoCloseable {
+    private static final Path GAI_CONF = Path.of("/etc/gai.conf");
+    /** Where shared sandboxes keep their state, instead of java.io.tmpdir (the tests use their own). */
+    public static final String STATE = "lab.state";
     private static Optional<String> unavailable;
 
-    private final Process holder;      // null when we joined a sandbox someone else started
-    private final long entry;          // a process inside the namespaces, for nsenter -t
-    private final Path members;        // where a shared sandbox lists the processes inside, or null
-    private final Path overlay;        // private upper layer over /etc, when the machine has no /etc/gai.conf
+    private final Process holder;     // null when we joined a sandbox someone else started
+    private final long entry;         // a process inside, for nsenter -t; 0 when we are inside ourselves
+    private final String namespaces;  // "net:[…] mnt:[…]" of the sandbox: what every member must be in
+    private final String name;        // of a shared sandbox, or null
 
-    private Sandbox(Process holder, long entry, Path members, Path overlay) {
+    private Sandbox(Process holder, long entry, String namespaces, String name) {
         this.holder = holder;
         this.entry = entry;
-        this.members = members;
-        this.overlay = overlay;
+        this.namespaces = namespaces;
+        this.name = name;
     }
 
     /** What the sandbox will look like. Null files mean "the machine's own". */
@@ -73,7 +82,7 @@ public final class Sandbox implements AutoCloseable {
         if (!System.getProperty("os.name").toLowerCase().contains("linux")) {
             return Optional.of("network and mount namespaces are a Linux feature");
         }
-        for (String tool : List.of("unshare", "nsenter", "ip", "mount")) {
+        for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {
             if (which(tool) == null) return Optional.of("'" + tool + "' is not installed (util-linux, iproute2)");
         }
         try {
@@ -88,146 +97,200 @@ public final class Sandbox implements AutoCloseable {
         return Optional.empty();
     }
 
+    // The holder's set-up. Values come in as arguments, never pasted into the script:
+    // $1 hosts file or "", $2 gai.conf or "", $3 "1" to take IPv6 off lo, then addresses for lo.
+    private static final String SET_UP = """
+            set -e
+            hosts=$1 gai=$2 noipv6=$3
+            shift 3
+            ip link set lo up
+            for cidr in "$@"; do ip addr add "$cidr" dev lo nodad; done
+            if [ -n "$noipv6" ]; then ip -6 addr flush dev lo; fi
+            if [ -n "$hosts" ]; then mount --bind "$hosts" /etc/hosts; fi
+            if [ -n "$gai" ]; then mount --bind "$gai" /etc/gai.conf; fi
+            echo ready
+            exec cat >/dev/null
+            """;
+
     /** Starts the namespaces; fails with one clear line if they cannot be made. */
     public static Sandbox start(Spec spec) {
         return start(spec, null);
     }
 
-    private static Sandbox start(Spec spec, Path members) {
+    private static Sandbox start(Spec spec, String name) {
         unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
         for (Path file : Stream.of(spec.hostsFile(), spec.gaiConf()).filter(f -> f != null).toList()) {
             if (!Files.isReadable(file)) throw Cli.usage("cannot read " + file);
         }
-        StringBuilder script = new StringBuilder("set -e\nip link set lo up\n");
-        for (String cidr : spec.loopbackAddresses()) {
-            script.append("ip addr add ").append(cidr).append(" dev lo nodad\n");
+        for (String cidr : spec.loopbackAddresses()) requireCidr(cidr);
+        if (spec.gaiConf() != null && !Files.isRegularFile(GAI_CONF, LinkOption.NOFOLLOW_LINKS)) {
+            throw Cli.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
+                    + "(glibc uses its built-in table), and the lab creates nothing in the real /etc");
         }
-        if (spec.noIpv6()) script.append("ip -6 addr flush dev lo\n");
-        Path overlay = null;
-        if (spec.gaiConf() != null && !Files.exists(Path.of("/etc/gai.conf"))) {
-            // Nothing to mount over: lay a private, writable layer over /etc (in this namespace only) and make one there.
-            overlay = temporaryDirectory();
-            script.append("mkdir '").append(overlay).append("/upper' '").append(overlay).append("/work'\n")
-                  .append("mount -t overlay lab-etc -o lowerdir=/etc,upperdir='").append(overlay).append("/upper',workdir='")
-                  .append(overlay).append("/work' /etc\n")
-                  .append(": > /etc/gai.conf\n");
-        }
-        if (spec.hostsFile() != null) script.append(bind(spec.hostsFile(), "/etc/hosts"));
-        if (spec.gaiConf() != null) script.append(bind(spec.gaiConf(), "/etc/gai.conf"));
-        script.append("echo ready\nexec cat >/dev/null\n");
+        List<String> command = new ArrayList<>(List.of("unshare", "-n", "-m", "--propagation", "private", "--", "sh", "-c", SET_UP, "sandbox",
+                path(spec.hostsFile()), path(spec.gaiConf()), spec.noIpv6() ? "1" : ""));
+        command.addAll(spec.loopbackAddresses());
         try {
-            Process holder = new ProcessBuilder("unshare", "-n", "-m", "--propagation", "private", "--", "sh", "-c", script.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process holder = new ProcessBuilder(command).start();
             byte[] ready = holder.getInputStream().readNBytes(6);
             if (!new String(ready, StandardCharsets.UTF_8).equals("ready\n")) {
                 Servers.stop(holder);
-                throw Cli.failed("cannot make a sandbox: its set-up failed (exit " + holder.exitValue() + ")");
+                String why = new String(holder.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip().lines()
+                        .reduce((a, b) -> b).orElse("exit " + holder.exitValue());
+                throw Cli.failed("cannot make a sandbox: its set-up failed: " + why);
             }
-            Sandbox box = new Sandbox(holder, holder.pid(), members, overlay);
-            if (members != null) box.addMember(holder.pid());
-            return box;
+            return new Sandbox(holder, holder.pid(), namespacesOf(holder.pid()).orElse("?"), name);
         } catch (IOException e) {
             throw Cli.failed("cannot make a sandbox: " + e.getMessage());
         }
     }
 
-    private static String bind(Path file, String target) {
-        return "mount --bind '" + file.toAbsolutePath() + "' " + target + "\n";
+    private static String path(Path file) {
+        return file == null ? "" : file.toAbsolutePath().toString();
+    }
+
+    /** "fe80::1/64" and the like: an address literal and a prefix length, or a usage error. */
+    private static void requireCidr(String cidr) {
+        String[] parts = cidr.split("/", -1);
+        try {
+            Resolving.literal(parts[0]);
+            if (parts.length > 2 || (parts.length == 2 && !parts[1].matches("\\d{1,3}"))) throw new IllegalArgumentException();
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage("'" + cidr + "' is not an address with a prefix length, such as fe80::1/64");
+        }
     }
 
     /**
-     * The sandbox called {@code name}, shared by every program of this user that
-     * asks for it: joined through any process still inside, or started from
-     * {@code spec} when none is left. Call it while holding {@link #lock}, and add
-     * what you start inside with {@link #addMember}, so that later programs can
-     * join after this one (and the holder) are gone.
+     * Runs {@code command} in the sandbox called {@code name}, on our terminal,
+     * and returns its exit code. The sandbox is shared by every program of this
+     * user that asks for it by name: joined through any process still inside,
+     * started from {@code spec} when none is left, or used as is when we are
+     * inside it already. The command is listed as a member, so that later
+     * programs can join through it after this one (and the holder) are gone.
      */
-    public static Sandbox shared(String name, Spec spec) {
-        Path members = stateDirectory(name).resolve("members");
+    public static int runShared(String name, Supplier<Spec> spec, List<String> command) {
+        Sandbox box;
+        Process process;
+        try (FileChannel lock = lock(name)) {
+            box = joinOrStart(name, spec);
+            process = new ProcessBuilder(box.inside(command)).inheritIO().start();
+            box.addMember(process.pid());
+        } catch (IOException e) {
+            throw Cli.failed("cannot run " + command.get(0) + " in the " + name + " sandbox: " + e.getMessage());
+        }
         try {
-            Files.createDirectories(members);
-            try (Stream<Path> files = Files.list(members)) {
-                for (Path file : files.toList()) {
-                    long pid = Long.parseLong(file.getFileName().toString());
-                    String recorded = read(file);
-                    boolean inside = namespaceOf(pid).filter(ns -> ns.equals(recorded)).isPresent();
-                    if (inside && !namespaceOf(ProcessHandle.current().pid()).orElse("").equals(recorded)) {
-                        return new Sandbox(null, pid, members, null);
-                    }
-                    Files.deleteIfExists(file); // gone, or a new process under a recycled pid
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return Cli.FAILED;
+        } finally {
+            box.removeMember(process.pid());
+            box.close();
+        }
+    }
+
+    /** Under the lock: a live member's sandbox, or ours if we are in it, or a new one. Stale entries are removed. */
+    private static Sandbox joinOrStart(String name, Supplier<Spec> spec) throws IOException {
+        Path members = members(name);
+        String ours = namespacesOf(ProcessHandle.current().pid()).orElse("");
+        try (Stream<Path> files = Files.list(members)) {
+            for (Path file : files.toList()) {
+                String fileName = file.getFileName().toString();
+                String recorded = Files.readString(file).strip();
+                boolean live = fileName.matches("\\d+") && namespacesOf(Long.parseLong(fileName)).filter(recorded::equals).isPresent();
+                if (!live) {
+                    Files.deleteIfExists(file); // gone, a recycled pid, or not ours to read
+                } else if (recorded.equals(ours)) {
+                    return new Sandbox(null, 0, recorded, name); // started from inside, e.g. the sandbox tool's shell
+                } else {
+                    return new Sandbox(null, Long.parseLong(fileName), recorded, name);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return start(spec, members);
-    }
-
-    /** A per-user folder for a shared sandbox's state (its hosts file, its members). */
-    public static Path stateDirectory(String name) {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "localhost-lab-" + System.getProperty("user.name"), name);
-        try {
-            return Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Sandbox box = start(spec.get(), name);
+        box.addMember(box.holder.pid());
+        return box;
     }
 
     /**
-     * Takes a shared sandbox's lock, so that two programs started at once make one
-     * sandbox, not two. Closing the returned channel releases it.
+     * A per-user folder for a shared sandbox's state. Namespace mode runs as root,
+     * so the folder must be ours alone: created 0700, and refused if someone else
+     * made it (or made it a link), lest root write where that user points.
      */
-    public static FileChannel lock(String name) {
+    public static Path stateDirectory(String name) {
+        String user = System.getProperty("user.name");
+        Path base = Path.of(System.getProperty(STATE, System.getProperty("java.io.tmpdir")), "localhost-lab-" + user);
         try {
-            FileChannel channel = FileChannel.open(stateDirectory(name).resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            channel.lock();
-            return channel;
+            if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                return Files.createDirectories(base.resolve(name)); // Windows: the temp folder is the user's own
+            }
+            Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+            if (!Files.exists(base, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(base.getParent());
+                Files.createDirectory(base, PosixFilePermissions.asFileAttribute(ownerOnly));
+                Files.setPosixFilePermissions(base, ownerOnly); // whatever the umask did
+            }
+            boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
+                    && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
+                    && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
+            if (!ours) throw Cli.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
+            return Files.createDirectories(base.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Records a process started inside this shared sandbox (it may not have entered it yet). */
-    public void addMember(long pid) {
-        if (members == null) return;
-        namespaceOf(entry).ifPresent(ns -> {
-            try {
-                Files.writeString(members.resolve(Long.toString(pid)), ns);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+    private static Path members(String name) throws IOException {
+        return Files.createDirectories(stateDirectory(name).resolve("members"));
     }
 
-    /** Forgets a process that has left (or is about to leave) this shared sandbox. */
-    public void removeMember(long pid) {
-        if (members == null) return;
+    /** Takes a shared sandbox's lock, so that two programs started at once make one sandbox, not two. */
+    private static FileChannel lock(String name) throws IOException {
+        FileChannel channel = FileChannel.open(stateDirectory(name).resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        channel.lock(); // closing the channel releases it
+        return channel;
+    }
+
+    /** Lists a process started into this shared sandbox, once it is inside (nsenter needs a moment). */
+    private void addMember(long pid) throws IOException {
+        if (name == null || entry == 0) return;
+        for (int i = 0; i < 250 && !namespacesOf(pid).orElse("").equals(namespaces); i++) {
+            if (ProcessHandle.of(pid).isEmpty()) return; // it ended before it got in
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (namespacesOf(pid).orElse("").equals(namespaces)) {
+            Files.writeString(members(name).resolve(Long.toString(pid)), namespaces);
+        }
+    }
+
+    private void removeMember(long pid) {
+        if (name == null) return;
         try {
-            Files.deleteIfExists(members.resolve(Long.toString(pid)));
+            Files.deleteIfExists(members(name).resolve(Long.toString(pid)));
         } catch (IOException e) {
             // a stale entry is cleaned up by the next program that looks
         }
     }
 
-    /** The network namespace of a live process, as /proc names it ("net:[4026532…]"). */
-    private static Optional<String> namespaceOf(long pid) {
+    /** The network and mount namespaces of a live process of ours, as /proc names them. */
+    private static Optional<String> namespacesOf(long pid) {
         try {
-            return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "net")).toString());
+            Path ns = Path.of("/proc", Long.toString(pid), "ns");
+            return Optional.of(Files.readSymbolicLink(ns.resolve("net")) + " " + Files.readSymbolicLink(ns.resolve("mnt")));
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file).strip();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
     /** {@code command}, to be run inside the sandbox's namespaces, in the caller's working directory. */
     public List<String> inside(List<String> command) {
+        if (entry == 0) return command;
         List<String> joined = new ArrayList<>(List.of("nsenter", "-t", Long.toString(entry), "-n", "-m", "--wd=.", "--"));
         joined.addAll(command);
         return joined;
@@ -237,29 +300,25 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         if (holder == null) return;
-        removeMember(holder.pid());
+        if (name != null) {
+            // Under the lock, so that nobody joins through the holder while it goes.
+            try (FileChannel lock = lock(name)) {
+                removeMember(holder.pid());
+                stopHolder();
+            } catch (IOException e) {
+                stopHolder();
+            }
+        } else {
+            stopHolder();
+        }
+    }
+
+    private void stopHolder() {
         Servers.stop(holder);
         try {
             holder.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (overlay != null) deleteTree(overlay);
-    }
-
-    private static Path temporaryDirectory() {
-        try {
-            return Files.createTempDirectory("lab-etc");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a leftover empty folder in the temp dir is harmless
         }
     }
 

@@ -52,13 +52,14 @@ public final class Servers {
 
     /**
      * The lifeline for a child that shares its parent's terminal (and so cannot
-     * wait on stdin): exit as soon as the parent is gone, SIGKILL included.
-     * Shutdown hooks run, so this child's own servers stop too.
+     * wait on stdin): exit as soon as process {@code parent} is gone, SIGKILL
+     * included, or at once if it is gone already. Shutdown hooks run, so this
+     * child's own servers stop too.
      */
-    public static void exitWhenParentDies() {
-        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+    public static void exitWhenParentDies(long parent) {
+        ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
         Thread lifeline = new Thread(() -> {
-            while (parent != null && parent.isAlive()) {
+            while (launcher != null && launcher.isAlive()) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
