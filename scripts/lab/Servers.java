@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public final class Servers {
     public static void exitWhenParentDies(long parent) {
         ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
         Thread lifeline = new Thread(() -> {
-            while (launcher != null && launcher.isAlive()) {
+            while (launcher != null && launcher.isAlive() && !isZombie(parent)) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -70,6 +71,16 @@ public final class Servers {
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
+    }
+
+    /** A process that has ended but is not reaped yet (an orphan waits for init, which may be slow) counts as gone. */
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return false; // no /proc (macOS, Windows): isAlive() is all we have
+        }
     }
 
     /** A started child process, what it printed first, and what it printed on stderr. */
