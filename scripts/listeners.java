@@ -23,9 +23,8 @@ import lab.Cli;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "listeners", mixinStandardHelpOptions = true, sortOptions = false,
         description = "List every TCP listener on PORT: PID, command, address and family.",
@@ -35,11 +34,8 @@ class listeners implements Callable<Integer> {
     @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-    String sandbox;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    Article.SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new listeners(), args));
@@ -47,7 +43,7 @@ class listeners implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionalInt ranInSandbox = Article.enter(sandbox, null, "listeners", spec.commandLine().getParseResult().originalArgs());
+        OptionalInt ranInSandbox = sandbox.enter(null);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         List<Listener> found = Listeners.onPort(port);
         if (found.isEmpty()) {

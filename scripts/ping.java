@@ -29,9 +29,8 @@ import lab.Article;
 import lab.Cli;
 import lab.Resolving;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "ping", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Connect to HOST:PORT the way nc does (next address on failure) and print the reply.",
@@ -56,11 +55,8 @@ class ping implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "2000", paramLabel = "MS", description = "connect and read timeout in ms (default: ${DEFAULT-VALUE})")
     int timeoutMillis;
 
-    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-    String sandbox;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    Article.SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new ping(), args));
@@ -68,7 +64,7 @@ class ping implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "ping", spec.commandLine().getParseResult().originalArgs());
+        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead,

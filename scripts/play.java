@@ -33,10 +33,9 @@ import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Servers;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "play", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Play localhost-lab notebooks in the terminal with JShell: text, then each cell and its output.",
@@ -49,11 +48,8 @@ class play implements Callable<Integer> {
     @Option(names = "--step", description = "wait for Enter before each code cell (only on a terminal)")
     boolean step;
 
-    @Option(names = "--sandbox", paramLabel = "article", description = "article: play with localhost as on the article's Mac, [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-    String sandbox;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    Article.SandboxOption sandbox;
 
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
@@ -63,7 +59,7 @@ class play implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        OptionalInt ranInSandbox = Article.enter(sandbox, null, "play", spec.commandLine().getParseResult().originalArgs());
+        OptionalInt ranInSandbox = sandbox.enter(null);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         Article.current().ifPresent(mode -> Article.explain(mode).forEach(System.out::println));
         List<List<Cell>> all = new ArrayList<>();

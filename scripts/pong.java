@@ -32,9 +32,8 @@ import lab.Listeners;
 import lab.Resolving;
 import lab.Servers;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "pong", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Listen on the first free address of HOST:PORT, in the resolver's order, and answer every client with 'pong from ADDR'.",
@@ -57,11 +56,8 @@ class pong implements Callable<Integer> {
     @Option(names = "--exit-with-stdin", hidden = true, description = "exit when stdin closes: the lab's servers die with their parent")
     boolean exitWithStdin;
 
-    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-    String sandbox;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    Article.SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new pong(), args));
@@ -69,7 +65,7 @@ class pong implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "pong", spec.commandLine().getParseResult().originalArgs());
+        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (exitWithStdin) Servers.exitWhenStdinCloses();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);

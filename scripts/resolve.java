@@ -24,9 +24,8 @@ import lab.Article;
 import lab.Cli;
 import lab.Resolving;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "resolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show what HOST resolves to, in the OS order and in Java's default order, and which address nc, Java and curl try first.",
@@ -42,11 +41,8 @@ class resolve implements Callable<Integer> {
     @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, as pong --hosts-file does")
     Path hostsFile;
 
-    @Option(names = "--sandbox", paramLabel = "article", description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-    String sandbox;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    Article.SandboxOption sandbox;
 
     @Option(names = "--list", description = "print only the addresses, in the order of the OS (or of --hosts-file), one per line")
     boolean list;
@@ -57,7 +53,7 @@ class resolve implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionalInt ranInSandbox = Article.enter(sandbox, hostsFile, "resolve", spec.commandLine().getParseResult().originalArgs());
+        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         Resolving.useOsOrder();

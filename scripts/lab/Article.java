@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import picocli.CommandLine;
+
 /**
  * Article mode: the article's Mac, where localhost is three loopback addresses
  * ([::1], [fe80::1], 127.0.0.1, in that order), on whatever machine the lab runs.
@@ -79,6 +81,21 @@ public final class Article {
             throw new UncheckedIOException(e);
         }
         return file;
+    }
+
+    /** The --sandbox option, shared by every tool as a picocli mixin. */
+    public static final class SandboxOption {
+        @CommandLine.Option(names = "--sandbox", paramLabel = "article",
+                description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
+        String sandbox;
+
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec tool;
+
+        /** Call it first in call(): see {@link Article#enter}. {@code hostsFile} is the tool's --hosts-file, or null. */
+        public OptionalInt enter(Path hostsFile) {
+            return Article.enter(sandbox, hostsFile, tool.userObject().getClass().getName(), tool.commandLine().getParseResult().originalArgs());
+        }
     }
 
     /**
