@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import lab.Sandbox;
 import lab.Servers.Server;
@@ -152,9 +153,8 @@ class ArticleModeTest extends Kit {
     void thePlayerInArticleModeShowsTheSequenceAndWhatIsExact() {
         needsNamespaces();
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + port));
-        command.addAll(tool("play", "--sandbox", "article", "notebooks/04-bind-failure.ipynb", "notebooks/06-client-ordering.ipynb"));
-        Result r = exec(command);
+        Result r = exec(Map.of("LAB_PORT", "" + port),
+                tool("play", "--sandbox", "article", "notebooks/04-bind-failure.ipynb", "notebooks/06-client-ordering.ipynb"));
         assertEquals(0, r.exit(), r.out() + r.err());
         String out = r.out();
         int a = out.indexOf("Listen on [::1]:" + port), b = out.indexOf("Listen on [fe80::1]:" + port), c = out.indexOf("Listen on 127.0.0.1:" + port);

@@ -72,7 +72,7 @@ class CatalogTest extends Kit {
     void theLauncherWritesNothingInHome() throws Exception {
         Path home = Files.createTempDirectory("lab-home");
         try {
-            Result r = exec(List.of("env", "HOME=" + home, "./jbang", "--version"));
+            Result r = exec(Map.of("HOME", home.toString()), List.of("./jbang", "--version"));
             assertEquals(0, r.exit(), r.err());
             try (Stream<Path> files = Files.list(home)) {
                 assertEquals(List.of(), files.toList(), "no rc file, no ~/.jbang");

@@ -113,6 +113,14 @@ public abstract class Kit {
         return exec(command, ROOT);
     }
 
+    /** The same with these environment variables set, as `env K=V command` would. */
+    public static Result exec(Map<String, String> env, List<String> command) {
+        List<String> withEnv = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> withEnv.add(k + "=" + v));
+        withEnv.addAll(command);
+        return exec(withEnv);
+    }
+
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
         return Servers.start(command, WAIT);

@@ -36,13 +36,6 @@ class NotebookTest extends Kit {
         }
     }
 
-    private Result execute(Map<String, String> env, List<String> command) {
-        List<String> withEnv = new ArrayList<>(List.of("env"));
-        env.forEach((k, v) -> withEnv.add(k + "=" + v));
-        withEnv.addAll(command);
-        return exec(withEnv);
-    }
-
     private List<String> kernel(String notebook) {
         return List.of(PYTHON, "tests/execute_notebook.py", notebook);
     }
@@ -55,7 +48,7 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void runsOnTheKernel(String notebook) throws Exception {
         int port = freePort();
-        Result r = execute(Map.of("LAB_PORT", "" + port), kernel("notebooks/" + notebook));
+        Result r = exec(Map.of("LAB_PORT", "" + port), kernel("notebooks/" + notebook));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out());
         noChildrenLeft();
@@ -65,7 +58,7 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void playsInTheTerminal(String notebook) throws Exception {
         int port = freePort();
-        Result r = execute(Map.of("LAB_PORT", "" + port), player("notebooks/" + notebook));
+        Result r = exec(Map.of("LAB_PORT", "" + port), player("notebooks/" + notebook));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("✓"), "the notebook checks at least one claim:\n" + r.out());
         noChildrenLeft();
@@ -75,10 +68,10 @@ class NotebookTest extends Kit {
     void aTaggedCellThatDoesNotRaiseFailsBothWays() throws Exception {
         Path broken = withCell("04-bind-failure.ipynb", cell -> cell.toString().contains("raises-exception"), "1 + 1");
         try {
-            Result kernel = execute(Map.of("LAB_PORT", "" + freePort()), kernel(broken.toString()));
+            Result kernel = exec(Map.of("LAB_PORT", "" + freePort()), kernel(broken.toString()));
             assertEquals(1, kernel.exit(), kernel.out());
             assertTrue(kernel.out().contains("is tagged raises-exception but did not raise"), kernel.out());
-            Result player = execute(Map.of("LAB_PORT", "" + freePort()), player(broken.toString()));
+            Result player = exec(Map.of("LAB_PORT", "" + freePort()), player(broken.toString()));
             assertEquals(1, player.exit(), player.out());
             assertTrue(player.out().contains("this cell is tagged raises-exception but did not raise"), player.out());
         } finally {
@@ -103,9 +96,9 @@ class NotebookTest extends Kit {
     @Test
     void stepSevenWithoutNamespaceRightsSaysWhyOnceAndStillRuns() {
         assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");
-        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + freePort(), "unshare", "-U", "--"));
+        List<String> command = new ArrayList<>(List.of("unshare", "-U", "--"));
         command.addAll(player("notebooks/07-hosts-reordering.ipynb"));
-        Result r = exec(command);
+        Result r = exec(Map.of("LAB_PORT", "" + freePort()), command);
         assertEquals(0, r.exit(), r.out() + r.err());
         List<String> skipped = r.lines().stream().filter(l -> l.startsWith("≠ skipped: no sandbox on this machine")).toList();
         assertTrue(skipped.size() > 1 && skipped.get(0).contains("(this user may not create namespaces")
