@@ -61,7 +61,7 @@ class play implements Callable<Integer> {
     public Integer call() throws IOException {
         OptionalInt ranInSandbox = sandbox.enter(null);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        Article.current().ifPresent(mode -> Article.explain(mode).forEach(System.out::println));
+        Article.explainIfActive();
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
@@ -89,10 +89,7 @@ class play implements Callable<Integer> {
                 Servers.stopAll(); // each notebook starts from a clean machine, as a fresh kernel would
             }
         }
-        Article.current().ifPresent(mode -> {
-            System.out.println();
-            Article.explain(mode).forEach(System.out::println);
-        });
+        Article.explainIfActive();
         if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }

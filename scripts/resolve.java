@@ -79,10 +79,7 @@ class resolve implements Callable<Integer> {
         client("nc " + host + " " + port, nc);
         client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
         client("curl http://" + host + ":" + port + "/", curl(system));
-        Article.current().ifPresent(mode -> {
-            System.out.println();
-            Article.explain(mode).forEach(System.out::println);
-        });
+        Article.explainIfActive();
         return Cli.OK;
     }
 

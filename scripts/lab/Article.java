@@ -92,18 +92,22 @@ public final class Article {
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec tool;
 
-        /** Call it first in call(): see {@link Article#enter}. {@code hostsFile} is the tool's --hosts-file, or null. */
+        /**
+         * Call it first in call(): the tool's exit code when it ran inside the
+         * article's sandbox (return it too), or empty to go on here.
+         * {@code hostsFile} is the tool's --hosts-file, or null.
+         */
         public OptionalInt enter(Path hostsFile) {
             return Article.enter(sandbox, hostsFile, tool.userObject().getClass().getName(), tool.commandLine().getParseResult().originalArgs());
         }
     }
 
     /**
-     * The --sandbox option of every tool. Call it first thing. Returns the tool's
-     * exit code when it ran inside the article's sandbox (return it too), or
-     * empty when the tool should go on in this process.
+     * What --sandbox does, first thing in a tool. Returns the tool's exit code
+     * when it ran inside the article's sandbox (return it too), or empty when the
+     * tool should go on in this process.
      */
-    public static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
+    private static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
         if (sandbox == null) return OptionalInt.empty();
         if (!sandbox.equals(NAME)) throw Cli.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
         if (hostsFile != null) throw Cli.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
@@ -142,6 +146,14 @@ public final class Article {
             case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
             case MACOS -> "article mode on macOS: this Mac is the article's machine, so nothing is sandboxed or stood in for";
         };
+    }
+
+    /** After a blank line, prints {@link #explain} for the mode this program runs in, if any. */
+    public static void explainIfActive() {
+        current().ifPresent(mode -> {
+            System.out.println();
+            explain(mode).forEach(System.out::println);
+        });
     }
 
     /** Which of the article's outputs this mode reproduces exactly, which it stands in for, and why. */

@@ -118,11 +118,12 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private static Sandbox start(Spec spec, String name) {
-        unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
+        // A wrong command line is said first (exit 2), then what this machine cannot do (exit 1).
         for (Path file : Stream.of(spec.hostsFile(), spec.gaiConf()).filter(f -> f != null).toList()) {
             if (!Files.isReadable(file)) throw Cli.usage("cannot read " + file);
         }
         for (String cidr : spec.loopbackAddresses()) requireCidr(cidr);
+        unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
         if (spec.gaiConf() != null && !Files.isRegularFile(GAI_CONF, LinkOption.NOFOLLOW_LINKS)) {
             throw Cli.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
                     + "(glibc uses its built-in table), and the lab creates nothing in the real /etc");
