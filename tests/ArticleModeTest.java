@@ -107,9 +107,19 @@ class ArticleModeTest extends Kit {
         needsNamespaces();
         Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
         assertEquals("ready", tool.firstLine, tool.stderr());
+        // "ready" comes from sh just before it execs sleep, so wait for the exec rather than race it.
+        long deadline = System.nanoTime() + WAIT.toNanos();
         List<ProcessHandle> inside = tool.process.descendants().toList();
-        assertTrue(inside.stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")), "the command runs: " + inside);
+        while (inside.stream().noneMatch(ArticleModeTest::isSleep) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            inside = tool.process.descendants().toList();
+        }
+        assertTrue(inside.stream().anyMatch(ArticleModeTest::isSleep), "the command runs: " + inside);
         sigkillLeavesNothing(tool, inside);
+    }
+
+    private static boolean isSleep(ProcessHandle process) {
+        return process.info().command().orElse("").endsWith("sleep");
     }
 
     @Test
