@@ -54,9 +54,7 @@ class sandbox implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
-        // The command dies with us, SIGKILL included: the kernel sends it SIGKILL when we go.
-        List<String> withLifeline = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
-        withLifeline.addAll(command);
+        List<String> withLifeline = Sandbox.diesWithUs(command);
         if (hosts == null && gaiConf == null && addresses.isEmpty()) {
             Sandbox.unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "

@@ -93,33 +93,14 @@ class ArticleModeTest extends Kit {
         sigkillLeavesNothing(server, inside);
     }
 
-    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children are gone 3 s later. */
-    private static void sigkillLeavesNothing(Server parent, List<ProcessHandle> children) throws InterruptedException {
-        parent.process.destroyForcibly();
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
-                "3 s after SIGKILL");
-    }
-
     @Test
     void sigkillOfTheSandboxToolKillsWhatItRuns() throws Exception {
         needsNamespaces();
         Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
         assertEquals("ready", tool.firstLine, tool.stderr());
-        // "ready" comes from sh just before it execs sleep, so wait for the exec rather than race it.
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        List<ProcessHandle> inside = tool.process.descendants().toList();
-        while (inside.stream().noneMatch(ArticleModeTest::isSleep) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            inside = tool.process.descendants().toList();
-        }
-        assertTrue(inside.stream().anyMatch(ArticleModeTest::isSleep), "the command runs: " + inside);
+        List<ProcessHandle> inside = once(tool, Kit::isSleep); // "ready" comes from sh just before it execs sleep
+        assertTrue(inside.stream().anyMatch(Kit::isSleep), "the command runs: " + inside);
         sigkillLeavesNothing(tool, inside);
-    }
-
-    private static boolean isSleep(ProcessHandle process) {
-        return process.info().command().orElse("").endsWith("sleep");
     }
 
     @Test

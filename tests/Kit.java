@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import lab.Listeners;
 import lab.Sandbox;
@@ -133,6 +134,30 @@ public abstract class Kit {
     public static String stderrOnceItSays(Server server, String text) throws InterruptedException {
         for (int i = 0; i < 50 && !server.stderr().contains(text); i++) Thread.sleep(100);
         return server.stderr();
+    }
+
+    /** The descendants of {@code parent} once one of them matches {@code wanted} (or after WAIT). */
+    public static List<ProcessHandle> once(Server parent, Predicate<ProcessHandle> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<ProcessHandle> all = parent.process.descendants().toList();
+        while (all.stream().noneMatch(wanted) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            all = parent.process.descendants().toList();
+        }
+        return all;
+    }
+
+    public static boolean isSleep(ProcessHandle process) {
+        return process.info().command().orElse("").endsWith("sleep");
+    }
+
+    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children are gone 3 s later. */
+    public static void sigkillLeavesNothing(Server parent, List<ProcessHandle> children) throws InterruptedException {
+        parent.process.destroyForcibly();
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
+                "3 s after SIGKILL");
     }
 
     /** A pong server: `java -cp ... pong --exit-with-stdin args`. */

@@ -88,4 +88,14 @@ class NamespaceTest extends Kit {
             assertFalse(second.stderr().contains("Exception"), second.stderr());
         }
     }
+
+    @Test
+    void whatLabExecRunsDiesWithTheProgramThatRanIt() throws Exception {
+        Server cell = start(lab.Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ExecInSandbox",
+                List.of("sleep", "300")));
+        assertEquals("ready", cell.firstLine, cell.stderr());
+        List<ProcessHandle> inside = once(cell, Kit::isSleep);
+        assertTrue(inside.stream().anyMatch(Kit::isSleep), "Lab.exec runs the command: " + inside);
+        sigkillLeavesNothing(cell, inside);
+    }
 }

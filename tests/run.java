@@ -11,7 +11,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //SOURCES ../scripts/lab/*.java
-//SOURCES *Test.java Kit.java Net.java PrintAddresses.java
+//SOURCES *Test.java Kit.java Net.java PrintAddresses.java ExecInSandbox.java
 //DEPS org.commonmark:commonmark:0.26.0
 
 import java.io.IOException;

@@ -125,7 +125,7 @@ public final class Lab {
 
     /** Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr included) and returns it. */
     public static String exec(Sandbox box, String... command) {
-        return runAndPrint(box.inside(List.of(command)));
+        return runAndPrint(box.inside(Sandbox.diesWithUs(List.of(command))));
     }
 
     private static String runAndPrint(List<String> command) {

@@ -297,6 +297,17 @@ public final class Sandbox implements AutoCloseable {
         return joined;
     }
 
+    /**
+     * {@code command}, made to die with us, SIGKILL included: the kernel sends it
+     * SIGKILL when the thread that started it ends, so start it and wait for it
+     * on the same thread.
+     */
+    public static List<String> diesWithUs(List<String> command) {
+        List<String> tied = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        tied.addAll(command);
+        return tied;
+    }
+
     /** Stops the holder if we started it. Processes still inside keep a shared sandbox alive. */
     @Override
     public void close() {
