@@ -1,11 +1,16 @@
 package tests;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -140,6 +145,107 @@ class NotebookTest extends Kit {
         } finally {
             run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             Files.delete(slow);
+        }
+    }
+
+    /** tests/interrupt_cell.py on the real kernel: what it says, line by line, and a way to tell it to go on. */
+    private static final class Driver implements AutoCloseable {
+        final Process process;
+        final ProcessHandle kernel;
+        private final BlockingQueue<String> said = new LinkedBlockingQueue<>();
+        private final Path log;
+
+        Driver(int port) throws Exception {
+            log = Files.createTempFile("interrupt-cell", ".log");
+            process = new ProcessBuilder("env", "LAB_PORT=" + port, PYTHON, "tests/interrupt_cell.py")
+                    .directory(ROOT.toFile()).redirectError(log.toFile()).start();
+            Thread reader = new Thread(() -> {
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
+                said.add("(the driver has exited)");
+            });
+            reader.setDaemon(true);
+            reader.start();
+            String first = next();
+            assertTrue(first.startsWith("kernel "), first + "\n" + Files.readString(log));
+            kernel = ProcessHandle.of(Long.parseLong(first.substring("kernel ".length()))).orElseThrow();
+        }
+
+        String next() throws Exception {
+            String line = said.poll(2, TimeUnit.MINUTES);
+            return line != null ? line : "(nothing for 2 minutes) " + Files.readString(log);
+        }
+
+        void goOn() throws Exception {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+        }
+
+        /** The one `sleep 300` that the waiting cell runs, once it runs. */
+        ProcessHandle waitedOn() throws InterruptedException {
+            List<ProcessHandle> found = List.of();
+            for (long end = System.nanoTime() + WAIT.toNanos(); found.isEmpty() && System.nanoTime() < end; Thread.sleep(100)) {
+                found = kernel.descendants().filter(Kit::isSleep).toList();
+            }
+            assertEquals(1, found.size(), "the cell waits on sleep 300");
+            return found.get(0);
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            kernel.destroy(); // we started it, through the driver: a failed test must not leave it running
+            endsWithin(kernel, 10);
+            Files.delete(log);
+        }
+    }
+
+    private static boolean endsWithin(ProcessHandle process, int seconds) throws InterruptedException {
+        try {
+            process.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void interruptingACellStopsWhatItWaitsOnAndKeepsTheKernelAndItsServers() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        try (Driver driver = new Driver(port)) {
+            assertEquals("submitted", driver.next());
+            ProcessHandle waitedOn = driver.waitedOn();
+            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
+
+            driver.goOn(); // interrupt
+            assertEquals("error EvaluationInterruptedException", driver.next());
+            assertEquals("next " + port, driver.next(), "the kernel runs the next cell");
+            assertFalse(waitedOn.isAlive(), "the command the interrupted cell waited on is stopped");
+            assertEquals(1, Listeners.onPort(port).size(), "an interrupt stops the waiting, not the servers");
+
+            driver.goOn(); // shut down
+            assertEquals("shut down", driver.next());
+            assertTrue(endsWithin(driver.kernel, 10), "the kernel exits when Jupyter shuts it down");
+            assertEquals(List.of(), Listeners.onPort(port), "the kernel's exit stops its servers");
+        }
+    }
+
+    @Test
+    void sigkillOfJupyterStopsTheKernelAndEverythingItStarted() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        try (Driver driver = new Driver(port)) {
+            assertEquals("submitted", driver.next());
+            ProcessHandle waitedOn = driver.waitedOn();
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
+
+            driver.process.destroyForcibly(); // Jupyter is SIGKILLed: it cannot shut its kernel down
+            assertTrue(endsWithin(driver.kernel, 10), "the kernel follows Jupyter within 10 s");
+            for (int i = 0; i < 30 && started.stream().anyMatch(ProcessHandle::isAlive); i++) Thread.sleep(100);
+            assertEquals(List.of(), started.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+            assertFalse(waitedOn.isAlive());
+            assertEquals(List.of(), Listeners.onPort(port));
         }
     }
 

@@ -113,6 +113,19 @@ public final class Lab {
         return server;
     }
 
+    /**
+     * In a Jupyter kernel: exit, stopping this session's servers, as soon as
+     * Jupyter is gone, SIGKILL included (IJava on its own would stay). Jupyter
+     * names itself in JPY_PARENT_PID; anywhere else this does nothing.
+     */
+    public static void followJupyter() {
+        String jupyter = System.getenv("JPY_PARENT_PID");
+        if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
+        long pid = Long.parseLong(jupyter);
+        // Only our own parent: a program started from a kernel inherits the variable too.
+        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Servers.exitWhenParentDies(pid);
+    }
+
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
     public static void run(String tool, String... args) {
         runAndPrint(command(tool, args));
@@ -136,26 +149,30 @@ public final class Lab {
 
     /** Runs a short-lived command to its end (at most 30 s) and returns what it said, stderr included. */
     private static String output(List<String> command) {
+        Process p;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return "";
-                }
-            });
+        } catch (IOException e) {
+            return "cannot run " + command.get(0) + ": " + e.getMessage() + "\n";
+        }
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 return out.join() + command.get(0) + " did not finish within 30 s and was stopped\n";
             }
             return out.join();
-        } catch (IOException e) {
-            return "cannot run " + command.get(0) + ": " + e.getMessage() + "\n";
         } catch (InterruptedException e) {
+            p.destroyForcibly(); // an interrupted cell leaves nothing running
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("interrupted: " + String.join(" ", command));
         }
     }
 
