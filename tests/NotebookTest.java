@@ -12,13 +12,17 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import lab.Lab;
 import lab.Listeners;
 import lab.Sandbox;
+import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -146,6 +150,22 @@ class NotebookTest extends Kit {
             run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             Files.delete(slow);
         }
+    }
+
+    @Test
+    void aProgramHoldingPort3000MovesTheSessionToAFreePortAndSaysWho() throws Exception {
+        Server other = Listeners.onPort(Lab.ARTICLE_PORT).isEmpty() ? foreignListener(Lab.ARTICLE_PORT) : null;
+        List<String> command = new ArrayList<>(List.of("env", "-u", "LAB_PORT"));
+        command.addAll(player("notebooks/01-single-server.ipynb"));
+        Result r = exec(command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher moved = Pattern.compile("Port 3000 is held by \\[(.*)\\]; this session uses port (\\d+) instead").matcher(r.out());
+        assertTrue(moved.find(), r.out());
+        if (other != null) assertTrue(moved.group(1).equals("python3 (pid " + other.pid() + ")"), moved.group());
+        int port = Integer.parseInt(moved.group(2));
+        assertTrue(Pattern.compile("Listen on \\S+:" + port + "\n").matcher(r.out()).find(), "the session's servers use port " + port + ": " + r.out());
+        assertFalse(r.out().contains("✗"), r.out());
+        assertEquals(List.of(), Listeners.onPort(port));
     }
 
     /** tests/interrupt_cell.py on the real kernel: what it says, line by line, and a way to tell it to go on. */
