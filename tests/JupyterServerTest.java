@@ -65,9 +65,7 @@ class JupyterServerTest extends Kit {
             make.destroy();
             make.waitFor(30, TimeUnit.SECONDS);
         }
-        for (int i = 0; i < 100 && started.stream().anyMatch(ProcessHandle::isAlive); i++) Thread.sleep(100);
-        assertEquals(List.of(), started.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
-                "Jupyter and its kernel are gone");
+        assertEquals(List.of(), stillRunning(started), "Jupyter and its kernel are gone");
         Files.delete(log);
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import lab.Listeners;
 import lab.Sandbox;
@@ -33,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public abstract class Kit {
     public static final Path ROOT = Path.of(System.getProperty("lab.root", ".")).toAbsolutePath().normalize();
     public static final Duration WAIT = Duration.ofSeconds(20);
+    /** How long a command may run before it counts as hung: a guard, not a timing (notebooks and builds on a slow machine). */
+    public static final Duration HUNG = Duration.ofMinutes(4);
     private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
 
     /** Sticky and open to all, as /tmp is: the tests that run tools as "nobody" (no rights) keep their state here too. */
@@ -94,9 +97,9 @@ public abstract class Kit {
                 Process p = new ProcessBuilder(command).directory(dir.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                if (!p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor();
-                    throw new AssertionError("still running after " + WAIT + ": " + command);
+                    throw new AssertionError("still running after " + HUNG + ": " + command);
                 }
                 return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
             } finally {
@@ -128,36 +131,51 @@ public abstract class Kit {
     }
 
     /**
-     * A running server's stderr once it holds {@code text} (or after 5 s): it is read
+     * A running server's stderr once it holds {@code text} (or after WAIT): it is read
      * by another thread, so a line written just before "Listen on" may lag behind.
      */
     public static String stderrOnceItSays(Server server, String text) throws InterruptedException {
-        for (int i = 0; i < 50 && !server.stderr().contains(text); i++) Thread.sleep(100);
-        return server.stderr();
+        return settled(server::stderr, said -> said.contains(text));
+    }
+
+    /**
+     * What {@code probe} returns once {@code done} holds, or its last value after
+     * WAIT: for what settles on its own time (a process reaped, a port let go).
+     */
+    public static <T> T settled(Supplier<T> probe, Predicate<T> done) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        T value = probe.get();
+        while (!done.test(value) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            value = probe.get();
+        }
+        return value;
     }
 
     /** The descendants of {@code parent} once one of them matches {@code wanted} (or after WAIT). */
     public static List<ProcessHandle> once(Server parent, Predicate<ProcessHandle> wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        List<ProcessHandle> all = parent.process.descendants().toList();
-        while (all.stream().noneMatch(wanted) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            all = parent.process.descendants().toList();
-        }
-        return all;
+        return settled(() -> parent.process.descendants().toList(), all -> all.stream().anyMatch(wanted));
     }
 
     public static boolean isSleep(ProcessHandle process) {
         return process.info().command().orElse("").endsWith("sleep");
     }
 
-    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children are gone 3 s later. */
+    /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */
+    public static List<String> stillRunning(List<ProcessHandle> processes) throws InterruptedException {
+        return settled(() -> processes.stream().filter(p -> !Servers.hasEnded(p))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), List::isEmpty);
+    }
+
+    /** The listeners on {@code port} once there are none, or after WAIT. */
+    public static List<Listeners.Listener> listenersOnceGone(int port) throws InterruptedException {
+        return settled(() -> Listeners.onPort(port), List::isEmpty);
+    }
+
+    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children end too. */
     public static void sigkillLeavesNothing(Server parent, List<ProcessHandle> children) throws InterruptedException {
         parent.process.destroyForcibly();
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList(),
-                "3 s after SIGKILL");
+        assertEquals(List.of(), stillRunning(children), "after SIGKILL of " + parent.pid());
     }
 
     /** A pong server: `java -cp ... pong --exit-with-stdin args`. */

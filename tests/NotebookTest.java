@@ -144,8 +144,7 @@ class NotebookTest extends Kit {
             ProcessHandle owner = ProcessHandle.of(up.get(0).pid()).flatMap(ProcessHandle::parent).orElseThrow();
             assertTrue(owner.info().command().orElse("").contains("java"), "the server's parent is the kernel or player JVM");
             owner.destroyForcibly(); // SIGKILL: no shutdown hook runs
-            Thread.sleep(2000);
-            assertEquals(List.of(), Listeners.onPort(port), "no listener 2 s after SIGKILL");
+            assertEquals(List.of(), listenersOnceGone(port), "no listener after SIGKILL");
         } finally {
             run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             Files.delete(slow);
@@ -202,10 +201,7 @@ class NotebookTest extends Kit {
 
         /** The one `sleep 300` that the waiting cell runs, once it runs. */
         ProcessHandle waitedOn() throws InterruptedException {
-            List<ProcessHandle> found = List.of();
-            for (long end = System.nanoTime() + WAIT.toNanos(); found.isEmpty() && System.nanoTime() < end; Thread.sleep(100)) {
-                found = kernel.descendants().filter(Kit::isSleep).toList();
-            }
+            List<ProcessHandle> found = settled(() -> kernel.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
             assertEquals(1, found.size(), "the cell waits on sleep 300");
             return found.get(0);
         }
@@ -214,17 +210,8 @@ class NotebookTest extends Kit {
         public void close() throws Exception {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             kernel.destroy(); // we started it, through the driver: a failed test must not leave it running
-            endsWithin(kernel, 10);
+            stillRunning(List.of(kernel));
             Files.delete(log);
-        }
-    }
-
-    private static boolean endsWithin(ProcessHandle process, int seconds) throws InterruptedException {
-        try {
-            process.onExit().get(seconds, TimeUnit.SECONDS);
-            return true;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return false;
         }
     }
 
@@ -240,13 +227,13 @@ class NotebookTest extends Kit {
             driver.goOn(); // interrupt
             assertEquals("error EvaluationInterruptedException", driver.next());
             assertEquals("next " + port, driver.next(), "the kernel runs the next cell");
-            assertFalse(waitedOn.isAlive(), "the command the interrupted cell waited on is stopped");
+            assertEquals(List.of(), stillRunning(List.of(waitedOn)), "the command the interrupted cell waited on is stopped");
             assertEquals(1, Listeners.onPort(port).size(), "an interrupt stops the waiting, not the servers");
 
             driver.goOn(); // shut down
             assertEquals("shut down", driver.next());
-            assertTrue(endsWithin(driver.kernel, 10), "the kernel exits when Jupyter shuts it down");
-            assertEquals(List.of(), Listeners.onPort(port), "the kernel's exit stops its servers");
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the kernel exits when Jupyter shuts it down");
+            assertEquals(List.of(), listenersOnceGone(port), "the kernel's exit stops its servers");
         }
     }
 
@@ -261,11 +248,10 @@ class NotebookTest extends Kit {
             assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
 
             driver.process.destroyForcibly(); // Jupyter is SIGKILLed: it cannot shut its kernel down
-            assertTrue(endsWithin(driver.kernel, 10), "the kernel follows Jupyter within 10 s");
-            for (int i = 0; i < 30 && started.stream().anyMatch(ProcessHandle::isAlive); i++) Thread.sleep(100);
-            assertEquals(List.of(), started.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
-            assertFalse(waitedOn.isAlive());
-            assertEquals(List.of(), Listeners.onPort(port));
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the kernel follows Jupyter");
+            assertEquals(List.of(), stillRunning(started), "and everything it started");
+            assertEquals(List.of(), stillRunning(List.of(waitedOn)));
+            assertEquals(List.of(), listenersOnceGone(port));
         }
     }
 
@@ -287,10 +273,8 @@ class NotebookTest extends Kit {
         return copy;
     }
 
-    /** Waits (up to 5 s) until this test JVM has no child process left. */
+    /** Waits (up to WAIT) until this test JVM has no child process left. */
     private static void noChildrenLeft() throws InterruptedException {
-        for (int i = 0; i < 50 && ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive); i++) Thread.sleep(100);
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()));
     }
 }

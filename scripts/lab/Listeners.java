@@ -6,6 +6,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,7 +151,7 @@ public final class Listeners {
                         long inode = Long.parseLong(target.substring(8, target.length() - 1));
                         if (inodes.contains(inode)) pids.putIfAbsent(inode, Long.parseLong(proc.getFileName().toString()));
                     }
-                } catch (IOException | SecurityException e) {
+                } catch (IOException | DirectoryIteratorException | SecurityException e) {
                     // gone meanwhile, or another user's process: its sockets stay without a PID
                 }
             }

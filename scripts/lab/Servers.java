@@ -60,7 +60,7 @@ public final class Servers {
     public static void exitWhenParentDies(long parent) {
         ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
         Thread lifeline = new Thread(() -> {
-            while (launcher != null && launcher.isAlive() && !isZombie(parent)) {
+            while (launcher != null && !hasEnded(launcher)) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -73,7 +73,11 @@ public final class Servers {
         lifeline.start();
     }
 
-    /** A process that has ended but is not reaped yet (an orphan waits for init, which may be slow) counts as gone. */
+    /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
+    public static boolean hasEnded(ProcessHandle process) {
+        return !process.isAlive() || isZombie(process.pid());
+    }
+
     private static boolean isZombie(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -184,7 +188,8 @@ public final class Servers {
     public static void stop(Process process) {
         try {
             process.getOutputStream().close();
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+            // Long enough for a launcher in article mode to stop what it runs inside and leave the sandbox.
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (IOException e) {
