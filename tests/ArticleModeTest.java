@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import lab.Sandbox;
 import lab.Servers.Server;
@@ -36,11 +37,12 @@ class ArticleModeTest extends Kit {
 
     /** Starts n+1 article-mode pongs as in n+1 terminals; returns the servers, the last being the one that failed. */
     private static List<Server> pongs(int n, int port, boolean withRights) {
+        return pongs(n, port, withRights ? UnaryOperator.identity() : ArticleModeTest::withoutRights);
+    }
+
+    private static List<Server> pongs(int n, int port, UnaryOperator<List<String>> as) {
         List<Server> servers = new ArrayList<>();
-        for (int i = 0; i <= n; i++) {
-            List<String> pong = tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port);
-            servers.add(start(withRights ? pong : withoutRights(pong)));
-        }
+        for (int i = 0; i <= n; i++) servers.add(start(as.apply(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port))));
         return servers;
     }
 
@@ -123,10 +125,31 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
+    void withoutRootAUserNamespaceOfItsOwnGivesTheExactSequence() throws Exception {
+        needsNamespaces();
+        Result allowed = exec(asAnotherUser(List.of("unshare", "--map-current-user", "--keep-caps", "-n", "-m", "true")));
+        assumeTrue(allowed.exit() == 0, () -> "skipped: users may not make user namespaces here: " + allowed.err().strip());
+        int port = freePort();
+        List<Server> servers = pongs(3, port, Kit::asAnotherUser);
+        assertEquals(List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers), servers.get(0).stderr());
+        assertEquals(1, servers.get(3).exitCode(WAIT));
+        assertTrue(servers.get(3).stderr().contains("Address already in use"), servers.get(3).stderr());
+        List<ProcessHandle> inner = servers.get(0).process.descendants().filter(h -> h.info().commandLine().orElse("").contains(" pong ")).toList();
+        assertEquals(List.of("nobody"), inner.stream().map(h -> h.info().user().orElse("?")).distinct().toList(), "the user stays themselves inside");
+
+        Result ping = exec(asAnotherUser(tool("ping", "--sandbox", "article", "--port", "" + port)));
+        assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
+        Result explained = exec(asAnotherUser(tool("resolve", "--sandbox", "article")));
+        assertTrue(explained.out().contains("(Linux sandbox, in a user namespace of this user's own, without root)"), explained.out());
+        sigkillLeavesNothing(servers.get(1), servers.get(1).process.descendants().toList());
+    }
+
+    @Test
     void noNamespaceRightsIsOneLineAndExit1ForTheSandboxTool() {
         needsNamespaces();
         BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--", "true"))), 1,
-                "sandbox: cannot make a sandbox: this user may not create namespaces (unshare -n -m: unshare: unshare failed: Operation not permitted); run as root");
+                "sandbox: cannot make a sandbox: this user may not create namespaces (unshare -n -m: unshare: unshare failed: Operation not permitted; "
+                        + "in a user namespace of its own: unshare: unshare failed: Operation not permitted); run as root, or allow unprivileged user namespaces");
         BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "true"))), 1,
                 "cannot make a sandbox: this user may not create namespaces");
     }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What every test of the kit stands on: the real scripts, built by the real
@@ -40,6 +41,7 @@ public abstract class Kit {
 
     /** Sticky and open to all, as /tmp is: the tests that run tools as "nobody" (no rights) keep their state here too. */
     static final Path STATE = stateFolder();
+    private static final Path ANOTHER_USERS_STATE = stateFolder();
 
     private final List<Integer> ports = new ArrayList<>();
 
@@ -87,6 +89,54 @@ public abstract class Kit {
 
     public static List<String> tool(String tool, String... args) {
         return tool(tool, List.of(), args);
+    }
+
+    /** A user without rights of its own (nobody), for what the kit does without root. */
+    private static final String NOBODY = "65534";
+    private static final Map<String, String> READABLE = new ConcurrentHashMap<>();
+
+    /**
+     * {@code command} run as nobody (we are root), with its classpath copied where
+     * nobody can read it: root's ~/.m2 is private. Skips the test where we are not root.
+     */
+    public static List<String> asAnotherUser(List<String> command) {
+        assumeTrue(isRoot(), "skipped: only root can run a command as another user");
+        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--"));
+        String ourState = "-D" + Sandbox.STATE + "=" + STATE;
+        for (int i = 0; i < command.size(); i++) {
+            String arg = command.get(i);
+            if (i > 0 && command.get(i - 1).equals("-cp")) arg = readableByAll(arg);
+            // Root's "nobody" of the no-rights tests (unshare -U) made a folder there that this real nobody must not use.
+            if (arg.equals(ourState)) arg = "-D" + Sandbox.STATE + "=" + ANOTHER_USERS_STATE;
+            all.add(arg);
+        }
+        return all;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static String readableByAll(String classpath) {
+        return READABLE.computeIfAbsent(classpath, cp -> {
+            try {
+                Path dir = Files.createTempDirectory("lab-jars");
+                dir.toFile().deleteOnExit();
+                List<String> copies = new ArrayList<>();
+                for (String entry : cp.split(java.io.File.pathSeparator)) {
+                    Path copy = dir.resolve(copies.size() + "-" + Path.of(entry).getFileName());
+                    Files.copy(Path.of(entry), copy);
+                    copy.toFile().deleteOnExit();
+                    copies.add(copy.toString());
+                }
+                new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();
+                return String.join(java.io.File.pathSeparator, copies);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     /** Runs a command to its end (it gets no stdin) and collects its output. */

@@ -117,6 +117,20 @@ class NotebookTest extends Kit {
     }
 
     @Test
+    void stepSevenAsAUserWithoutRootRunsTheLibcCellsInAUserNamespace() {
+        Result allowed = exec(asAnotherUser(List.of("unshare", "--map-current-user", "--keep-caps", "-n", "-m", "true")));
+        assumeTrue(allowed.exit() == 0, () -> "skipped: users may not make user namespaces here: " + allowed.err().strip());
+        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + freePort()));
+        command.addAll(asAnotherUser(player("notebooks/07-hosts-reordering.ipynb")));
+        Result r = exec(command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("✓ this machine can make sandboxes (in a user namespace of this user's own, without root)"), r.out());
+        assertTrue(r.out().contains("✓ glibc dropped the fe80::1%lo line"), r.out());
+        assertFalse(r.out().contains("≠ skipped"), r.out());
+        assertFalse(r.out().contains("✗"), r.out());
+    }
+
+    @Test
     void sigkillOfThePlayerLeavesNoListener() throws Exception {
         killedMidNotebook(List.of());
     }

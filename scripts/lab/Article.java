@@ -15,7 +15,7 @@ import picocli.CommandLine;
  * Article mode: the article's Mac, where localhost is three loopback addresses
  * ([::1], [fe80::1], 127.0.0.1, in that order), on whatever machine the lab runs.
  *
- * - Linux with namespace rights: a shared sandbox (its own lo with fe80::1, and a
+ * - Linux with namespace rights (root, or a user namespace of the user's own): a shared sandbox (its own lo with fe80::1, and a
  *   private /etc/hosts listing the Mac's three lines). Tools re-run themselves
  *   inside it, so servers started in different terminals meet there.
  * - Linux or Windows without them: Java programs read a private hosts file, with
@@ -159,7 +159,7 @@ public final class Article {
     /** Which of the article's outputs this mode reproduces exactly, which it stands in for, and why. */
     public static List<String> explain(Mode mode) {
         List<String> lines = new ArrayList<>();
-        lines.add("What article mode reproduces " + (mode == Mode.FALLBACK ? "(fallback, without namespaces)" : mode == Mode.MACOS ? "(on macOS)" : "(Linux sandbox)") + ":");
+        lines.add("What article mode reproduces " + (mode == Mode.FALLBACK ? "(fallback, without namespaces)" : mode == Mode.MACOS ? "(on macOS)" : "(Linux sandbox, " + Sandbox.rights() + ")") + ":");
         switch (mode) {
             case NAMESPACE -> {
                 exact(lines, "three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000, in that order");

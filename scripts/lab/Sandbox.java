@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  * own /etc/hosts and /etc/gai.conf, bind-mounted from private copies). The real
  * files are never written, and nothing is created in the real /etc.
  *
+ * Root makes it directly; another user makes it inside a user namespace of
+ * their own, where the kernel allows that, and stays themselves in it.
+ *
  * A holder process keeps the namespaces alive; commands join them with
  * nsenter. The holder waits on its stdin, so it ends when we do, even on SIGKILL.
  * A named sandbox can be shared: programs started later in other terminals join
@@ -35,17 +38,23 @@ public final class Sandbox implements AutoCloseable {
     /** Where shared sandboxes keep their state, instead of java.io.tmpdir (the tests use their own). */
     public static final String STATE = "lab.state";
     private static Optional<String> unavailable;
+    /** Not root: the sandbox gets a user namespace of its own, in which this user has the rights it needs. */
+    private static boolean ownUserNamespace;
+    /** Maps this user to itself (so files and the state folder stay theirs) and keeps the namespace's rights for the set-up. */
+    private static final List<String> USER_NAMESPACE = List.of("--map-current-user", "--keep-caps");
 
     private final Process holder;     // null when we joined a sandbox someone else started
     private final long entry;         // a process inside, for nsenter -t; 0 when we are inside ourselves
     private final String namespaces;  // "net:[…] mnt:[…]" of the sandbox: what every member must be in
     private final String name;        // of a shared sandbox, or null
+    private final boolean otherUserNamespace; // entry is in a user namespace we must join too (a sandbox made without root)
 
     private Sandbox(Process holder, long entry, String namespaces, String name) {
         this.holder = holder;
         this.entry = entry;
         this.namespaces = namespaces;
         this.name = name;
+        this.otherUserNamespace = entry != 0 && !userNamespaceOf(entry).equals(userNamespaceOf(ProcessHandle.current().pid()));
     }
 
     /** What the sandbox will look like. Null files mean "the machine's own". */
@@ -85,22 +94,48 @@ public final class Sandbox implements AutoCloseable {
         for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {
             if (which(tool) == null) return Optional.of("'" + tool + "' is not installed (util-linux, iproute2)");
         }
-        try {
-            Process p = new ProcessBuilder("unshare", "-n", "-m", "true").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().replace('\n', ' ');
-            if (p.waitFor() != 0) {
-                return Optional.of("this user may not create namespaces (unshare -n -m: " + out + "); run as root");
-            }
-        } catch (IOException | InterruptedException e) {
-            return Optional.of("cannot run unshare: " + e.getMessage());
+        Optional<String> asRoot = fails(List.of("unshare", "-n", "-m", "true"));
+        if (asRoot.isEmpty()) return Optional.empty();
+        // Without root, a user namespace of our own may give the same rights inside it. Try what the set-up does
+        // (lo up, a bind mount): some kernels allow the namespace but not those (Ubuntu's AppArmor restriction).
+        List<String> rootless = new ArrayList<>(List.of("unshare"));
+        rootless.addAll(USER_NAMESPACE);
+        rootless.addAll(List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c",
+                "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && mount --bind /etc/hosts /etc/hosts"));
+        Optional<String> asUser = fails(rootless);
+        if (asUser.isEmpty()) {
+            ownUserNamespace = true;
+            return Optional.empty();
         }
-        return Optional.empty();
+        return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get() + "; in a user namespace of its own: "
+                + asUser.get() + "); run as root, or allow unprivileged user namespaces");
+    }
+
+    /** What {@code command} said if it failed, or empty if it ran. */
+    private static Optional<String> fails(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().replace('\n', ' ');
+            return p.waitFor() == 0 ? Optional.empty() : Optional.of(out.isEmpty() ? "exit " + p.exitValue() : out);
+        } catch (IOException e) {
+            return Optional.of(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        }
+    }
+
+    /** "as root", or "in a user namespace of this user's own" when this machine lets users make sandboxes without root. */
+    public static String rights() {
+        return unavailable().isEmpty() && ownUserNamespace ? "in a user namespace of this user's own, without root" : "as root";
     }
 
     // The holder's set-up. Values come in as arguments, never pasted into the script:
     // $1 hosts file or "", $2 gai.conf or "", $3 "1" to take IPv6 off lo, then addresses for lo.
     private static final String SET_UP = """
             set -e
+            PATH=$PATH:/usr/sbin:/sbin
             hosts=$1 gai=$2 noipv6=$3
             shift 3
             ip link set lo up
@@ -128,7 +163,9 @@ public final class Sandbox implements AutoCloseable {
             throw Cli.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
                     + "(glibc uses its built-in table), and the lab creates nothing in the real /etc");
         }
-        List<String> command = new ArrayList<>(List.of("unshare", "-n", "-m", "--propagation", "private", "--", "sh", "-c", SET_UP, "sandbox",
+        List<String> command = new ArrayList<>(List.of("unshare"));
+        if (ownUserNamespace) command.addAll(USER_NAMESPACE);
+        command.addAll(List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c", SET_UP, "sandbox",
                 path(spec.hostsFile()), path(spec.gaiConf()), spec.noIpv6() ? "1" : ""));
         command.addAll(spec.loopbackAddresses());
         try {
@@ -215,7 +252,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * A per-user folder for a shared sandbox's state. Namespace mode runs as root,
+     * A per-user folder for a shared sandbox's state. Namespace mode often runs as root,
      * so the folder must be ours alone: created 0700, and refused if someone else
      * made it (or made it a link), lest root write where that user points.
      */
@@ -289,10 +326,20 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    private static String userNamespaceOf(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "user")).toString();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     /** {@code command}, to be run inside the sandbox's namespaces, in the caller's working directory. */
     public List<String> inside(List<String> command) {
         if (entry == 0) return command;
-        List<String> joined = new ArrayList<>(List.of("nsenter", "-t", Long.toString(entry), "-n", "-m", "--wd=.", "--"));
+        List<String> joined = new ArrayList<>(List.of("nsenter", "-t", Long.toString(entry)));
+        if (otherUserNamespace) joined.addAll(List.of("-U", "--preserve-credentials")); // as ourselves, not as its root
+        joined.addAll(List.of("-n", "-m", "--wd=.", "--"));
         joined.addAll(command);
         return joined;
     }
