@@ -7,7 +7,7 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help deps test pong ping listeners resolve sandbox clean kernel lab notebook html jupyter-deps
+.PHONY: help deps test bench pong ping listeners resolve sandbox clean kernel lab notebook html jupyter-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ deps: ## check (and on Debian/Ubuntu as root, install) what the lab and its test
 
 test: deps kernel jupyter-deps ## run every test on real sockets and processes; ends with "N passed, N failed"
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/run.java
+
+bench: deps ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
+	./jbang tests/bench.java $(BENCH_ARGS)
 
 pong: deps ## start the article's server on localhost:$(PORT)
 	./jbang pong@catalog $(SANDBOX_FLAG) --port $(PORT)

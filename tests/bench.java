@@ -1,0 +1,211 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// The kit's benchmark: how long what a learner waits on takes on this machine.
+//
+// The tests never time anything; this measures instead, and asserts nothing.
+// It shows why the lab starts servers as `java -cp` (a fresh JBang per server
+// is slower), what a sandbox costs, and how fast loopback answers.
+//
+//   make bench                 # or: ./jbang tests/bench.java --runs 9 --seconds 5
+//
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES ../scripts/lab/Cli.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+import lab.Cli;
+import lab.Sandbox;
+import lab.Servers;
+import lab.Servers.Server;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure start-up and loopback rates on this machine (nothing is asserted).")
+class bench implements Callable<Integer> {
+    private static final Path ROOT = Path.of(".").toAbsolutePath().normalize();
+    private static final java.time.Duration START = java.time.Duration.ofSeconds(60);
+
+    @Option(names = "--runs", defaultValue = "5", description = "runs per start-up measurement (median shown); default ${DEFAULT-VALUE}")
+    int runs;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "seconds of loopback traffic per rate; default ${DEFAULT-VALUE}")
+    int seconds;
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new bench(), args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || seconds < 1) throw Cli.usage("--runs and --seconds must be at least 1");
+        System.out.printf("%d CPUs, Java %s, %s %s; median of %d runs (min-max)%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version"), runs);
+        String classpath = classpath("pong");
+        String jbang = ROOT.resolve("jbang").toString();
+
+        report("pong until \"Listen on\", java -cp (how the lab starts servers)",
+                startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
+        report("pong until \"Listen on\", ./jbang pong@catalog (cached build)",
+                startUp(port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port))));
+        if (Sandbox.unavailable().isEmpty()) {
+            String state = "-Dlab.state=" + privateState();
+            report("pong until \"Listen on\", --sandbox article (a new sandbox each time)",
+                    startUp(port -> Servers.javaCommand(classpath, List.of(state), "pong",
+                            concat(List.of("--sandbox", "article"), pongArgs(port)))));
+        } else {
+            System.out.println("(article-mode start-up skipped: " + Sandbox.unavailable().get() + ")");
+        }
+        report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
+        for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
+        if (bench.state != null) deleteTree(bench.state);
+        return Cli.OK;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+        }
+    }
+
+    private interface CommandForPort {
+        List<String> at(int port);
+    }
+
+    /** Milliseconds from starting the command to its first line, once per run; each server is stopped before the next. */
+    private List<Double> startUp(CommandForPort command) {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            Server server = Servers.start(command.at(freePort()), START);
+            double ms = (System.nanoTime() - start) / 1e6;
+            boolean listening = server.listening();
+            String why = server.stderr().strip();
+            server.stop();
+            if (!listening) throw Cli.failed("the server did not start: " + why);
+            times.add(ms);
+        }
+        return times;
+    }
+
+    private List<Double> clientRuns(String classpath) throws Exception {
+        int port = freePort();
+        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
+        try {
+            String pingClasspath = classpath("ping");
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                long start = System.nanoTime();
+                Process ping = new ProcessBuilder(Servers.javaCommand(pingClasspath, List.of(), "ping", List.of("--port", "" + port)))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (ping.waitFor() != 0) throw Cli.failed("ping failed against pong on port " + port);
+                times.add((System.nanoTime() - start) / 1e6);
+            }
+            return times;
+        } finally {
+            pong.stop();
+        }
+    }
+
+    /** Complete exchanges per second (connect, read "pong from ...", close) from {@code threads} client threads. */
+    private void loopbackRate(String classpath, int threads) throws Exception {
+        int port = freePort();
+        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
+        try {
+            InetSocketAddress target = parse(pong.address());
+            AtomicLong done = new AtomicLong();
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            List<Thread> clients = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Thread client = new Thread(() -> {
+                    byte[] buffer = new byte[256];
+                    while (System.nanoTime() < end) {
+                        try (Socket socket = new Socket()) {
+                            socket.connect(target, 2000);
+                            InputStream in = socket.getInputStream();
+                            while (in.read(buffer) >= 0) { /* until pong hangs up */ }
+                            done.incrementAndGet();
+                        } catch (IOException e) {
+                            // counted as not done; a busy accept queue may refuse now and then
+                        }
+                    }
+                });
+                clients.add(client);
+                client.start();
+            }
+            for (Thread client : clients) client.join();
+            System.out.printf("%-72s %,10.0f /s%n", "exchanges with one pong on " + pong.address() + ", " + threads + " client thread" + (threads > 1 ? "s" : ""),
+                    done.get() / (double) seconds);
+        } finally {
+            pong.stop();
+        }
+    }
+
+    private static InetSocketAddress parse(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon).replace("[", "").replace("]", "");
+        return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+    }
+
+    private void report(String what, List<Double> times) {
+        List<Double> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        System.out.printf("%-72s %7.0f ms  (%.0f-%.0f)%n", what, sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1));
+    }
+
+    private static List<String> pongArgs(int port) {
+        return List.of("--exit-with-stdin", "--port", "" + port);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** Article mode keeps shared state; the benchmark's own folder keeps a learner's live sandbox out of it. */
+    private static Path state;
+
+    private static synchronized Path privateState() throws IOException {
+        if (state == null) {
+            state = java.nio.file.Files.createTempDirectory("lab-bench");
+        }
+        return state;
+    }
+
+    private static int freePort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0));
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The classpath JBang builds for scripts/NAME.java. */
+    private static String classpath(String tool) throws Exception {
+        String jbang = ROOT.resolve("jbang").toString();
+        run(jbang, "build", "scripts/" + tool + ".java");
+        List<String> lines = run(jbang, "info", "classpath", "scripts/" + tool + ".java").lines().toList();
+        return lines.get(lines.size() - 1).strip();
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw Cli.failed(String.join(" ", command) + " failed");
+        return out;
+    }
+}
