@@ -1,0 +1,41 @@
+package tests;
+
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `make bench` keeps working: one short run, with its output read for what it measured, never for how fast. */
+class BenchTest extends Kit {
+    @BeforeAll
+    static void build() {
+        Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "tests/bench.java")); // so that stderr holds only the tool's own lines
+        assertEquals(0, built.exit(), built.err());
+    }
+
+    private static List<String> bench(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString(), "tests/bench.java"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    @Test
+    void oneShortRunMeasuresEveryStartUpAndRate() {
+        Result r = exec(bench("--runs", "1", "--seconds", "1"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        List<String> startUps = r.lines().stream().filter(l -> l.startsWith("pong until \"Listen on\"")).toList();
+        assertTrue(startUps.size() >= 2 && startUps.stream().allMatch(l -> l.matches(".* \\d+ ms  \\(\\d+-\\d+\\)")), r.out());
+        List<String> rates = r.lines().stream().filter(l -> l.startsWith("exchanges with one pong")).toList();
+        assertEquals(2, rates.size(), r.out());
+        assertTrue(rates.stream().noneMatch(l -> l.endsWith(" 0 /s")), "pong answered: " + rates);
+        assertTrue(r.err().lines().noneMatch(l -> l.startsWith("Exception") || l.startsWith("\tat ")), r.err());
+    }
+
+    @Test
+    void badRunsIsOneLineAndExit2() {
+        BadInputTest.oneLine(exec(bench("--runs", "0")), 2, "--runs and --seconds must be at least 1");
+    }
+}
