@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import lab.Article;
 import lab.Cli;
 import lab.Sandbox;
+import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,7 +55,7 @@ class sandbox implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
-        List<String> withLifeline = Sandbox.diesWithUs(command);
+        List<String> withLifeline = Servers.diesWithUs(command); // setpriv is there: Sandbox checked
         if (hosts == null && gaiConf == null && addresses.isEmpty()) {
             Sandbox.unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "

@@ -40,14 +40,30 @@ public abstract class Kit {
     private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
 
     /** Sticky and open to all, as /tmp is: the tests that run tools as "nobody" (no rights) keep their state here too. */
+    /** Folders this run made; removed when it ends. */
+    private static final List<Path> TEMPORARY = temporaryFolders();
     static final Path STATE = stateFolder();
     private static final Path ANOTHER_USERS_STATE = stateFolder();
 
     private final List<Integer> ports = new ArrayList<>();
 
+    private static List<Path> temporaryFolders() {
+        List<Path> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(Kit::deleteTree)));
+        return folders;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            // left in the temp folder, which the OS cleans
+        }
+    }
+
     private static Path stateFolder() {
         try {
-            Path dir = Files.createTempDirectory("lab-state");
+            Path dir = temporaryFolder("lab-state");
             new ProcessBuilder("chmod", "1777", dir.toString()).start().waitFor();
             return dir;
         } catch (IOException e) {
@@ -94,14 +110,24 @@ public abstract class Kit {
     /** A user without rights of its own (nobody), for what the kit does without root. */
     private static final String NOBODY = "65534";
     private static final Map<String, String> READABLE = new ConcurrentHashMap<>();
+    /** An empty folder to work in, made on first use: the checkout itself may sit in root's private home. */
+    private static final class Nowhere {
+        static final Path DIR = readableByAll();
+    }
 
     /**
      * {@code command} run as nobody (we are root), with its classpath copied where
      * nobody can read it: root's ~/.m2 is private. Skips the test where we are not root.
      */
     public static List<String> asAnotherUser(List<String> command) {
+        return asAnotherUser(Nowhere.DIR, command);
+    }
+
+    /** The same, working in {@code dir}, which that user must be able to read (see {@link #readableByAll}). */
+    public static List<String> asAnotherUser(Path dir, List<String> command) {
         assumeTrue(isRoot(), "skipped: only root can run a command as another user");
-        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--"));
+        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--",
+                "env", "-C", dir.toString()));
         String ourState = "-D" + Sandbox.STATE + "=" + STATE;
         for (int i = 0; i < command.size(); i++) {
             String arg = command.get(i);
@@ -113,6 +139,41 @@ public abstract class Kit {
         return all;
     }
 
+    /** Skips the test unless nobody can make a sandbox here (a user namespace of its own, lo up, a bind mount). */
+    public static void assumeAnotherUserMayMakeSandboxes() {
+        Result allowed = exec(asAnotherUser(tool("sandbox", "--", "true")));
+        assumeTrue(allowed.exit() == 0, () -> "skipped: a user without root may not make a sandbox here: " + allowed.err().strip());
+    }
+
+    /** A new folder in the temp folder, removed when the run ends. */
+    public static Path temporaryFolder(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            TEMPORARY.add(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A new folder everyone can read, with copies of {@code files} at their paths relative to ROOT. */
+    public static Path readableByAll(Path... files) {
+        try {
+            Path dir = temporaryFolder("lab-readable");
+            for (Path file : files) {
+                Path copy = dir.resolve(ROOT.relativize(file));
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy);
+            }
+            new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
@@ -120,13 +181,11 @@ public abstract class Kit {
     private static String readableByAll(String classpath) {
         return READABLE.computeIfAbsent(classpath, cp -> {
             try {
-                Path dir = Files.createTempDirectory("lab-jars");
-                dir.toFile().deleteOnExit();
+                Path dir = temporaryFolder("lab-jars");
                 List<String> copies = new ArrayList<>();
                 for (String entry : cp.split(java.io.File.pathSeparator)) {
                     Path copy = dir.resolve(copies.size() + "-" + Path.of(entry).getFileName());
                     Files.copy(Path.of(entry), copy);
-                    copy.toFile().deleteOnExit();
                     copies.add(copy.toString());
                 }
                 new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();

@@ -33,7 +33,7 @@ class ReorderHostsTest extends Kit {
     void copyOfTheMacsHostsFile() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         copy = hostsFile(MAC.strip().split("\n"));
-        backup = Files.createTempDirectory("lab-backup").resolve("hosts.backup");
+        backup = temporaryFolder("lab-backup").resolve("hosts.backup");
     }
 
     /** Runs reorder-hosts --edit on the sandbox's /etc/hosts (the copy) and returns it once the edit is done. */

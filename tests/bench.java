@@ -55,21 +55,24 @@ class bench implements Callable<Integer> {
         String classpath = classpath("pong");
         String jbang = ROOT.resolve("jbang").toString();
 
-        report("pong until \"Listen on\", java -cp (how the lab starts servers)",
-                startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
-        report("pong until \"Listen on\", ./jbang pong@catalog (cached build)",
-                startUp(port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port))));
-        if (Sandbox.unavailable().isEmpty()) {
-            String state = "-Dlab.state=" + privateState();
-            report("pong until \"Listen on\", --sandbox article (a new sandbox each time)",
-                    startUp(port -> Servers.javaCommand(classpath, List.of(state), "pong",
-                            concat(List.of("--sandbox", "article"), pongArgs(port)))));
-        } else {
-            System.out.println("(article-mode start-up skipped: " + Sandbox.unavailable().get() + ")");
+        try {
+            report("pong until \"Listen on\", java -cp (how the lab starts servers)",
+                    startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
+            report("pong until \"Listen on\", ./jbang pong@catalog (cached build)",
+                    startUp(port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port))));
+            if (Sandbox.unavailable().isEmpty()) {
+                String state = "-Dlab.state=" + privateState();
+                report("pong until \"Listen on\", --sandbox article (a new sandbox each time)",
+                        startUp(port -> Servers.javaCommand(classpath, List.of(state), "pong",
+                                concat(List.of("--sandbox", "article"), pongArgs(port)))));
+            } else {
+                System.out.println("(article-mode start-up skipped: " + Sandbox.unavailable().get() + ")");
+            }
+            report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
+            for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
+        } finally {
+            if (bench.state != null) deleteTree(bench.state);
         }
-        report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
-        for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
-        if (bench.state != null) deleteTree(bench.state);
         return Cli.OK;
     }
 

@@ -14,7 +14,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import lab.Servers.Server;
@@ -128,33 +130,39 @@ public final class Lab {
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
     public static void run(String tool, String... args) {
-        runAndPrint(command(tool, args));
+        runAndPrint(null, command(tool, args));
     }
 
     /** The same, and returns the output too, for a cell that checks it. */
     public static String read(String tool, String... args) {
-        return runAndPrint(command(tool, args));
+        return runAndPrint(null, command(tool, args));
     }
 
     /** Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr included) and returns it. */
     public static String exec(Sandbox box, String... command) {
-        return runAndPrint(box.inside(Sandbox.diesWithUs(List.of(command))));
+        return runAndPrint(box, List.of(command));
     }
 
-    private static String runAndPrint(List<String> command) {
-        String text = output(command);
+    private static String runAndPrint(Sandbox box, List<String> command) {
+        String text = output(box, command);
         System.out.print(text);
         return text;
     }
 
-    /** Runs a short-lived command to its end (at most 30 s) and returns what it said, stderr included. */
-    private static String output(List<String> command) {
+    /**
+     * Runs a short-lived command to its end (at most 30 s), in {@code box} unless
+     * it is null, and returns what it said, stderr included. It dies with us, and
+     * an interrupted cell stops it.
+     */
+    private static String output(Sandbox box, List<String> command) {
+        String name = command.get(0);
+        List<String> tied = Servers.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p = new ProcessBuilder(box == null ? tied : box.inside(tied)).redirectErrorStream(true).start();
             p.getOutputStream().close();
         } catch (IOException e) {
-            return "cannot run " + command.get(0) + ": " + e.getMessage() + "\n";
+            return "cannot run " + name + ": " + e.getMessage() + "\n";
         }
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
             try {
@@ -164,11 +172,17 @@ public final class Lab {
             }
         });
         try {
+            String late = "";
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                return out.join() + command.get(0) + " did not finish within 30 s and was stopped\n";
+                late = name + " did not finish within 30 s and was stopped\n";
             }
-            return out.join();
+            // Something it left running in the background may hold its output open: do not wait on that forever.
+            return out.get(5, TimeUnit.SECONDS) + late;
+        } catch (TimeoutException e) {
+            return name + " ended, but a process it started still holds its output open; output not shown\n";
+        } catch (ExecutionException e) {
+            return "";
         } catch (InterruptedException e) {
             p.destroyForcibly(); // an interrupted cell leaves nothing running
             Thread.currentThread().interrupt();
@@ -217,7 +231,7 @@ public final class Lab {
     public static List<String> libcOrder(Sandbox.Spec spec, String host) {
         List<String> order = new ArrayList<>();
         inSandbox(spec, box -> {
-            output(commandInside(box, "resolve", "--list", "--host", host)).lines().forEach(order::add);
+            output(box, command(List.of(Resolving.PREFER_IPV6), "resolve", "--list", "--host", host)).lines().forEach(order::add);
             System.out.println("getaddrinfo(\"" + host + "\") in the sandbox: " + String.join(", ", order));
         });
         return order;

@@ -92,7 +92,7 @@ public final class Sandbox implements AutoCloseable {
             return Optional.of("network and mount namespaces are a Linux feature");
         }
         for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {
-            if (which(tool) == null) return Optional.of("'" + tool + "' is not installed (util-linux, iproute2)");
+            if (Servers.onPath(tool) == null) return Optional.of("'" + tool + "' is not installed (util-linux, iproute2)");
         }
         Optional<String> asRoot = fails(List.of("unshare", "-n", "-m", "true"));
         if (asRoot.isEmpty()) return Optional.empty();
@@ -106,6 +106,10 @@ public final class Sandbox implements AutoCloseable {
         if (asUser.isEmpty()) {
             ownUserNamespace = true;
             return Optional.empty();
+        }
+        if (asUser.get().contains("unrecognized option")) {
+            return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get()
+                    + "), and this unshare is older than util-linux 2.38, which a sandbox without root needs (--map-current-user); run as root");
         }
         return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get() + "; in a user namespace of its own: "
                 + asUser.get() + "); run as root, or allow unprivileged user namespaces");
@@ -126,9 +130,9 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** "as root", or "in a user namespace of this user's own" when this machine lets users make sandboxes without root. */
+    /** "as root", or "in a user namespace ..." when this user makes sandboxes without root's rights. */
     public static String rights() {
-        return unavailable().isEmpty() && ownUserNamespace ? "in a user namespace of this user's own, without root" : "as root";
+        return unavailable().isEmpty() && ownUserNamespace ? "in a user namespace of this user's own, no root rights needed" : "as root";
     }
 
     // The holder's set-up. Values come in as arguments, never pasted into the script:
@@ -344,17 +348,6 @@ public final class Sandbox implements AutoCloseable {
         return joined;
     }
 
-    /**
-     * {@code command}, made to die with us, SIGKILL included: the kernel sends it
-     * SIGKILL when the thread that started it ends, so start it and wait for it
-     * on the same thread.
-     */
-    public static List<String> diesWithUs(List<String> command) {
-        List<String> tied = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
-        tied.addAll(command);
-        return tied;
-    }
-
     /** Stops the holder if we started it. Processes still inside keep a shared sandbox alive. */
     @Override
     public void close() {
@@ -379,17 +372,5 @@ public final class Sandbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static Path which(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(dir, tool);
-            if (Files.isExecutable(candidate)) return candidate;
-        }
-        for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
-            Path candidate = Path.of(dir, tool);
-            if (Files.isExecutable(candidate)) return candidate;
-        }
-        return null;
     }
 }

@@ -73,6 +73,33 @@ public final class Servers {
         lifeline.start();
     }
 
+    /**
+     * {@code command}, made to die with this JVM, SIGKILL included, where Linux
+     * allows it (setpriv --pdeathsig); unchanged elsewhere, so use it for commands
+     * that end on their own. The kernel sends the signal when the thread that
+     * started the command ends: start it and wait for it on one thread, never for
+     * a server that must outlive a notebook cell.
+     */
+    public static List<String> diesWithUs(List<String> command) {
+        if (SETPRIV == null) return command;
+        List<String> tied = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        tied.addAll(command);
+        return tied;
+    }
+
+    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? onPath("setpriv") : null;
+
+    /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack. */
+    static Path onPath(String tool) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)));
+        dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
+        for (String dir : dirs) {
+            Path candidate = Path.of(dir, tool);
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) return candidate;
+        }
+        return null;
+    }
+
     /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
     public static boolean hasEnded(ProcessHandle process) {
         return !process.isAlive() || isZombie(process.pid());
