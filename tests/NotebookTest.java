@@ -221,10 +221,12 @@ class NotebookTest extends Kit {
             process.getOutputStream().flush();
         }
 
-        /** The one `sleep 300` that the waiting cell runs, once it runs. */
-        ProcessHandle waitedOn() throws InterruptedException {
+        /** Once the driver has submitted the waiting cell: the one `sleep 300` it waits on; the first cell's server is up. */
+        ProcessHandle waitedOn(int port) throws Exception {
+            assertEquals("submitted", next());
             List<ProcessHandle> found = settled(() -> kernel.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
             assertEquals(1, found.size(), "the cell waits on sleep 300");
+            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
             return found.get(0);
         }
 
@@ -242,9 +244,7 @@ class NotebookTest extends Kit {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
         try (Driver driver = new Driver(port)) {
-            assertEquals("submitted", driver.next());
-            ProcessHandle waitedOn = driver.waitedOn();
-            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
+            ProcessHandle waitedOn = driver.waitedOn(port);
 
             driver.goOn(); // interrupt
             assertEquals("error EvaluationInterruptedException", driver.next());
@@ -264,10 +264,8 @@ class NotebookTest extends Kit {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
         try (Driver driver = new Driver(port)) {
-            assertEquals("submitted", driver.next());
-            ProcessHandle waitedOn = driver.waitedOn();
+            ProcessHandle waitedOn = driver.waitedOn(port);
             List<ProcessHandle> started = driver.kernel.descendants().toList();
-            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
 
             driver.process.destroyForcibly(); // Jupyter is SIGKILLed: it cannot shut its kernel down
             assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the kernel follows Jupyter");
