@@ -131,7 +131,7 @@ public abstract class Kit {
         String ourState = "-D" + Sandbox.STATE + "=" + STATE;
         for (int i = 0; i < command.size(); i++) {
             String arg = command.get(i);
-            if (i > 0 && command.get(i - 1).equals("-cp")) arg = readableByAll(arg);
+            if (i > 0 && command.get(i - 1).equals("-cp")) arg = readableClasspath(arg);
             // Root's "nobody" of the no-rights tests (unshare -U) made a folder there that this real nobody must not use.
             if (arg.equals(ourState)) arg = "-D" + Sandbox.STATE + "=" + ANOTHER_USERS_STATE;
             all.add(arg);
@@ -165,6 +165,15 @@ public abstract class Kit {
                 Files.createDirectories(copy.getParent());
                 Files.copy(file, copy);
             }
+            return openToAll(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Lets every user read {@code dir} and what it holds. */
+    private static Path openToAll(Path dir) {
+        try {
             new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();
             return dir;
         } catch (IOException e) {
@@ -178,7 +187,8 @@ public abstract class Kit {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static String readableByAll(String classpath) {
+    /** A copy of {@code classpath} that every user can read. */
+    private static String readableClasspath(String classpath) {
         return READABLE.computeIfAbsent(classpath, cp -> {
             try {
                 Path dir = temporaryFolder("lab-jars");
@@ -188,12 +198,10 @@ public abstract class Kit {
                     Files.copy(Path.of(entry), copy);
                     copies.add(copy.toString());
                 }
-                new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();
+                openToAll(dir);
                 return String.join(java.io.File.pathSeparator, copies);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
             }
         });
     }

@@ -9,12 +9,11 @@
 //
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/Cli.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java
+//SOURCES ../scripts/lab/Cli.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java ../scripts/lab/Lab.java
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 import lab.Cli;
+import lab.Lab;
 import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
@@ -91,7 +91,7 @@ class bench implements Callable<Integer> {
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
-            Server server = Servers.start(command.at(freePort()), START);
+            Server server = Servers.start(command.at(Lab.freePort()), START);
             double ms = (System.nanoTime() - start) / 1e6;
             boolean listening = server.listening();
             String why = server.stderr().strip();
@@ -103,7 +103,7 @@ class bench implements Callable<Integer> {
     }
 
     private List<Double> clientRuns(String classpath) throws Exception {
-        int port = freePort();
+        int port = Lab.freePort();
         Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
         try {
             String pingClasspath = classpath("ping");
@@ -123,7 +123,7 @@ class bench implements Callable<Integer> {
 
     /** Complete exchanges per second (connect, read "pong from ...", close) from {@code threads} client threads. */
     private void loopbackRate(String classpath, int threads) throws Exception {
-        int port = freePort();
+        int port = Lab.freePort();
         Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
         try {
             InetSocketAddress target = parse(pong.address());
@@ -187,14 +187,6 @@ class bench implements Callable<Integer> {
         return state;
     }
 
-    private static int freePort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            return probe.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     /** The classpath JBang builds for scripts/NAME.java. */
     private static String classpath(String tool) throws Exception {

@@ -60,7 +60,8 @@ public final class Lab {
         return port;
     }
 
-    private static int freePort() {
+    /** A port no socket uses on any address right now. */
+    public static int freePort() {
         try (ServerSocket probe = new ServerSocket()) {
             probe.bind(new InetSocketAddress("::", 0)); // [::] is dual-stack: free on every address
             return probe.getLocalPort();
