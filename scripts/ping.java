@@ -12,8 +12,10 @@
 //   jbang ping@catalog --all            # like: for ip in ...; do nc $ip 3000; done
 //
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -64,6 +66,8 @@ class ping implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // 0 would mean "wait forever" to Java's sockets.
+        if (timeoutMillis < 1) throw Cli.usage("--timeout must be at least 1 ms, not " + timeoutMillis);
         OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
@@ -77,12 +81,13 @@ class ping implements Callable<Integer> {
         if (all) return askEach(addresses);
 
         // nc: try each address in order, fall back on any failure, stop at the first reply.
-        for (InetAddress address : addresses) {
+        for (int i = 0; i < addresses.size(); i++) {
             try {
-                System.out.println(ask(address));
+                System.out.println(ask(addresses.get(i)));
                 return Cli.OK;
             } catch (IOException e) {
-                System.err.println("ping: " + Resolving.format(address, port) + ": " + reason(e) + ", trying the next address");
+                boolean more = i + 1 < addresses.size();
+                System.err.println("ping: " + Resolving.format(addresses.get(i), port) + ": " + reason(e) + (more ? ", trying the next address" : ""));
             }
         }
         throw Cli.failed("nothing answered on " + host + ":" + port + " (" + addresses.size() + " address(es) tried)");

@@ -9,8 +9,11 @@
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
 //   jbang play@catalog --sandbox article notebooks/*.ipynb        # localhost as on the article's Mac
+//   jbang lab@catalog                                             # the whole lab: what `make lab` runs
 //
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
@@ -28,6 +31,7 @@ import java.util.concurrent.Callable;
 
 import lab.Article;
 import lab.Cli;
+import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
@@ -42,8 +46,8 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every cell ran as expected", "1:a cell failed, or a cell tagged raises-exception did not raise", "2:bad command line"})
 class play implements Callable<Integer> {
-    @Parameters(paramLabel = "NOTEBOOK", arity = "1..*", description = "notebooks to play, in order")
-    List<Path> notebooks;
+    @Parameters(paramLabel = "NOTEBOOK", arity = "0..*", description = "notebooks to play, in order (default: every notebooks/NN-*.ipynb: the whole lab)")
+    List<Path> notebooks = new ArrayList<>();
 
     @Option(names = "--step", description = "wait for Enter before each code cell (only on a terminal)")
     boolean step;
@@ -57,11 +61,28 @@ class play implements Callable<Integer> {
         System.exit(Cli.run(new play(), args));
     }
 
+    /** notebooks/NN-*.ipynb, in order: what `make lab` and `lab@catalog` play. */
+    private static List<Path> theWholeLab() throws IOException {
+        Path folder = Path.of("notebooks");
+        if (!Files.isDirectory(folder)) throw Cli.usage("no notebooks/ folder here: run play from the repo's root, or name the notebooks");
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.ipynb")).sorted().toList();
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         OptionalInt ranInSandbox = sandbox.enter(null);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        Article.explainIfActive();
+        String labPort = System.getenv("LAB_PORT");
+        if (labPort != null && !labPort.isBlank()) {
+            try {
+                Lab.portFromEnvironment(labPort);
+            } catch (IllegalArgumentException e) {
+                throw Cli.usage(e.getMessage());
+            }
+        }
+        if (notebooks.isEmpty()) notebooks = theWholeLab();
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
@@ -86,10 +107,9 @@ class play implements Callable<Integer> {
                         failures++;
                     }
                 }
-                Servers.stopAll(); // each notebook starts from a clean machine, as a fresh kernel would
+                Servers.stopAll(); // no server outlives its notebook (the JShell and its variables go on)
             }
         }
-        Article.explainIfActive();
         if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }

@@ -16,8 +16,10 @@
 //   sudo jbang reorder-hosts@catalog --restore            # after a crash: put the backup back
 //
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/HostsFile.java
+//SOURCES lab/Cli.java lab/Resolving.java lab/Servers.java lab/HostsFile.java lab/Tools.java
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

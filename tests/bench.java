@@ -8,6 +8,8 @@
 //   make bench                 # or: ./jbang tests/bench.java --runs 9 --seconds 5
 //
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES ../scripts/lab/Cli.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java ../scripts/lab/Lab.java
 

@@ -2,20 +2,25 @@
 // The kit's test suite: JUnit Jupiter against real sockets on loopback, real
 // processes, real JBang and, on Linux, real namespaces. `make test` runs it.
 //
-// JUnit's own summary is a box; CI reads the plain last line "N passed, N failed".
-// The run also fails if a process is left behind, or if the real /etc/hosts or
-// /etc/gai.conf changed (the kit only ever uses private copies).
+// Each test is printed as it finishes, so a long run is never silent; the last
+// line is the plain "N passed, N failed" that CI reads. The run also fails if a
+// process is left behind, or if the real /etc/hosts or /etc/gai.conf changed
+// (the kit only ever uses private copies).
+//
+//   ./jbang tests/run.java                                  # every test
+//   ./jbang tests/run.java --include-classname='.*PongTest'  # some classes (a regex)
 //
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS org.junit.platform:junit-platform-console-standalone:6.0.1
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
+//DEPS org.commonmark:commonmark:0.26.0
 //SOURCES ../scripts/lab/*.java
 //SOURCES *Test.java Kit.java Net.java PrintAddresses.java ExecInSandbox.java
-//DEPS org.commonmark:commonmark:0.26.0
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,28 +29,42 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.platform.console.ConsoleLauncher;
-import org.junit.platform.launcher.listeners.TestExecutionSummary;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.ClassNameFilter;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.EngineFilter;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
 
 class run {
     /** The machine's own resolver files: the kit must never write them, so the run fails if they change. */
     static final List<Path> NEVER_WRITTEN = List.of(Path.of("/etc/hosts"), Path.of("/etc/gai.conf"));
 
     public static void main(String... args) throws Exception {
-        Map<Path, String> before = checksums();
-        List<String> launcher = new ArrayList<>(List.of("execute", "--disable-banner", "--details=tree",
-                "--include-engine=junit-jupiter", "--select-package=tests"));
-        if (System.console() == null) launcher.add("--disable-ansi-colors");
-        launcher.addAll(List.of(args)); // e.g. --include-classname='.*PongTest'
-        PrintWriter out = new PrintWriter(System.out, true), err = new PrintWriter(System.err, true);
-        var result = ConsoleLauncher.run(out, err, launcher.toArray(String[]::new));
-        TestExecutionSummary summary = (TestExecutionSummary) result.getValue().orElse(null);
-        if (summary == null) {
-            System.out.println("0 passed, 1 failed");
-            System.exit(1);
+        List<String> classNames = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.startsWith("--include-classname=")) classNames.add(arg.substring("--include-classname=".length()));
+            else {
+                System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX)");
+                System.exit(2);
+            }
         }
-        long failed = summary.getTestsFailedCount() + summary.getContainersFailedCount();
+        Map<Path, String> before = checksums();
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(DiscoverySelectors.selectPackage("tests"))
+                .filters(EngineFilter.includeEngines("junit-jupiter"));
+        if (!classNames.isEmpty()) request.filters(ClassNameFilter.includeClassNamePatterns(classNames.toArray(String[]::new)));
+        Progress progress = new Progress();
+        LauncherDiscoveryRequest discovery = request.build();
+        LauncherFactory.create().execute(discovery, progress);
+
+        long failed = progress.failed.get();
         List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
         if (!left.isEmpty()) {
             System.out.println("processes left behind: " + left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
@@ -58,9 +77,84 @@ class run {
                 failed++;
             }
         }
-        long skipped = summary.getTestsSkippedCount() + summary.getTestsAbortedCount();
-        System.out.println(summary.getTestsSucceededCount() + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
-        System.exit(failed > 0 || summary.getTestsFoundCount() == 0 ? 1 : 0);
+        long skipped = progress.skipped.get();
+        System.out.println(progress.passed.get() + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+        System.exit(failed > 0 || progress.passed.get() + skipped == 0 ? 1 : 0);
+    }
+
+    /** One line per test as it finishes: ✓, ✗ (with why) or "skipped" (with why), and the time it took. */
+    static final class Progress implements TestExecutionListener {
+        final AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
+        private final Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+        private final long start = System.nanoTime();
+        private TestPlan plan;
+
+        @Override
+        public void testPlanExecutionStarted(TestPlan testPlan) {
+            plan = testPlan;
+            System.out.println("Running the tests; each is printed as it ends.");
+        }
+
+        @Override
+        public void executionStarted(TestIdentifier id) {
+            started.put(id.getUniqueId(), System.nanoTime());
+        }
+
+        @Override
+        public void executionSkipped(TestIdentifier id, String reason) {
+            if (!id.isTest()) {
+                System.out.println("- " + name(id) + ": skipped (" + reason + ")");
+                return;
+            }
+            skipped.incrementAndGet();
+            System.out.println("- " + name(id) + ": skipped (" + reason + ")");
+        }
+
+        @Override
+        public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            long took = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
+            String when = String.format("[%d:%02d]", elapsed() / 60, elapsed() % 60);
+            switch (result.getStatus()) {
+                case SUCCESSFUL -> {
+                    if (id.isTest()) {
+                        passed.incrementAndGet();
+                        System.out.printf("%s ✓ %s (%.1f s)%n", when, name(id), took / 1000.0);
+                    }
+                }
+                case ABORTED -> {
+                    if (id.isTest()) skipped.incrementAndGet();
+                    System.out.printf("%s - %s: skipped (%s)%n", when, name(id), why(result));
+                }
+                case FAILED -> {
+                    failed.incrementAndGet();
+                    System.out.printf("%s ✗ %s (%.1f s)%n", when, name(id), took / 1000.0);
+                    result.getThrowable().ifPresent(t -> {
+                        System.out.println("    " + t);
+                        for (StackTraceElement frame : t.getStackTrace()) {
+                            if (frame.getClassName().startsWith("tests.")) System.out.println("      at " + frame);
+                        }
+                    });
+                }
+            }
+        }
+
+        private long elapsed() {
+            return (System.nanoTime() - start) / 1_000_000_000;
+        }
+
+        /** "PongTest › secondServerTakesTheNextAddress", or with a parameterized test's arguments. */
+        private String name(TestIdentifier id) {
+            List<String> parts = new ArrayList<>();
+            for (TestIdentifier at = id; at != null; at = plan.getParent(at).orElse(null)) {
+                if (at.getParentId().isEmpty()) break; // the engine
+                parts.add(0, at.getDisplayName().replaceAll("\\(.*\\)$", ""));
+            }
+            return String.join(" › ", parts);
+        }
+
+        private static String why(TestExecutionResult result) {
+            return result.getThrowable().map(Throwable::getMessage).orElse("");
+        }
     }
 
     static Map<Path, String> checksums() throws Exception {

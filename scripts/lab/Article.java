@@ -142,7 +142,7 @@ public final class Article {
     /** One line: the mode, and where to read what it reproduces. */
     public static String summary(Mode mode) {
         return switch (mode) {
-            case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`jbang resolve@catalog --sandbox article` says what is exact)";
+            case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`" + Cli.jbang() + " resolve@catalog --sandbox article` says what is exact)";
             case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
             case MACOS -> "article mode on macOS: this Mac is the article's machine, so nothing is sandboxed or stood in for";
         };

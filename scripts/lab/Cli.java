@@ -51,20 +51,35 @@ public final class Cli {
         return line.execute(args);
     }
 
-    /** Reads --port values: a number from 1 to 65535, with a message that says so. */
+    /**
+     * How to run JBang here, for a hint the learner can paste: "jbang" where it
+     * is installed, else the kit's own launcher, run from the repo's root.
+     */
+    public static String jbang() {
+        return Tools.find("jbang").isPresent() ? "jbang" : "./jbang";
+    }
+
+    /** A port number from 1 to 65535, or an IllegalArgumentException that says what is wrong with {@code text}. */
+    public static int port(String text) {
+        int port;
+        try {
+            port = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a port number (1-65535)");
+        }
+        if (port < 1 || port > 65535) throw new IllegalArgumentException(port + " is out of range (1-65535)");
+        return port;
+    }
+
+    /** Reads --port values, with a message that says what is wrong. */
     public static final class Port implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String text) {
-            int port;
             try {
-                port = Integer.parseInt(text.trim());
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + text + "' is not a port number (1-65535)");
+                return port(text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            if (port < 1 || port > 65535) {
-                throw new CommandLine.TypeConversionException(port + " is out of range (1-65535)");
-            }
-            return port;
         }
     }
 }

@@ -40,9 +40,31 @@ public final class HostsFile {
         }
     }
 
+    /** One line of a hosts file: an address (as written, scope included) and the names it gives. */
+    public record Entry(String address, List<String> names) {
+        public boolean names(String host) {
+            return names.stream().anyMatch(n -> n.equalsIgnoreCase(host));
+        }
+    }
+
+    /** The lines of a hosts file that give an address at least one name, in file order; comments dropped. */
+    public static List<Entry> entries(String text) {
+        return text.lines().map(HostsFile::fields).filter(f -> f.size() > 1 && looksLikeAddress(f.get(0)))
+                .map(f -> new Entry(f.get(0), f.subList(1, f.size()))).toList();
+    }
+
+    private static boolean looksLikeAddress(String field) {
+        try {
+            Resolving.literal(field);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** The addresses of the lines that name localhost, in file order, as written (scope included). */
     public static List<String> localhostAddresses(String text) {
-        return text.lines().map(HostsFile::fields).filter(HostsFile::namesLocalhost).map(f -> f.get(0)).toList();
+        return entries(text).stream().filter(e -> e.names("localhost")).map(Entry::address).toList();
     }
 
     /** The text with the localhost line(s) of {@code first} moved ahead of the other localhost lines; nothing else moves. */
@@ -72,7 +94,7 @@ public final class HostsFile {
     public synchronized void edit(String newText) {
         refuseTheMachinesFileOnLinux();
         if (!Files.isWritable(file)) {
-            throw Cli.failed("cannot write " + file + ": permission denied (on macOS: sudo jbang reorder-hosts@catalog --edit)");
+            throw Cli.failed("cannot write " + file + ": permission denied (on macOS: sudo " + Cli.jbang() + " reorder-hosts@catalog --edit)");
         }
         byte[] original;
         try {
@@ -147,7 +169,7 @@ public final class HostsFile {
             }
             if (same) {
                 throw Cli.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
-                        + "where /etc/hosts is a private copy (jbang sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+                        + "where /etc/hosts is a private copy (" + Cli.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY");
             }
         }
     }

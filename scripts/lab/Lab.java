@@ -42,9 +42,10 @@ public final class Lab {
      */
     public static synchronized int port() {
         if (port != 0) return port;
+        System.out.println(Localhost.describe());
         String fromEnv = System.getenv("LAB_PORT");
         if (fromEnv != null && !fromEnv.isBlank()) {
-            port = new Cli.Port().convert(fromEnv);
+            port = portFromEnvironment(fromEnv);
             System.out.println("Port " + port + " (from LAB_PORT).");
             return port;
         }
@@ -58,6 +59,16 @@ public final class Lab {
                     + "; this session uses port " + port + " instead (set LAB_PORT to choose).");
         }
         return port;
+    }
+
+    /** LAB_PORT's value as a port, or one line that names LAB_PORT and says what is wrong. */
+    public static int portFromEnvironment(String value) {
+        try {
+            return Cli.port(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("LAB_PORT=" + value + ": " + e.getMessage()
+                    + "; set LAB_PORT to a free port, such as LAB_PORT=4000, or unset it");
+        }
     }
 
     /** A port no socket uses on any address right now. */

@@ -6,6 +6,9 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,20 +42,53 @@ public final class Resolving {
     /**
      * Resolve from a private hosts file instead of asking the OS. With the OS
      * order kept, Java then returns the file's lines in file order, as macOS does.
+     * A file Java would silently ignore (a folder, binary, no address at all) is
+     * a usage error: Java would answer "localhost" with its own loopback instead.
      */
     public static void useHostsFile(Path file) {
-        if (!Files.isReadable(file)) {
-            throw Cli.usage("cannot read hosts file " + file);
+        if (Files.isDirectory(file)) throw Cli.usage("hosts file " + file + " is a folder, not a file");
+        if (!Files.isReadable(file)) throw Cli.usage("cannot read hosts file " + file);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (IOException e) { // includes a CharacterCodingException: not text
+            text = "\0";
         }
+        if (text.indexOf('\0') >= 0) throw Cli.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
+        if (HostsFile.entries(text).isEmpty()) throw Cli.usage("hosts file " + file + " lists no address; " + HOSTS_LINE);
         System.setProperty(HOSTS_FILE, file.toAbsolutePath().toString());
     }
 
+    private static final String HOSTS_LINE = "it needs lines such as '127.0.0.1 localhost'";
+
     /** Every address of {@code host}, in the order this JVM's resolver gives them. */
     public static List<InetAddress> resolve(String host) {
+        String hostsFile = System.getProperty(HOSTS_FILE);
+        if (hostsFile != null && !isLiteral(host) && !listedIn(Path.of(hostsFile), host)) {
+            // Java would fall back to its own loopback for "localhost", which is in neither file.
+            throw Cli.usage("hosts file " + hostsFile + " lists no address for '" + host + "'; " + HOSTS_LINE.replace("localhost", host));
+        }
         try {
             return List.of(InetAddress.getAllByName(host));
         } catch (UnknownHostException e) {
             throw Cli.usage("cannot resolve host '" + host + "'");
+        }
+    }
+
+    private static boolean listedIn(Path file, String host) {
+        try {
+            return HostsFile.entries(Files.readString(file)).stream().anyMatch(e -> e.names(host));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean isLiteral(String host) {
+        try {
+            literal(host);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -129,7 +165,8 @@ public final class Resolving {
         String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
         int scope = bare.indexOf('%');
         if (scope >= 0) bare = bare.substring(0, scope);
-        if (!bare.matches("[0-9a-fA-F:.]+")) {
+        // Only what cannot be a name: a colon (IPv6) or four dotted numbers; "cafe" must never go to DNS.
+        if (!bare.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|\\d{1,3}(\\.\\d{1,3}){3}")) {
             throw new IllegalArgumentException("not an address literal: " + text);
         }
         try {

@@ -92,7 +92,7 @@ public final class Sandbox implements AutoCloseable {
             return Optional.of("network and mount namespaces are a Linux feature");
         }
         for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {
-            if (Servers.onPath(tool) == null) return Optional.of("'" + tool + "' is not installed (util-linux, iproute2)");
+            if (Tools.find(tool).isEmpty()) return Optional.of(Tools.notInstalled(tool));
         }
         Optional<String> asRoot = fails(List.of("unshare", "-n", "-m", "true"));
         if (asRoot.isEmpty()) return Optional.empty();

@@ -87,18 +87,7 @@ public final class Servers {
         return tied;
     }
 
-    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? onPath("setpriv") : null;
-
-    /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack. */
-    static Path onPath(String tool) {
-        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)));
-        dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
-        for (String dir : dirs) {
-            Path candidate = Path.of(dir, tool);
-            if (!dir.isEmpty() && Files.isExecutable(candidate)) return candidate;
-        }
-        return null;
-    }
+    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? Tools.find("setpriv").orElse(null) : null;
 
     /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
     public static boolean hasEnded(ProcessHandle process) {
@@ -162,10 +151,18 @@ public final class Servers {
         }
     }
 
-    /** {@code java [options] -cp classpath mainClass args}, run by the JVM that runs us. */
+    /**
+     * UTF-8 in and out whatever the locale: with no LANG, JDK 17 would print ✓ as ?
+     * (file.encoding for 17, stdout.encoding for 19+, sun.* for 17 and 18).
+     */
+    public static final List<String> UTF8 = List.of("-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8",
+            "-Dsun.stderr.encoding=UTF-8", "-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8");
+
+    /** {@code java [options] -cp classpath mainClass args}, run by the JVM that runs us, in UTF-8. */
     public static List<String> javaCommand(String classpath, List<String> jvmOptions, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(UTF8);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);

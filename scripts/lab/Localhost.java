@@ -1,0 +1,61 @@
+package lab;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * What `localhost` is on this machine, and which common system it is like.
+ * The count of addresses decides the whole lab: one per server that binds.
+ *
+ * Default /etc/hosts files (see tests/hosts/ for the real ones and their sources):
+ * Ubuntu names ::1 only ip6-localhost, so localhost is 127.0.0.1 alone; Debian and
+ * Fedora name both; Docker's depends on whether the container has IPv6; the
+ * article's Mac adds fe80::1%lo0.
+ */
+public final class Localhost {
+    private Localhost() {}
+
+    /** One line: this machine's localhost, what it is like, and how to see the article's three addresses. */
+    public static String describe() {
+        List<InetAddress> here = Resolving.distinct(Resolving.resolve("localhost"));
+        String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
+        String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
+        if (Article.current().isPresent() || here.size() >= 3) return line;
+        return line + " The article's three addresses: make lab SANDBOX=article.";
+    }
+
+    /** Which common system has a localhost like {@code addresses}. */
+    static String likeWhat(List<InetAddress> addresses) {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        if (Article.current().isPresent()) return "article mode: the article's Mac";
+        if (os.contains("mac")) return "a Mac, as in the article";
+        if (os.contains("win")) return "Windows answers localhost itself";
+        boolean v4 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("127.0.0.1"));
+        boolean v6 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("::1"));
+        if (addresses.size() >= 3) return "like the article's Mac: three addresses";
+        if (addresses.size() == 2 && v4 && v6) return "like Debian's and Fedora's default /etc/hosts: ::1 and 127.0.0.1";
+        if (addresses.size() == 1 && v4) {
+            boolean ubuntuStyle = HostsFile.entries(hostsText()).stream()
+                    .anyMatch(e -> e.address().equals("::1") && e.names("ip6-localhost") && !e.names("localhost"));
+            return ubuntuStyle ? "like Ubuntu's default /etc/hosts, where ::1 is only ip6-localhost"
+                               : "like Docker images without IPv6 and minimal images: no ::1 localhost line";
+        }
+        if (addresses.size() == 1 && v6) return "IPv6 only: no 127.0.0.1 localhost line";
+        return "an /etc/hosts of its own";
+    }
+
+    /** The hosts file this JVM resolves from: a private one if set, else the machine's. */
+    private static String hostsText() {
+        String file = System.getProperty(Resolving.HOSTS_FILE, "/etc/hosts");
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

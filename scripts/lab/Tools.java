@@ -1,0 +1,88 @@
+package lab;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The programs outside Java that the lab may run (nc, curl, lsof, and Linux's
+ * namespace tools), where they are, and how to install one on this machine.
+ * None is needed to play the lab: a step whose tool is missing says so and what
+ * it would have shown, and the rest goes on.
+ */
+public final class Tools {
+    private Tools() {}
+
+    /** A tool's package on each family of systems (a missing entry: same as the tool's name). */
+    private record Packages(String debian, String fedora, String alpine, String arch, String macos) {}
+
+    private static final Packages UTIL_LINUX = new Packages("util-linux", "util-linux", "util-linux", "util-linux", null);
+    private static final Packages IPROUTE = new Packages("iproute2", "iproute", "iproute2", "iproute2", null);
+    private static final Map<String, Packages> PACKAGES = Map.of(
+            "nc", new Packages("netcat-openbsd", "nmap-ncat", "netcat-openbsd", "openbsd-netcat", "netcat"),
+            "curl", new Packages("curl", "curl", "curl", "curl", "curl"),
+            "lsof", new Packages("lsof", "lsof", "lsof", "lsof", "lsof"),
+            "ss", IPROUTE, "ip", IPROUTE,
+            "unshare", UTIL_LINUX, "nsenter", UTIL_LINUX, "setpriv", UTIL_LINUX, "mount", UTIL_LINUX);
+
+    /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack. */
+    public static Optional<Path> find(String tool) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
+        dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        for (String dir : dirs) {
+            if (dir.isEmpty()) continue;
+            Path candidate = Path.of(dir, tool);
+            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) return Optional.of(candidate);
+        }
+        return Optional.empty();
+    }
+
+    /** "'nc' is not installed here (install it: sudo apt-get install netcat-openbsd)". */
+    public static String notInstalled(String tool) {
+        return "'" + tool + "' is not installed here (install it: " + installCommand(tool) + ")";
+    }
+
+    /** The command that installs {@code tool} on this system, as its users type it. */
+    public static String installCommand(String tool) {
+        Packages p = PACKAGES.get(tool);
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        if (os.contains("mac")) return p != null && p.macos() == null ? tool + " is Linux-only" : "brew install " + pick(p, Packages::macos, tool);
+        if (os.contains("win")) return "use WSL (Ubuntu) for " + tool;
+        String family = osFamily();
+        return switch (family) {
+            case "fedora" -> "sudo dnf install " + pick(p, Packages::fedora, tool);
+            case "alpine" -> "sudo apk add " + pick(p, Packages::alpine, tool);
+            case "arch" -> "sudo pacman -S " + pick(p, Packages::arch, tool);
+            case "suse" -> "sudo zypper install " + pick(p, Packages::debian, tool);
+            default -> "sudo apt-get install " + pick(p, Packages::debian, tool);
+        };
+    }
+
+    private static String pick(Packages p, java.util.function.Function<Packages, String> field, String tool) {
+        String name = p == null ? null : field.apply(p);
+        return name == null ? tool : name;
+    }
+
+    /** debian (also Ubuntu and the default), fedora (also RHEL), alpine, arch or suse, from /etc/os-release. */
+    static String osFamily() {
+        String release;
+        try {
+            release = Files.readString(Path.of("/etc/os-release")).toLowerCase(Locale.ROOT);
+        } catch (IOException e) {
+            return "debian";
+        }
+        for (String line : release.lines().toList()) {
+            if (!line.startsWith("id=") && !line.startsWith("id_like=")) continue;
+            for (String family : List.of("fedora", "rhel", "alpine", "arch", "suse", "debian", "ubuntu")) {
+                if (line.contains(family)) return family.equals("rhel") ? "fedora" : family.equals("ubuntu") ? "debian" : family;
+            }
+        }
+        return "debian";
+    }
+}
