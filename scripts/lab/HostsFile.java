@@ -49,17 +49,9 @@ public final class HostsFile {
 
     /** The lines of a hosts file that give an address at least one name, in file order; comments dropped. */
     public static List<Entry> entries(String text) {
-        return text.lines().map(HostsFile::fields).filter(f -> f.size() > 1 && looksLikeAddress(f.get(0)))
+        // No lookup here: this runs before the resolver settings are made (they are read once, at the first one).
+        return text.lines().map(HostsFile::fields).filter(f -> f.size() > 1 && Resolving.looksLikeAddress(f.get(0)))
                 .map(f -> new Entry(f.get(0), f.subList(1, f.size()))).toList();
-    }
-
-    private static boolean looksLikeAddress(String field) {
-        try {
-            Resolving.literal(field);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     /** The addresses of the lines that name localhost, in file order, as written (scope included). */

@@ -64,7 +64,7 @@ public final class Resolving {
     /** Every address of {@code host}, in the order this JVM's resolver gives them. */
     public static List<InetAddress> resolve(String host) {
         String hostsFile = System.getProperty(HOSTS_FILE);
-        if (hostsFile != null && !isLiteral(host) && !listedIn(Path.of(hostsFile), host)) {
+        if (hostsFile != null && !looksLikeAddress(host) && !listedIn(Path.of(hostsFile), host)) {
             // Java would fall back to its own loopback for "localhost", which is in neither file.
             throw Cli.usage("hosts file " + hostsFile + " lists no address for '" + host + "'; " + HOSTS_LINE.replace("localhost", host));
         }
@@ -83,13 +83,16 @@ public final class Resolving {
         }
     }
 
-    private static boolean isLiteral(String host) {
-        try {
-            literal(host);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+    /**
+     * Whether {@code text} is written like an address (127.0.0.1, ::1, fe80::1%lo), by its
+     * letters alone: no lookup, so it is safe before the resolver settings are made.
+     */
+    public static boolean looksLikeAddress(String text) {
+        String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        int scope = bare.indexOf('%');
+        if (scope >= 0) bare = bare.substring(0, scope);
+        // A colon (IPv6) or four dotted numbers: a name such as "cafe" must never go to DNS.
+        return bare.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     /** The order a default Java program sees: IPv4 first, each family keeping its order. */
@@ -162,13 +165,9 @@ public final class Resolving {
 
     /** Parses an address literal such as 127.0.0.1, ::1 or fe80::1%lo0 without any lookup. */
     public static InetAddress literal(String text) {
+        if (!looksLikeAddress(text)) throw new IllegalArgumentException("not an address literal: " + text);
         String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        int scope = bare.indexOf('%');
-        if (scope >= 0) bare = bare.substring(0, scope);
-        // Only what cannot be a name: a colon (IPv6) or four dotted numbers; "cafe" must never go to DNS.
-        if (!bare.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|\\d{1,3}(\\.\\d{1,3}){3}")) {
-            throw new IllegalArgumentException("not an address literal: " + text);
-        }
+        if (bare.indexOf('%') >= 0) bare = bare.substring(0, bare.indexOf('%'));
         try {
             return InetAddress.getByName(bare);
         } catch (UnknownHostException e) {
