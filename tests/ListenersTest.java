@@ -52,4 +52,40 @@ class ListenersTest extends Kit {
         assertTrue(ss.out().contains("pid=" + s.pid() + ","), ss.out());
         assertEquals(List.of(s.pid()), Listeners.onPort(port).stream().map(Listeners.Listener::pid).toList());
     }
+
+    /** "pid address" pairs, sorted, to compare two views of the same listeners. */
+    private static List<String> pidsAndAddresses(List<Listeners.Listener> listeners) {
+        return listeners.stream().map(l -> l.pid() + " " + l.where() + (l.v4Mapped() ? " mapped" : "")).sorted().toList();
+    }
+
+    @Test
+    void theMacOsPathReadsRealLsofAndAgreesWithProc() {
+        int port = freePort();
+        pongs(3, hostsFile("::1 localhost", "127.0.0.2 localhost", "127.0.0.1 localhost"), port);
+        org.junit.jupiter.api.Assumptions.assumeTrue(lab.Tools.find("lsof").isPresent(), "lsof is not installed");
+        List<Listeners.Listener> viaLsof = Listeners.fromLsof(port); // what macOS runs, the same lsof program
+        assertEquals(3, viaLsof.size(), viaLsof.toString());
+        assertEquals(pidsAndAddresses(Listeners.onPort(port)), pidsAndAddresses(viaLsof));
+        assertTrue(viaLsof.stream().allMatch(l -> l.command().equals("java")), viaLsof.toString());
+    }
+
+    static List<String> recorded(String name) throws Exception {
+        return java.nio.file.Files.readAllLines(ROOT.resolve("tests/recorded").resolve(name));
+    }
+
+    @Test
+    void theWindowsPathReadsRecordedNetstatOutput() throws Exception {
+        // Recorded on real Windows machines; sources in the files' first lines.
+        List<String> kodbank = recorded("windows-netstat-kodbank.txt");
+        assertEquals(List.of("12560 [::1]:5173"), pidsAndAddresses(Listeners.fromNetstatOutput(kodbank, 5173)),
+                "the listener, not its TIME_WAIT and ESTABLISHED connections");
+        assertEquals(List.of("852 [::]:135"), pidsAndAddresses(Listeners.fromNetstatOutput(kodbank, 135)));
+
+        List<String> fireflow = recorded("windows-netstat-fireflow.txt");
+        assertEquals(List.of("2180 127.0.0.1:9983", "2180 [::1]:9983"), pidsAndAddresses(Listeners.fromNetstatOutput(fireflow, 9983)),
+                "one program on both loopback addresses");
+        assertEquals(List.of("1172 *:135", "1172 [::]:135"), pidsAndAddresses(Listeners.fromNetstatOutput(fireflow, 135)));
+        assertEquals(List.of("9788 *:3000"), pidsAndAddresses(Listeners.fromNetstatOutput(fireflow, 3000)));
+        assertEquals(List.of(), Listeners.fromNetstatOutput(fireflow, 13), "no port 13 listed");
+    }
 }

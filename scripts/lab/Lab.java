@@ -150,8 +150,15 @@ public final class Lab {
         return runAndPrint(null, command(tool, args));
     }
 
-    /** Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr included) and returns it. */
+    /**
+     * Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr
+     * included) and returns it. A program that is not installed is one ≠ line, and "".
+     */
     public static String exec(Sandbox box, String... command) {
+        if (Tools.find(command[0]).isEmpty()) {
+            System.out.println(Tools.skipped(command[0]));
+            return "";
+        }
         return runAndPrint(box, List.of(command));
     }
 

@@ -201,43 +201,60 @@ public final class Listeners {
         }
     }
 
-    // ---- macOS: lsof's field output (-F): p=PID, c=command, t=IPv4/IPv6, n=address:port.
+    // ---- macOS: lsof's field output (-F): p=PID, c=command, t=IPv4/IPv6, n=address:port (f, the fd, may come unasked).
 
-    static List<Listener> fromLsof(int port) {
+    /** The listeners as lsof sees them: the macOS way, and the same program on Linux where it is installed. */
+    public static List<Listener> fromLsof(int port) {
+        return fromLsofOutput(run("lsof", "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port);
+    }
+
+    /** Reads `lsof -F pctn` lines. */
+    static List<Listener> fromLsofOutput(List<String> lines, int port) {
         List<Listener> found = new ArrayList<>();
         long pid = -1;
         String command = "?";
-        for (String line : run("lsof", "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpcn")) {
+        boolean ipv6Socket = false;
+        for (String line : lines) {
             if (line.isEmpty()) continue;
             String value = line.substring(1);
             switch (line.charAt(0)) {
                 case 'p' -> pid = Long.parseLong(value);
                 case 'c' -> command = value;
-                
-                case 'n' -> found.add(new Listener(pid, command, "", hostPart(value), port, false));
+                case 't' -> ipv6Socket = value.equals("IPv6");
+                case 'n' -> {
+                    // lsof writes both wildcards as *: the socket's family tells [::] from 0.0.0.0.
+                    InetAddress address = value.startsWith("*:") && ipv6Socket ? Resolving.literal("::") : hostPart(value);
+                    // An IPv6 socket holding an IPv4 address: Java's dual-stack bind, as /proc shows it too.
+                    found.add(new Listener(pid, command, "", address, port, ipv6Socket && address instanceof Inet4Address));
+                }
                 default -> { }
             }
         }
         return found;
     }
 
-    // ---- Windows: netstat -ano lines such as "TCP  [::1]:3000  [::]:0  LISTENING  1234".
+    // ---- Windows: netstat -ano lines such as "TCP    [::1]:3000    [::]:0    LISTENING    1234".
 
     static List<Listener> fromNetstat(int port) {
-        List<Listener> found = new ArrayList<>();
-        for (String line : run("netstat", "-ano", "-p", "TCP")) found.addAll(netstatLine(line, port));
-        for (String line : run("netstat", "-ano", "-p", "TCPv6")) found.addAll(netstatLine(line, port));
-        return found;
+        return fromNetstatOutput(run("netstat", "-ano"), port);
     }
 
-    private static List<Listener> netstatLine(String line, int port) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length < 5 || !f[0].equalsIgnoreCase("TCP") || !f[3].equals("LISTENING")) return List.of();
-        if (!f[1].endsWith(":" + port)) return List.of();
-        long pid = Long.parseLong(f[4]);
-        String command = ProcessHandle.of(pid).flatMap(h -> h.info().command())
-                .map(c -> Path.of(c).getFileName().toString()).orElse("?");
-        return List.of(new Listener(pid, command, "", hostPart(f[1]), port, false));
+    /**
+     * Reads `netstat -ano` lines. The state column is in the system's language
+     * (LISTENING, ABHÖREN, ÉCOUTE…), so a listener is told by its remote end, which is unset.
+     */
+    public static List<Listener> fromNetstatOutput(List<String> lines, int port) {
+        List<Listener> found = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 5 || !f[0].equalsIgnoreCase("TCP") || !f[1].endsWith(":" + port)) continue;
+            if (!f[2].equals("0.0.0.0:0") && !f[2].equals("[::]:0")) continue;
+            long pid = Long.parseLong(f[f.length - 1]);
+            String command = ProcessHandle.of(pid).flatMap(h -> h.info().command())
+                    .map(c -> Path.of(c).getFileName().toString()).orElse("?");
+            found.add(new Listener(pid, command, "", hostPart(f[1]), port, false));
+        }
+        return found;
     }
 
     /** "[::1]:3000", "127.0.0.1:3000" or "*:3000" to its address. */

@@ -31,6 +31,22 @@ public final class Tools {
             "ss", IPROUTE, "ip", IPROUTE,
             "unshare", UTIL_LINUX, "nsenter", UTIL_LINUX, "setpriv", UTIL_LINUX, "mount", UTIL_LINUX);
 
+    /** What a learner would have seen from each tool the notebooks run, for the line that says it is missing. */
+    private static final Map<String, String> SHOWS = Map.of(
+            "nc", "which address nc reached (\"Connection to localhost (::1) 3000 port [tcp/*] succeeded!\") and the reply",
+            "curl", "the reply curl got, or its \"Connection refused\"",
+            "lsof", "every listener on the port with its PID, command and address",
+            "ss", "every listener on the port with its PID, command and address");
+
+    /**
+     * One line for a step whose tool is missing: which tool, what it would have
+     * shown, and how to install it here.
+     */
+    public static String skipped(String tool) {
+        return "≠ skipped: " + tool + " is not installed here; it would have shown "
+                + SHOWS.getOrDefault(tool, "its output") + ". Install it: " + installCommand(tool);
+    }
+
     /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack. */
     public static Optional<Path> find(String tool) {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
