@@ -1,0 +1,66 @@
+package tests;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import lab.Sandbox;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The lab on every common localhost: each distribution's real default /etc/hosts
+ * (tests/recorded/, sources inside) is mounted over /etc/hosts in a sandbox, and
+ * the article's steps 1 to 6 are played there. Each check ends in ✓ or in an
+ * explained difference (≠), and the lab names the kind of localhost at the start.
+ */
+class LocalhostKindsTest extends Kit {
+    /** Steps 1 to 6 depend on /etc/hosts; step 7 brings hosts files of its own. */
+    static final List<String> STEPS = List.of("01-single-server", "02-second-server", "03-third-server",
+            "04-bind-failure", "05-lsof-inspection", "06-client-ordering");
+
+    static final List<String> FILES = List.of("hosts-ubuntu", "hosts-debian", "hosts-fedora", "hosts-docker", "hosts-docker-no-ipv6");
+    /** Each file's lab, all played at once: each sandbox has a network of its own, so they cannot meet. */
+    private static final Map<String, CompletableFuture<Result>> PLAYED = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void playUnderEveryFileAtOnce() {
+        if (Sandbox.unavailable().isPresent()) return;
+        ExecutorService pool = Executors.newFixedThreadPool(FILES.size());
+        for (String file : FILES) {
+            List<String> command = new ArrayList<>(tool("sandbox", "--hosts", ROOT.resolve("tests/recorded").resolve(file).toString(), "--"));
+            command.addAll(tool("play", STEPS.stream().map(s -> "notebooks/" + s + ".ipynb").toArray(String[]::new)));
+            PLAYED.put(file, CompletableFuture.supplyAsync(() -> exec(command), pool));
+        }
+        pool.shutdown();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "hosts-ubuntu         | 127.0.0.1      | like Ubuntu's default /etc/hosts, where ::1 is only ip6-localhost",
+            "hosts-debian         | ::1, 127.0.0.1 | like Debian's and Fedora's default /etc/hosts",
+            "hosts-fedora         | ::1, 127.0.0.1 | like Debian's and Fedora's default /etc/hosts",
+            "hosts-docker         | ::1, 127.0.0.1 | like Debian's and Fedora's default /etc/hosts",
+            "hosts-docker-no-ipv6 | 127.0.0.1      | like Docker images without IPv6"})
+    void theLabPlaysUnderThisDefaultHostsFile(String file, String localhost, String kind) {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        Result r = PLAYED.get(file).join();
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("This machine's localhost: " + localhost + " (" + kind), r.out());
+        assertTrue(r.out().contains("Port 3000, as in the article."), "the sandbox has its own port 3000: " + r.out());
+        int addresses = localhost.split(", ").length;
+        assertTrue(r.out().contains("✓ " + addresses + " server(s) listen, one per address of localhost"), r.out());
+        assertTrue(r.out().contains("✓ the server took the first address in resolver order, " + localhost.split(", ")[0]), r.out());
+        assertFalse(r.out().contains("✗") || r.out().contains("\tat "), "every check is ✓ or an explained ≠:\n" + r.out());
+    }
+}
