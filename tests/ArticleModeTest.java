@@ -1,5 +1,6 @@
 package tests;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +83,17 @@ class ArticleModeTest extends Kit {
         assertEquals("[::1]:" + port, third.address(), "the freed address, in the same sandbox as the second: " + third.stderr());
         assertEquals("pong from [fe80::1]:" + port, exec(tool("sandbox", "--", "sh", "-c", "nc [fe80::1]%lo " + port + " || nc fe80::1%lo " + port)).out().strip());
         assertTrue(second.listening());
+    }
+
+    @Test
+    void theLastOneOutRemovesTheSandboxsStateFolder() throws Exception {
+        needsNamespaces();
+        Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
+        Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + freePort()));
+        assertTrue(server.listening(), server.stderr());
+        assertTrue(Files.isDirectory(mine.resolve("article")), "the shared sandbox keeps its state there while it lives");
+        server.stop();
+        assertFalse(settled(() -> Files.exists(mine), exists -> !exists), "nothing left in the temp folder: " + mine);
     }
 
     @Test

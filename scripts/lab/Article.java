@@ -148,9 +148,13 @@ public final class Article {
         };
     }
 
-    /** After a blank line, prints {@link #explain} for the mode this program runs in, if any. */
-    public static void explainIfActive() {
+    private static boolean explained;
+
+    /** After a blank line, prints {@link #explain} for the mode this program runs in, if any, once per program. */
+    public static synchronized void explainIfActive() {
+        if (explained) return;
         current().ifPresent(mode -> {
+            explained = true;
             System.out.println();
             explain(mode).forEach(System.out::println);
         });

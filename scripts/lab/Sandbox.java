@@ -229,6 +229,33 @@ public final class Sandbox implements AutoCloseable {
         } finally {
             box.removeMember(process.pid());
             box.close();
+            removeIfUnused(name);
+        }
+    }
+
+    /** The last one out removes the sandbox's state folder, so nothing stays behind in the temp folder. */
+    private static void removeIfUnused(String name) {
+        try (FileChannel lock = lock(name)) {
+            Path members = members(name);
+            try (Stream<Path> files = Files.list(members)) {
+                for (Path file : files.toList()) {
+                    String recorded = Files.readString(file).strip();
+                    boolean live = file.getFileName().toString().matches("\\d+")
+                            && namespacesOf(Long.parseLong(file.getFileName().toString())).filter(recorded::equals).isPresent();
+                    if (live) return;
+                }
+            }
+            Path folder = stateDirectory(name);
+            try (Stream<Path> paths = Files.walk(folder)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+            try {
+                Files.deleteIfExists(folder.getParent()); // the user's folder, once no other sandbox uses it
+            } catch (java.nio.file.DirectoryNotEmptyException inUse) {
+                // another named sandbox lives there
+            }
+        } catch (IOException | RuntimeException e) {
+            // left for the next run to reuse: state, not a lost edit
         }
     }
 
@@ -289,9 +316,23 @@ public final class Sandbox implements AutoCloseable {
 
     /** Takes a shared sandbox's lock, so that two programs started at once make one sandbox, not two. */
     private static FileChannel lock(String name) throws IOException {
-        FileChannel channel = FileChannel.open(stateDirectory(name).resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        channel.lock(); // closing the channel releases it
-        return channel;
+        while (true) {
+            Path file = stateDirectory(name).resolve("lock");
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            Object opened = inode(file);
+            channel.lock(); // closing the channel releases it
+            // The last one out deletes the folder, lock file included: a lock on a deleted file guards nothing.
+            if (opened == null || opened.equals(inode(file))) return channel;
+            channel.close();
+        }
+    }
+
+    private static Object inode(Path file) {
+        try {
+            return Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     /** Lists a process started into this shared sandbox, once it is inside (nsenter needs a moment). */
