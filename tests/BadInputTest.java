@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import lab.Sandbox;
 import lab.Servers.Server;
@@ -50,7 +51,7 @@ class BadInputTest extends Kit {
     @ValueSource(strings = {"pong", "ping", "resolve"})
     void unresolvableHost(String tool) {
         Path hosts = hostsFile("127.0.0.1 localhost");
-        oneLine(exec(tool(tool, "--hosts-file", hosts.toString(), "--host", "nowhere.invalid")), 2, "cannot resolve host 'nowhere.invalid'");
+        oneLine(exec(tool(tool, "--hosts-file", hosts.toString(), "--host", "nowhere.invalid")), 2, "lists no address for 'nowhere.invalid'");
     }
 
     @Test
@@ -97,5 +98,36 @@ class BadInputTest extends Kit {
         Server other = foreignListener(port);
         oneLine(exec(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port)), 1,
                 "127.0.0.1:" + port + " (held by python3 (pid " + other.pid() + "))");
+    }
+
+    /** Files Java would quietly ignore, answering "localhost" with its own ::1 instead. */
+    @Test
+    void aHostsFileJavaWouldIgnoreIsOneLineAndExit2() throws Exception {
+        Path dir = temporaryFolder("lab-bad-hosts");
+        Path empty = Files.writeString(dir.resolve("empty"), "");
+        Path binary = Files.write(dir.resolve("binary"), new byte[] {0x7f, 'E', 'L', 'F', 0, 1, 2, (byte) 0xff});
+        Path onlyComments = Files.writeString(dir.resolve("comments"), "# nothing here\n\n");
+        Path noLocalhost = Files.writeString(dir.resolve("other"), "127.0.0.1 other\n");
+        for (String tool : List.of("pong", "ping", "resolve")) {
+            oneLine(exec(tool(tool, "--hosts-file", empty.toString())), 2, "hosts file " + empty + " lists no address");
+            oneLine(exec(tool(tool, "--hosts-file", onlyComments.toString())), 2, "hosts file " + onlyComments + " lists no address");
+            oneLine(exec(tool(tool, "--hosts-file", binary.toString())), 2, "hosts file " + binary + " is not a text file");
+            oneLine(exec(tool(tool, "--hosts-file", dir.toString())), 2, "hosts file " + dir + " is a folder, not a file");
+            oneLine(exec(tool(tool, "--hosts-file", noLocalhost.toString())), 2, "hosts file " + noLocalhost + " lists no address for 'localhost'");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-5", "soon"})
+    void pingTimeoutMustBeAPositiveNumber(String timeout) {
+        Result r = exec(tool("ping", "--timeout", timeout, "--port", "" + freePort()));
+        oneLine(r, 2, timeout.equals("soon") ? "Invalid value for option '--timeout'" : "--timeout must be at least 1 ms, not " + timeout);
+    }
+
+    @Test
+    void aBadLabPortIsNamedOnceAndExit2() {
+        Result r = exec(Map.of("LAB_PORT", "abc"), tool("play", "notebooks/01-single-server.ipynb"));
+        oneLine(r, 2, "LAB_PORT=abc: 'abc' is not a port number (1-65535)");
+        assertEquals("", r.out(), "no cell ran");
     }
 }

@@ -85,5 +85,17 @@ class PingTest extends Kit {
         Result r = exec(tool("ping", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port));
         assertEquals(1, r.exit());
         assertTrue(r.err().strip().endsWith("nothing answered on localhost:" + port + " (1 address(es) tried)"), r.err());
+        assertEquals(List.of("ping: 127.0.0.1:" + port + ": Connection refused", "ping: nothing answered on localhost:" + port + " (1 address(es) tried)"),
+                r.err().lines().toList(), "no 'trying the next address' when there is none");
+    }
+
+    @Test
+    void theLastRefusalDoesNotPromiseANextAddress() {
+        int port = freePort();
+        Result r = exec(tool("ping", "--hosts-file", hostsFile("::1 localhost", "127.0.0.1 localhost").toString(), "--port", "" + port));
+        assertEquals(1, r.exit());
+        List<String> refused = r.err().lines().filter(l -> l.contains("Connection refused")).toList();
+        assertEquals(2, refused.size(), r.err());
+        assertTrue(refused.get(0).endsWith(", trying the next address") && !refused.get(1).contains("next"), r.err());
     }
 }
