@@ -97,6 +97,19 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
+    void theHintNamesTheJBangCommandThatRunsHere() throws Exception {
+        needsNamespaces();
+        if (lab.Tools.find("jbang").isEmpty()) {
+            Result kit = exec(tool("resolve", "--sandbox", "article"));
+            assertTrue(kit.err().contains("(`./jbang resolve@catalog --sandbox article` says what is exact)"), kit.err());
+        }
+        Path bin = temporaryFolder("lab-bin");
+        Files.createSymbolicLink(bin.resolve("jbang"), ROOT.resolve("jbang")); // JBang installed on PATH
+        Result installed = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), tool("resolve", "--sandbox", "article"));
+        assertTrue(installed.err().contains("(`jbang resolve@catalog --sandbox article` says what is exact)"), installed.err());
+    }
+
+    @Test
     void sigkillOfTheLauncherLeavesNothingInTheSandbox() throws Exception {
         needsNamespaces();
         int port = freePort();
