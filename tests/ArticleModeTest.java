@@ -97,6 +97,22 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
+    void toolsStartedAllAtOnceShareTheSandboxAndTheLastOneOutCleansUp() throws Exception {
+        needsNamespaces();
+        Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
+        List<java.util.concurrent.CompletableFuture<Result>> runs = new ArrayList<>();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        for (int i = 0; i < 12; i++) runs.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> exec(tool("resolve", "--sandbox", "article", "--list")), pool));
+        pool.shutdown();
+        for (var run : runs) {
+            Result r = run.join();
+            assertEquals(List.of("::1", "fe80::1", "127.0.0.1"), r.lines(), r.err()); // each joined or made the article's sandbox
+        }
+        assertFalse(settled(() -> Files.exists(mine), exists -> !exists), "nothing left in the temp folder: " + mine);
+    }
+
+    @Test
     void theHintNamesTheJBangCommandThatRunsHere() throws Exception {
         needsNamespaces();
         if (lab.Tools.find("jbang").isEmpty()) {

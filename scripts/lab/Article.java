@@ -57,26 +57,37 @@ public final class Article {
 
     /** The sandbox of the namespace mode: fe80::1 on lo, as on the Mac's lo0, and the Mac's hosts lines. */
     public static Sandbox.Spec sandboxSpec() {
-        return Sandbox.Spec.hosts(writeHostsFile(Mode.NAMESPACE)).withAddress("fe80::1/64");
+        return Sandbox.Spec.hosts(writeHostsFile()).withAddress("fe80::1/64");
     }
 
-    /** Where a mode's hosts file lives: in the shared sandbox's private folder. */
-    public static Path hostsFile(Mode mode) {
-        return Sandbox.stateDirectory(NAME).resolve("hosts-" + mode.name().toLowerCase());
+    /** Where the namespace mode's hosts file lives: in the shared sandbox's private folder. */
+    public static Path hostsFile() {
+        return Sandbox.stateDirectory(NAME).resolve("hosts-" + Mode.NAMESPACE.name().toLowerCase());
     }
 
     /**
-     * Writes a mode's hosts file: when a new sandbox starts (no one uses the old
-     * file then), or for the fallback when it is missing. A learner's edit of a
-     * file in use (reorder-hosts) is never undone behind their back.
+     * The namespace mode's hosts file, written when a new sandbox starts (no one uses
+     * the old file then), so a learner's edit of a file in use is never undone.
      */
-    private static Path writeHostsFile(Mode mode) {
-        Path file = hostsFile(mode);
+    private static Path writeHostsFile() {
+        return write(hostsFile(), Mode.NAMESPACE);
+    }
+
+    /** The fallback's hosts file: this program's own, gone when it ends, so nothing stays in the temp folder. */
+    private static Path fallbackHostsFile() {
         try {
-            if (mode == Mode.NAMESPACE || !Files.exists(file)) {
-                Files.writeString(file, "# localhost-lab article mode: the article's Mac, whose localhost is three loopback addresses\n"
-                        + String.join("\n", hostsLines(mode)) + "\n");
-            }
+            Path file = Files.createTempFile("localhost-lab-article-", ".hosts");
+            file.toFile().deleteOnExit();
+            return write(file, Mode.FALLBACK);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path write(Path file, Mode mode) {
+        try {
+            Files.writeString(file, "# localhost-lab article mode: the article's Mac, whose localhost is three loopback addresses\n"
+                    + String.join("\n", hostsLines(mode)) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,7 +133,7 @@ public final class Article {
             case MACOS:
                 return OptionalInt.empty();
             case FALLBACK:
-                Resolving.useHostsFile(writeHostsFile(Mode.FALLBACK));
+                Resolving.useHostsFile(fallbackHostsFile());
                 return OptionalInt.empty();
             default:
                 return OptionalInt.of(runInside(tool, args));
@@ -133,7 +144,7 @@ public final class Article {
     private static int runInside(String tool, List<String> args) {
         List<String> options = new ArrayList<>(List.of("-D" + INSIDE + "=" + Mode.NAMESPACE,
                 "-D" + PARENT + "=" + ProcessHandle.current().pid(),
-                "-D" + Resolving.HOSTS_FILE + "=" + hostsFile(Mode.NAMESPACE),
+                "-D" + Resolving.HOSTS_FILE + "=" + hostsFile(),
                 "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system")));
         if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
         return Sandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -207,8 +210,8 @@ public final class Sandbox implements AutoCloseable {
      * and returns its exit code. The sandbox is shared by every program of this
      * user that asks for it by name: joined through any process still inside,
      * started from {@code spec} when none is left, or used as is when we are
-     * inside it already. The command is listed as a member, so that later
-     * programs can join through it after this one (and the holder) are gone.
+     * inside it already. Each program keeps a holder of its own in the sandbox
+     * while its command runs, so that later programs can join after the first has gone.
      */
     public static int runShared(String name, Supplier<Spec> spec, List<String> command) {
         Sandbox box;
@@ -216,7 +219,6 @@ public final class Sandbox implements AutoCloseable {
         try (FileChannel lock = lock(name)) {
             box = joinOrStart(name, spec);
             process = new ProcessBuilder(box.inside(command)).inheritIO().start();
-            box.addMember(process.pid());
         } catch (IOException e) {
             throw Cli.failed("cannot run " + command.get(0) + " in the " + name + " sandbox: " + e.getMessage());
         }
@@ -227,7 +229,6 @@ public final class Sandbox implements AutoCloseable {
             process.destroyForcibly();
             return Cli.FAILED;
         } finally {
-            box.removeMember(process.pid());
             box.close();
             removeIfUnused(name);
         }
@@ -266,14 +267,19 @@ public final class Sandbox implements AutoCloseable {
         try (Stream<Path> files = Files.list(members)) {
             for (Path file : files.toList()) {
                 String fileName = file.getFileName().toString();
-                String recorded = Files.readString(file).strip();
+                String recorded;
+                try {
+                    recorded = Files.readString(file).strip();
+                } catch (NoSuchFileException left) {
+                    continue; // its program has just left
+                }
                 boolean live = fileName.matches("\\d+") && namespacesOf(Long.parseLong(fileName)).filter(recorded::equals).isPresent();
                 if (!live) {
                     Files.deleteIfExists(file); // gone, a recycled pid, or not ours to read
                 } else if (recorded.equals(ours)) {
                     return new Sandbox(null, 0, recorded, name); // started from inside, e.g. the sandbox tool's shell
                 } else {
-                    return new Sandbox(null, Long.parseLong(fileName), recorded, name);
+                    return joinThrough(Long.parseLong(fileName), recorded, name);
                 }
             }
         }
@@ -283,55 +289,111 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
+     * Joins a shared sandbox through a live member by starting a holder of our own
+     * inside, listed as a member in turn. Members are holders only, and a holder
+     * ends under the lock (in close), so no one joins through a process that is leaving.
+     */
+    private static Sandbox joinThrough(long member, String namespaces, String name) throws IOException {
+        Sandbox through = new Sandbox(null, member, namespaces, name);
+        Process holder = new ProcessBuilder(through.inside(List.of("sh", "-c", "echo ready; exec cat >/dev/null"))).start();
+        if (!new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8).equals("ready\n")) {
+            Servers.stop(holder);
+            throw new IOException("could not join it through process " + member);
+        }
+        Sandbox box = new Sandbox(holder, holder.pid(), namespaces, name);
+        box.addMember(holder.pid());
+        return box;
+    }
+
+    /**
      * A per-user folder for a shared sandbox's state. Namespace mode often runs as root,
      * so the folder must be ours alone: created 0700, and refused if someone else
      * made it (or made it a link), lest root write where that user points.
      */
     public static Path stateDirectory(String name) {
+        Path base = statePath(name).getParent();
         String user = System.getProperty("user.name");
-        Path base = Path.of(System.getProperty(STATE, System.getProperty("java.io.tmpdir")), "localhost-lab-" + user);
         try {
             if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                 return Files.createDirectories(base.resolve(name)); // Windows: the temp folder is the user's own
             }
             Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
-            if (!Files.exists(base, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(base.getParent());
-                Files.createDirectory(base, PosixFilePermissions.asFileAttribute(ownerOnly));
-                Files.setPosixFilePermissions(base, ownerOnly); // whatever the umask did
+            FileAttribute<Set<PosixFilePermission>> privately = PosixFilePermissions.asFileAttribute(ownerOnly);
+            // The last one out of a sandbox removes both folders: one may vanish while we make the other, so go again.
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    Files.createDirectories(base.getParent());
+                    try {
+                        Files.createDirectory(base, privately);
+                    } catch (FileAlreadyExistsException made) {
+                        // by us earlier, or by someone else: checked below
+                    }
+                    boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
+                            && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
+                            && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
+                    if (!ours) throw Cli.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
+                    try {
+                        Files.createDirectory(base.resolve(name), privately);
+                    } catch (FileAlreadyExistsException made) {
+                        // in use
+                    }
+                    return base.resolve(name);
+                } catch (NoSuchFileException vanished) {
+                    if (attempt == 100) throw vanished;
+                }
             }
-            boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
-                    && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
-                    && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
-            if (!ours) throw Cli.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
-            return Files.createDirectories(base.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Where a shared sandbox's state lives, made or not. */
+    private static Path statePath(String name) {
+        String user = System.getProperty("user.name");
+        return Path.of(System.getProperty(STATE, System.getProperty("java.io.tmpdir")), "localhost-lab-" + user, name);
+    }
+
+    /** Under the lock only: the folder listing the sandbox's members. */
     private static Path members(String name) throws IOException {
-        return Files.createDirectories(stateDirectory(name).resolve("members"));
+        Path members = stateDirectory(name).resolve("members");
+        try {
+            Files.createDirectory(members);
+        } catch (FileAlreadyExistsException made) {
+            // in use
+        }
+        return members;
     }
 
     /** Takes a shared sandbox's lock, so that two programs started at once make one sandbox, not two. */
     private static FileChannel lock(String name) throws IOException {
-        while (true) {
+        for (int attempt = 1; ; attempt++) {
             Path file = stateDirectory(name).resolve("lock");
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            Object opened = inode(file);
-            channel.lock(); // closing the channel releases it
-            // The last one out deletes the folder, lock file included: a lock on a deleted file guards nothing.
-            if (opened == null || opened.equals(inode(file))) return channel;
-            channel.close();
+            try {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                try {
+                    Object opened = inode(file);
+                    channel.lock(); // closing the channel releases it
+                    // The last one out deletes the folder, lock file included: a lock on a deleted file guards nothing.
+                    if (opened == NO_INODES || opened.equals(inode(file))) return channel;
+                } catch (NoSuchFileException gone) {
+                    // deleted before we looked: take it again
+                }
+                channel.close();
+            } catch (NoSuchFileException gone) {
+                // the folder went as we opened the file
+            }
+            if (attempt == 100) throw new IOException("cannot take the lock of " + file);
         }
     }
 
-    private static Object inode(Path file) {
+    private static final Object NO_INODES = new Object();
+
+    /** The file's inode; NO_INODES where the file system has none to show. */
+    private static Object inode(Path file) throws IOException {
         try {
             return Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return NO_INODES;
         }
     }
 
@@ -355,7 +417,8 @@ public final class Sandbox implements AutoCloseable {
     private void removeMember(long pid) {
         if (name == null) return;
         try {
-            Files.deleteIfExists(members(name).resolve(Long.toString(pid)));
+            // Without making anything: the folder may be gone, and must not come back with the wrong mode.
+            Files.deleteIfExists(statePath(name).resolve("members").resolve(Long.toString(pid)));
         } catch (IOException e) {
             // a stale entry is cleaned up by the next program that looks
         }
