@@ -89,25 +89,50 @@ class run {
         private final long start = System.nanoTime();
         private TestPlan plan;
 
+        /** When a line was last printed, and what runs now: for the heartbeat. */
+        private volatile long lastSaid = System.nanoTime();
+        private volatile TestIdentifier running;
+
         @Override
         public void testPlanExecutionStarted(TestPlan testPlan) {
             plan = testPlan;
-            System.out.println("Running the tests; each is printed as it ends.");
+            say("Running the tests; each is printed as it ends.");
+            Thread heartbeat = new Thread(this::heartbeat, "heartbeat");
+            heartbeat.setDaemon(true);
+            heartbeat.start();
+        }
+
+        /** No silence over 10 s: a long test (a whole lab, a bundle) says it still runs. */
+        private void heartbeat() {
+            while (true) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                TestIdentifier now = running;
+                if (now != null && System.nanoTime() - lastSaid > 10_000_000_000L) {
+                    long since = (System.nanoTime() - started.getOrDefault(now.getUniqueId(), System.nanoTime())) / 1_000_000_000;
+                    say(String.format("[%d:%02d]   ... %s still runs (%d s)", elapsed() / 60, elapsed() % 60, name(now), since));
+                }
+            }
+        }
+
+        private synchronized void say(String line) {
+            System.out.println(line);
+            lastSaid = System.nanoTime();
         }
 
         @Override
         public void executionStarted(TestIdentifier id) {
             started.put(id.getUniqueId(), System.nanoTime());
+            if (id.getParentId().isPresent()) running = id;
         }
 
         @Override
         public void executionSkipped(TestIdentifier id, String reason) {
-            if (!id.isTest()) {
-                System.out.println("- " + name(id) + ": skipped (" + reason + ")");
-                return;
-            }
-            skipped.incrementAndGet();
-            System.out.println("- " + name(id) + ": skipped (" + reason + ")");
+            if (id.isTest()) skipped.incrementAndGet();
+            say("- " + name(id) + ": skipped (" + reason + ")");
         }
 
         @Override
@@ -118,22 +143,24 @@ class run {
                 case SUCCESSFUL -> {
                     if (id.isTest()) {
                         passed.incrementAndGet();
-                        System.out.printf("%s ✓ %s (%.1f s)%n", when, name(id), took / 1000.0);
+                        say(String.format("%s ✓ %s (%.1f s)", when, name(id), took / 1000.0));
                     }
                 }
                 case ABORTED -> {
                     if (id.isTest()) skipped.incrementAndGet();
-                    System.out.printf("%s - %s: skipped (%s)%n", when, name(id), why(result));
+                    say(String.format("%s - %s: skipped (%s)", when, name(id), why(result)));
                 }
                 case FAILED -> {
                     failed.incrementAndGet();
-                    System.out.printf("%s ✗ %s (%.1f s)%n", when, name(id), took / 1000.0);
-                    result.getThrowable().ifPresent(t -> {
-                        System.out.println("    " + t);
+                    StringBuilder why = new StringBuilder(String.format("%s ✗ %s (%.1f s)", when, name(id), took / 1000.0));
+                    for (Throwable t = result.getThrowable().orElse(null); t != null; t = t.getCause()) {
+                        why.append("\n    ").append(t == result.getThrowable().get() ? "" : "caused by ").append(t);
+                        // The kit's own frames: where in the tests, and where in lab.* it went wrong.
                         for (StackTraceElement frame : t.getStackTrace()) {
-                            if (frame.getClassName().startsWith("tests.")) System.out.println("      at " + frame);
+                            if (frame.getClassName().startsWith("tests.") || frame.getClassName().startsWith("lab.")) why.append("\n      at ").append(frame);
                         }
-                    });
+                    }
+                    say(why.toString());
                 }
             }
         }

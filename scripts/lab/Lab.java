@@ -42,10 +42,11 @@ public final class Lab {
      */
     public static synchronized int port() {
         if (port != 0) return port;
-        System.out.println(Localhost.describe());
         String fromEnv = System.getenv("LAB_PORT");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            port = portFromEnvironment(fromEnv);
+        int chosen = fromEnv == null || fromEnv.isBlank() ? 0 : portFromEnvironment(fromEnv); // a bad one: said before anything else
+        System.out.println(Localhost.describe());
+        if (chosen != 0) {
+            port = chosen;
             System.out.println("Port " + port + " (from LAB_PORT).");
             return port;
         }

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * What `localhost` is on this machine, and which common system it is like.
  * The count of addresses decides the whole lab: one per server that binds.
  *
- * Default /etc/hosts files (see tests/hosts/ for the real ones and their sources):
+ * Default /etc/hosts files (see tests/recorded/ for the real ones and their sources):
  * Ubuntu names ::1 only ip6-localhost, so localhost is 127.0.0.1 alone; Debian and
  * Fedora name both; Docker's depends on whether the container has IPv6; the
  * article's Mac adds fe80::1%lo0.
@@ -25,8 +25,9 @@ public final class Localhost {
         List<InetAddress> here = Resolving.distinct(Resolving.resolve("localhost"));
         String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
-        if (Article.current().isPresent() || here.size() >= 3) return line;
-        return line + " The article's three addresses: make lab SANDBOX=article.";
+        boolean mac = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("mac");
+        if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
+        return line + " The article's three addresses: " + Cli.jbang() + " lab@catalog --sandbox article.";
     }
 
     /** Which common system has a localhost like {@code addresses}. */

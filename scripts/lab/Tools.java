@@ -33,7 +33,7 @@ public final class Tools {
 
     /** What a learner would have seen from each tool the notebooks run, for the line that says it is missing. */
     private static final Map<String, String> SHOWS = Map.of(
-            "nc", "which address nc reached (\"Connection to localhost (::1) 3000 port [tcp/*] succeeded!\") and the reply",
+            "nc", "which address nc reached (its \"Connection to localhost (ADDRESS) PORT port ... succeeded!\" line) and the reply",
             "curl", "the reply curl got, or its \"Connection refused\"",
             "lsof", "every listener on the port with its PID, command and address",
             "ss", "every listener on the port with its PID, command and address");
@@ -51,10 +51,15 @@ public final class Tools {
     public static Optional<Path> find(String tool) {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
         dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        // Windows finds jbang as jbang.cmd or jbang.exe: the endings PATHEXT lists.
+        List<String> endings = new ArrayList<>(List.of(""));
+        if (File.pathSeparatorChar == ';') endings.addAll(List.of(System.getenv().getOrDefault("PATHEXT", ".EXE;.CMD;.BAT").toLowerCase(Locale.ROOT).split(";")));
         for (String dir : dirs) {
             if (dir.isEmpty()) continue;
-            Path candidate = Path.of(dir, tool);
-            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) return Optional.of(candidate);
+            for (String ending : endings) {
+                Path candidate = Path.of(dir, tool + ending);
+                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) return Optional.of(candidate);
+            }
         }
         return Optional.empty();
     }
