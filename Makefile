@@ -80,7 +80,7 @@ bundle: check ## write an offline kit to $(BUNDLE): unpack it anywhere, then mak
 	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
 	fi; \
 	ls -d .lab/jbang-cli-*/lib .lab/jbang-cli-*/lib.classpath .lab/m2 >> "$$list"; \
-	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline" > "$$stage/.lab/offline"; \
+	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
 	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \
 	echo "bundle: writing $$out ($$(grep -c . "$$list") files and folders, $$(du -sh .lab/m2 | cut -f1) of jars)"; \
 	tar -czf "$$out.tmp" --owner=0 --group=0 --transform 's|^|localhost-lab/|S' \
