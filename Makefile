@@ -79,7 +79,7 @@ bundle: check ## write an offline kit to $(BUNDLE): unpack it anywhere, then mak
 	  find . -mindepth 1 \( -path ./.lab -o -path ./.git -o -path "./$(MY_NOTEBOOKS)" -o -name .ipynb_checkpoints \) -prune \
 	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
 	fi; \
-	ls -d .lab/jbang-cli-*/lib .lab/jbang-cli-*/lib.classpath .lab/m2 >> "$$list"; \
+	v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \
 	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
 	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \
 	echo "bundle: writing $$out ($$(grep -c . "$$list") files and folders, $$(du -sh .lab/m2 | cut -f1) of jars)"; \
