@@ -39,7 +39,8 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	fi
 
 test: setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/run.java
+	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; set -x; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java  # a `make notebook` in a test never touches my-notebooks/
 
 bench: check ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
 	./jbang tests/bench.java $(BENCH_ARGS)
