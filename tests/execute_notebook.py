@@ -24,6 +24,7 @@ args = parser.parse_args()
 
 failed = 0
 for path in args.notebooks:
+    print(f"running {path} ...", flush=True)  # a long run says which notebook it is on
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="localhost-lab", timeout=args.timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})

@@ -1,0 +1,116 @@
+package tests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * `make bundle` as a workshop uses it: the archive, unpacked anywhere, runs the lab
+ * with no network, no Maven, an empty home, no LANG, as a user without rights,
+ * and even with none of the Linux tools the lab likes to call on PATH.
+ */
+class BundleTest extends Kit {
+    /** The user the kit is unpacked for (nobody): not root, nothing of its own. */
+    private static final String LEARNER = "65534";
+    /** What the lab must do without: the tools it prefers, when they are there. */
+    static final List<String> LINUX_TOOLS = List.of("ss", "nsenter", "unshare", "setpriv", "nc", "curl", "lsof", "ip");
+
+    /** One bundle per run, made by the real `make bundle` and unpacked once. */
+    private static final class Unpacked {
+        static final Path FOLDER = temporaryFolderOf(LEARNER);
+        static final Result MADE = exec(List.of("make", "bundle", "BUNDLE=" + FOLDER.resolve("kit.tar.gz")));
+        static final Path KIT = unpack();
+
+        private static Path unpack() {
+            assertEquals(0, MADE.exit(), MADE.out() + MADE.err());
+            Result untar = exec(List.of("tar", "-xzf", "kit.tar.gz", "--no-same-owner"), FOLDER);
+            assertEquals(0, untar.exit(), untar.err());
+            Path kit = FOLDER.resolve("localhost-lab");
+            Result owned = exec(List.of("chown", "-R", LEARNER + ":" + LEARNER, kit.toString()));
+            assertEquals(0, owned.exit(), owned.err());
+            return kit;
+        }
+    }
+
+    /** A folder in the temp folder that belongs to {@code user}, removed when the run ends. */
+    static Path temporaryFolderOf(String user) {
+        Path dir = readableByAll();
+        Result owned = exec(List.of("chown", user + ":" + user, dir.toString()));
+        assertEquals(0, owned.exit(), owned.err());
+        return dir;
+    }
+
+    /**
+     * {@code command} in the unpacked kit, as the learner, in a network namespace of its
+     * own (loopback only), with nothing in its environment but PATH and an empty HOME.
+     */
+    private static Result offline(String path, Path home, String... command) {
+        List<String> all = new ArrayList<>(List.of("unshare", "-n", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh",
+                "setpriv", "--reuid", LEARNER, "--regid", LEARNER, "--clear-groups",
+                "env", "-i", "-C", Unpacked.KIT.toString(), "PATH=" + path, "HOME=" + home));
+        all.addAll(List.of(command));
+        return exec(all);
+    }
+
+    private static void assumeRoot() {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "skipped: only root can run the unpacked kit as another user in a namespace without network");
+    }
+
+    private static List<String> in(Path home) throws IOException {
+        try (Stream<Path> files = Files.list(home)) {
+            return files.map(Path::toString).toList();
+        }
+    }
+
+    /**
+     * A learner with the usual PATH, then one with none of the Linux tools the lab prefers.
+     * One after the other: as one user they share the lab's sandbox state in /tmp.
+     */
+    @Test
+    void theBundleRunsTheLabOfflineAsAnotherUserWithNoLangAndAnEmptyHomeWithOrWithoutTheLinuxTools() throws Exception {
+        assumeRoot();
+        assertTrue(Unpacked.MADE.out().lines().anyMatch(l -> l.matches("bundle: .*kit\\.tar\\.gz, [0-9.,]+[KMG]?i?B?: .*")),
+                "make bundle ends with the archive's size:\n" + Unpacked.MADE.out());
+        Path home = temporaryFolderOf(LEARNER);
+        Result withTools = offline(System.getenv("PATH"), home, "make", "lab");
+        assertEquals(0, withTools.exit(), withTools.out() + withTools.err());
+        assertTrue(withTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withTools.out());
+        Result pong = offline(System.getenv("PATH"), home, "./jbang", "pong@catalog", "--help");
+        assertEquals(0, pong.exit(), pong.err());
+        assertTrue(pong.out().startsWith("Usage: pong"), pong.out());
+
+        // Steps 5 to 7 are where the lab calls those tools; 1 to 4 ran above (this keeps `make test` short).
+        Result withoutTools = offline(withoutTheLinuxTools().toString(), home, "make", "lab",
+                "NOTEBOOKS=notebooks/05-lsof-inspection.ipynb notebooks/06-client-ordering.ipynb notebooks/07-hosts-reordering.ipynb");
+        assertEquals(0, withoutTools.exit(), withoutTools.out() + withoutTools.err());
+        assertTrue(withoutTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withoutTools.out());
+        // Which lines say that a tool is missing, for whoever reads the run's output.
+        (withoutTools.out() + withoutTools.err()).lines().filter(l -> !l.startsWith("  │"))
+                .filter(l -> l.matches("(?i).*(no such file|not found|missing|not installed|not on (the )?path).*"))
+                .filter(l -> LINUX_TOOLS.stream().anyMatch(t -> l.matches(".*\\b" + t + "\\b.*")))
+                .distinct().limit(10).forEach(l -> System.out.println("  without the tools: " + l));
+        assertEquals(List.of(), in(home), "the kit writes nothing in the learner's home");
+    }
+
+    /** A bin folder with what the lab itself needs (a shell, make, java, a few coreutils), and none of LINUX_TOOLS. */
+    private static Path withoutTheLinuxTools() throws IOException {
+        Path bin = readableByAll();
+        for (String tool : List.of("bash", "sh", "env", "make", "java", "dirname", "readlink", "cat", "mkdir", "rm", "mv",
+                "ls", "wc", "awk", "grep", "sed", "tail", "cut", "date", "id", "sleep")) {
+            Path real = Path.of("/usr/bin", tool);
+            Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
+        }
+        for (String tool : LINUX_TOOLS) assertTrue(Files.notExists(bin.resolve(tool)), tool);
+        return bin;
+    }
+}

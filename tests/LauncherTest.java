@@ -1,0 +1,53 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ./jbang launcher's bootstrap, on a fresh copy: it says what it fetches, and the result can move. */
+class LauncherTest extends Kit {
+    @Test
+    void theBootstrapNamesEveryJarWithItsSizeAndTheKitCanMove() throws Exception {
+        Path folder = temporaryFolder("lab-launcher");
+        Path fresh = Files.createDirectory(folder.resolve("kit"));
+        Files.copy(ROOT.resolve("jbang"), fresh.resolve("jbang"));
+        Result first = exec(List.of("./jbang", "--version"), fresh);
+        assertEquals(0, first.exit(), first.err());
+
+        List<Path> jars;
+        try (Stream<Path> lib = Files.list(fresh.resolve(".lab")).filter(p -> p.getFileName().toString().startsWith("jbang-cli-"))
+                .flatMap(p -> list(p.resolve("lib")))) {
+            jars = lib.filter(p -> p.toString().endsWith(".jar")).toList();
+        }
+        assertTrue(jars.stream().anyMatch(j -> j.getFileName().toString().startsWith("jbang-cli-")), jars.toString());
+        List<String> said = first.err().lines().toList();
+        for (Path jar : jars) {
+            String name = jar.getFileName().toString();
+            assertTrue(said.stream().anyMatch(l -> l.contains(name) && l.matches(".*\\(\\d+(\\.\\d+)? [kM]B\\).*")),
+                    name + " is named with its size:\n" + first.err());
+        }
+
+        // Moved: JBang runs from its copies in lib/, with no second bootstrap.
+        Path moved = Files.move(fresh, folder.resolve("moved"));
+        Result again = exec(List.of("./jbang", "--version"), moved);
+        assertEquals(0, again.exit(), again.err());
+        assertFalse(again.err().contains("fetching"), again.err());
+        assertEquals(first.out() + first.err().lines().filter(l -> !l.startsWith("jbang:")).toList(),
+                again.out() + again.err().lines().filter(l -> !l.startsWith("jbang:")).toList(), "the same JBang answers");
+    }
+
+    private static Stream<Path> list(Path dir) {
+        try {
+            return Files.list(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
