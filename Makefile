@@ -39,8 +39,11 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	fi
 
 test: setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"
-	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; set -x; \
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java  # a `make notebook` in a test never touches my-notebooks/
+	@# A `make notebook` in a test serves a learner folder of its own, never my-notebooks/. No trace after
+	@# the run: its last line is "N passed, N failed".
+	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
+	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java"; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java
 
 bench: check ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
 	./jbang tests/bench.java $(BENCH_ARGS)

@@ -1,23 +1,13 @@
 package tests;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -32,14 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MyNotebooksTest extends Kit {
     static final String FIRST = "01-single-server.ipynb";
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void jupyterSavesIntoTheLearnersCopiesWhichMakeNotebookNeverOverwrites() throws Exception {
         Path mine = temporaryFolder("my-notebooks");
         byte[] original = Files.readAllBytes(ROOT.resolve("notebooks").resolve(FIRST));
         String edited;
-        try (Jupyter jupyter = new Jupyter(mine)) {
+        try (Jupyter jupyter = serving(mine)) {
             for (Path notebook : originals()) assertTrue(Files.exists(mine.resolve(notebook.getFileName())), "copied: " + notebook);
             assertTrue(Files.exists(mine.resolve("README.md")));
 
@@ -71,7 +60,7 @@ class MyNotebooksTest extends Kit {
             assertEquals("", status.out(), "git sees no change in notebooks/");
         }
 
-        try (Jupyter again = new Jupyter(mine)) {
+        try (Jupyter again = serving(mine)) {
             assertTrue(Files.readString(mine.resolve(FIRST)).contains(edited), "a second make notebook keeps the learner's copy");
             assertTrue(again.log().lines().noneMatch(l -> l.contains("copied notebooks/" + FIRST)), again.log());
         }
@@ -110,6 +99,13 @@ class MyNotebooksTest extends Kit {
         assertEquals(List.of(), list(mine), "nothing written");
     }
 
+    /** The real `make notebook MY_NOTEBOOKS=mine` on a free port, serving the learner's folder. */
+    private Jupyter serving(Path mine) throws Exception {
+        Jupyter jupyter = new Jupyter(freePort(), Map.of(), "MY_NOTEBOOKS=" + mine);
+        assertFalse(jupyter.get("/api/contents").getAsJsonArray("content").isEmpty(), "Jupyter serves the learner's folder");
+        return jupyter;
+    }
+
     static List<Path> originals() throws Exception {
         try (Stream<Path> files = Files.list(ROOT.resolve("notebooks"))) {
             return files.filter(p -> p.getFileName().toString().matches("\\d\\d-.*\\.ipynb")).sorted().toList();
@@ -134,134 +130,6 @@ class MyNotebooksTest extends Kit {
             return Files.readString(file);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** The real `make notebook MY_NOTEBOOKS=...` on a free port, stopped (with its kernels) on close. */
-    private final class Jupyter implements AutoCloseable {
-        final int port = freePort();
-        final String token = UUID.randomUUID().toString();
-        final Path log;
-        final Process make;
-
-        Jupyter(Path mine) throws Exception {
-            log = Files.createTempFile("make-notebook", ".log");
-            ProcessBuilder command = new ProcessBuilder("make", "notebook", "MY_NOTEBOOKS=" + mine,
-                    "NOTEBOOK_ARGS=--no-browser --port=" + port + " --port-retries=0")
-                    .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-            command.environment().put("JUPYTER_TOKEN", token);
-            make = command.start();
-            JsonObject up = null;
-            for (long end = System.nanoTime() + Duration.ofMinutes(2).toNanos(); up == null && make.isAlive() && System.nanoTime() < end; ) {
-                Thread.sleep(300);
-                up = send(HttpRequest.newBuilder(api("/api/contents")).header("Authorization", "token " + token).GET().build());
-            }
-            assertTrue(up != null, "no Jupyter on 127.0.0.1:" + port + ":\n" + log());
-            JsonArray served = up.getAsJsonArray("content");
-            assertFalse(served.isEmpty(), "Jupyter serves the learner's folder: " + up);
-        }
-
-        String log() throws java.io.IOException {
-            return Files.readString(log);
-        }
-
-        JsonObject get(String path) throws InterruptedException {
-            JsonObject answer = send(HttpRequest.newBuilder(api(path)).header("Authorization", "token " + token).GET().build());
-            assertTrue(answer != null, "GET " + path);
-            return answer;
-        }
-
-        JsonObject post(String path, String body) throws InterruptedException {
-            JsonObject answer = send(HttpRequest.newBuilder(api(path)).header("Authorization", "token " + token)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
-            assertTrue(answer != null, "POST " + path);
-            return answer;
-        }
-
-        JsonObject put(String path, String body) throws InterruptedException {
-            JsonObject answer = send(HttpRequest.newBuilder(api(path)).header("Authorization", "token " + token)
-                    .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
-            assertTrue(answer != null, "PUT " + path);
-            return answer;
-        }
-
-        private JsonObject send(HttpRequest request) throws InterruptedException {
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                return response.statusCode() / 100 == 2 ? JsonParser.parseString(response.body()).getAsJsonObject() : null;
-            } catch (java.io.IOException e) {
-                return null;
-            }
-        }
-
-        private URI api(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        /** One cell over the kernel's websocket, as the notebook page runs it; what it printed. */
-        String runCell(String kernel, String code) throws Exception {
-            StringBuilder printed = new StringBuilder();
-            CompletableFuture<String> done = new CompletableFuture<>();
-            String request = UUID.randomUUID().toString();
-            WebSocket.Listener listener = new WebSocket.Listener() {
-                private final StringBuilder frame = new StringBuilder();
-
-                @Override
-                public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                    frame.append(data);
-                    if (last) {
-                        JsonObject message = JsonParser.parseString(frame.toString()).getAsJsonObject();
-                        frame.setLength(0);
-                        JsonObject parent = message.getAsJsonObject("parent_header");
-                        if (parent.has("msg_id") && parent.get("msg_id").getAsString().equals(request)) {
-                            String type = message.get("msg_type").getAsString();
-                            JsonObject content = message.getAsJsonObject("content");
-                            if (type.equals("stream")) printed.append(content.get("text").getAsString());
-                            if (type.equals("execute_result")) printed.append(content.getAsJsonObject("data").get("text/plain").getAsString());
-                            if (type.equals("error")) printed.append(content.get("ename").getAsString());
-                            if (type.equals("status") && content.get("execution_state").getAsString().equals("idle")) done.complete(printed.toString());
-                        }
-                    }
-                    socket.request(1);
-                    return null;
-                }
-            };
-            WebSocket socket = http.newWebSocketBuilder().header("Authorization", "token " + token)
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/api/kernels/" + kernel + "/channels"), listener).get(30, TimeUnit.SECONDS);
-            try {
-                JsonObject header = new JsonObject();
-                header.addProperty("msg_id", request);
-                header.addProperty("msg_type", "execute_request");
-                header.addProperty("session", UUID.randomUUID().toString());
-                header.addProperty("username", "test");
-                header.addProperty("version", "5.3");
-                JsonObject content = new JsonObject();
-                content.addProperty("code", code);
-                content.addProperty("silent", false);
-                JsonObject message = new JsonObject();
-                message.add("header", header);
-                message.add("parent_header", new JsonObject());
-                message.add("metadata", new JsonObject());
-                message.add("content", content);
-                message.addProperty("channel", "shell");
-                socket.sendText(message.toString(), true).get(10, TimeUnit.SECONDS);
-                return done.get(2, TimeUnit.MINUTES);
-            } finally {
-                socket.abort();
-            }
-        }
-
-        /** Stops Jupyter and all it started (its kernels follow it), and checks that nothing is left. */
-        @Override
-        public void close() throws Exception {
-            List<ProcessHandle> started = make.descendants().toList();
-            make.descendants().forEach(ProcessHandle::destroy); // Jupyter shuts its kernels down on SIGTERM
-            make.destroy();
-            make.waitFor(30, TimeUnit.SECONDS);
-            List<String> left = stillRunning(started);
-            started.forEach(ProcessHandle::destroyForcibly);
-            Files.delete(log);
-            assertEquals(List.of(), left, "Jupyter and its kernels are gone");
         }
     }
 }
