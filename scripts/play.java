@@ -83,6 +83,7 @@ class play implements Callable<Integer> {
             }
         }
         if (notebooks.isEmpty()) notebooks = theWholeLab();
+        Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;

@@ -224,5 +224,6 @@ class ArticleModeTest extends Kit {
         assertTrue(out.contains("✓ the reply came from the first address in resolver order"), out);
         assertTrue(out.contains("  exact      three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000")
                 && out.contains("  stands in  /etc/hosts -> a private copy"), out);
+        assertEquals(1, out.split("What article mode reproduces", -1).length - 1, "explained once:\n" + out);
     }
 }

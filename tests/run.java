@@ -111,7 +111,8 @@ class run {
                     return;
                 }
                 TestIdentifier now = running;
-                if (now != null && System.nanoTime() - lastSaid > 10_000_000_000L) {
+                if (now != null && System.nanoTime() - lastSaid > 10_000_000_000L
+                        && System.nanoTime() - started.getOrDefault(now.getUniqueId(), 0L) > 2_000_000_000L) {
                     long since = (System.nanoTime() - started.getOrDefault(now.getUniqueId(), System.nanoTime())) / 1_000_000_000;
                     say(String.format("[%d:%02d]   ... %s still runs (%d s)", elapsed() / 60, elapsed() % 60, name(now), since));
                 }

@@ -44,7 +44,7 @@ public final class Lab {
         if (port != 0) return port;
         String fromEnv = System.getenv("LAB_PORT");
         int chosen = fromEnv == null || fromEnv.isBlank() ? 0 : portFromEnvironment(fromEnv); // a bad one: said before anything else
-        System.out.println(Localhost.describe());
+        sayWhatLocalhostIs();
         if (chosen != 0) {
             port = chosen;
             System.out.println("Port " + port + " (from LAB_PORT).");
@@ -60,6 +60,15 @@ public final class Lab {
                     + "; this session uses port " + port + " instead (set LAB_PORT to choose).");
         }
         return port;
+    }
+
+    private static boolean saidWhatLocalhostIs;
+
+    /** Once per session: the one line on this machine's localhost (see {@link Localhost#describe}). */
+    public static synchronized void sayWhatLocalhostIs() {
+        if (saidWhatLocalhostIs) return;
+        saidWhatLocalhostIs = true;
+        System.out.println(Localhost.describe());
     }
 
     /** LAB_PORT's value as a port, or one line that names LAB_PORT and says what is wrong. */
