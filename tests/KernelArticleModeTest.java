@@ -111,6 +111,61 @@ class KernelArticleModeTest extends Kit {
         }
     }
 
+    @Test
+    void sigkillOfJupyterStopsTheLauncherAndEverythingInside() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+            driver.waitedOn();
+            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            driver.process.destroyForcibly(); // Jupyter cannot shut its kernel down
+            assertEquals(List.of(), stillRunning(List.of(driver.launcher)), "the launcher follows Jupyter");
+            assertEquals(List.of(), stillRunning(started), "and everything it started");
+            assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
+            assertEquals(List.of(), host.others());
+        }
+    }
+
+    @Test
+    void withoutNamespaceRightsTheKernelFallsBackToThePrivateHostsFileAndSaysSo() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");
+        Path html = temporaryFolder("lab-html");
+        Path runtime = temporaryFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
+        new ProcessBuilder("chmod", "1777", runtime.toString(), html.toString()).start().waitFor();
+        int port = freePort();
+        Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
+                PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
+        String page = Files.readString(html.resolve("03-third-server.html"));
+        assertTrue(page.contains("article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1"), "the first cell says so");
+        assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+    }
+
+    @Test
+    void aUserWithoutRootRunsTheKernelInAUserNamespace() throws Exception {
+        assumeAnotherUserMayMakeSandboxes();
+        Path kernelSpec = ROOT.resolve(".lab/jupyter/kernels/" + KERNEL + "/kernel.json");
+        Result readable = exec(asAnotherUser(List.of("cat", kernelSpec.toString(), ROOT.resolve("notebooks/03-third-server.ipynb").toString())));
+        assumeTrue(readable.exit() == 0, "skipped: the checkout is not readable by another user");
+        Path home = temporaryFolder("lab-home");
+        new ProcessBuilder("chmod", "1777", home.toString()).start().waitFor();
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port)) {
+            Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
+                    "JUPYTER_DATA_DIR=" + home, PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
+            assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());
+            assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        }
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+        assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
+    }
+
     /** Where each "Listen on ADDRESS:port" of a rendered notebook was, in order. */
     private static List<String> listenedOn(Path html, int port) throws IOException {
         Matcher m = Pattern.compile("Listen on (\\S+):" + port + "\\b").matcher(Files.readString(html));
