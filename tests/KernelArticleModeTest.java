@@ -65,6 +65,13 @@ class KernelArticleModeTest extends Kit {
             assertTrue(four.contains("Address already in use"), "the fourth server and bindFirstFree fail");
             assertTrue(four.contains("article mode: the article"), "the first cell says article mode");
 
+            // The player in article mode, on the same notebooks, says the same ✓ lines.
+            Result player = exec(Map.of("LAB_PORT", "" + port), tool("play", "--sandbox", "article",
+                    "notebooks/02-second-server.ipynb", "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+            assertEquals(0, player.exit(), player.out() + player.err());
+            assertEquals(player.lines().stream().filter(l -> l.startsWith("✓")).toList(),
+                    r.lines().stream().filter(l -> l.contains(": ✓")).map(l -> l.substring(l.indexOf("✓"))).toList());
+
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
