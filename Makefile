@@ -144,7 +144,7 @@ my-notebooks:
 
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
-notebook: kernel jupyter my-notebooks sandbox-name ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
+notebook: sandbox-name kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
 	$(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
@@ -163,7 +163,7 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 	else mkdir -p "$(MY_NOTEBOOKS)"; fi; \
 	cp "$$original" "$$copy" && echo "reset: $$copy is the original again (reload it in Jupyter before you save)"
 
-html: kernel jupyter sandbox-name ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
+html: sandbox-name kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
 	@mkdir -p .lab/html
 	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * `make notebook`, as a workshop runs it: the real Jupyter server, on loopback
@@ -67,6 +68,49 @@ class JupyterServerTest extends Kit {
             assertEquals(List.of(), stillRunning(started), "Jupyter's kernel, and what it started, follow Jupyter");
         } finally {
             // Whatever a failed check left: the processes this test started, by PID.
+            make.descendants().forEach(ProcessHandle::destroyForcibly);
+            make.destroy();
+            make.waitFor(30, TimeUnit.SECONDS);
+        }
+        Files.delete(log);
+    }
+
+    @Test
+    void makeNotebookSandboxArticleRunsTheNotebooksKernelInTheArticlesSandbox() throws Exception {
+        assumeTrue(lab.Sandbox.unavailable().isEmpty(), () -> "skipped: " + lab.Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        String token = UUID.randomUUID().toString();
+        Path log = Files.createTempFile("make-notebook", ".log");
+        ProcessBuilder command = new ProcessBuilder("make", "notebook", "SANDBOX=article",
+                "NOTEBOOK_ARGS=--no-browser --port=" + port + " --port-retries=0")
+                .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        command.environment().put("JUPYTER_TOKEN", token);
+        int labPort = freePort();
+        command.environment().put("LAB_PORT", "" + labPort);
+        command.environment().put("LAB_SANDBOX_STATE", STATE.toString()); // this run's sandboxes, not a learner's
+        Process make = command.start();
+        try {
+            JsonObject specs = null;
+            for (long end = System.nanoTime() + Duration.ofMinutes(2).toNanos(); specs == null && make.isAlive() && System.nanoTime() < end; ) {
+                Thread.sleep(500);
+                specs = get(port, token, "/api/kernelspecs");
+            }
+            assertTrue(specs != null, "no Jupyter on 127.0.0.1:" + port + ":\n" + Files.readString(log));
+            // The name the notebooks ask for is the article-mode kernel in this session.
+            JsonObject spec = specs.getAsJsonObject("kernelspecs").getAsJsonObject("localhost-lab");
+            assertEquals("Java (localhost-lab, article mode)", spec.getAsJsonObject("spec").get("display_name").getAsString());
+
+            String id = post(port, token, "/api/kernels", "{\"name\": \"localhost-lab\"}").get("id").getAsString();
+            String said = runCell(port, token, id, "Lab.port(); System.out.println(Lab.pong().address());");
+            assertTrue(said.contains("(article mode: the article's Mac)") && said.strip().endsWith("[::1]:" + labPort),
+                    "the cell runs in the sandbox:\n" + said + Files.readString(log));
+            assertEquals(List.of(), Listeners.onPort(labPort), "the server is on the sandbox's lo, not the host's");
+            List<ProcessHandle> started = make.descendants().toList();
+            assertTrue(started.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("lab.ArticleKernel")), "the launcher runs");
+
+            make.children().forEach(ProcessHandle::destroyForcibly); // Jupyter SIGKILLed
+            assertEquals(List.of(), stillRunning(started), "the launcher, the kernel inside and its server follow Jupyter");
+        } finally {
             make.descendants().forEach(ProcessHandle::destroyForcibly);
             make.destroy();
             make.waitFor(30, TimeUnit.SECONDS);
