@@ -75,6 +75,8 @@ public final class ArticleKernel {
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));
         }
         Path folder = privateFolder();
+        // The relay inside removes its sockets; this is for when it never started, or Jupyter stopped us with SIGTERM.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
         List<ServerSocketChannel> listeners = new ArrayList<>();
         try {
             for (String channel : CHANNELS) {
@@ -97,7 +99,6 @@ public final class ArticleKernel {
             throw Cli.failed("cannot relay Jupyter's ports: " + e.getMessage());
         } finally {
             listeners.forEach(ArticleKernel::close);
-            deleteTree(folder); // the relay inside removes its sockets; this is for when it never started
         }
     }
 
