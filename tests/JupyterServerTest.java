@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * `make notebook`, as a workshop runs it: the real Jupyter server, on loopback
@@ -37,6 +38,30 @@ class JupyterServerTest extends Kit {
             // The hard case: Jupyter SIGKILLed cannot shut its kernel down; the kernel must follow on its own.
             jupyter.make.children().forEach(ProcessHandle::destroyForcibly);
             assertEquals(List.of(), stillRunning(started), "Jupyter's kernel, and what it started, follow Jupyter");
+        }
+    }
+
+    @Test
+    void makeNotebookSandboxArticleRunsTheNotebooksKernelInTheArticlesSandbox() throws Exception {
+        assumeTrue(lab.Sandbox.unavailable().isEmpty(), () -> "skipped: " + lab.Sandbox.unavailable().orElse(""));
+        int port = freePort(), labPort = freePort();
+        Map<String, String> env = Map.of("LAB_PORT", "" + labPort,
+                "LAB_SANDBOX_STATE", STATE.toString()); // this run's sandboxes, not a learner's
+        try (Jupyter jupyter = new Jupyter(port, env, "SANDBOX=article", "MY_NOTEBOOKS=" + temporaryFolder("my-notebooks"))) {
+            // The name the notebooks ask for is the article-mode kernel in this session.
+            JsonObject spec = jupyter.get("/api/kernelspecs").getAsJsonObject("kernelspecs").getAsJsonObject("localhost-lab");
+            assertEquals("Java (localhost-lab, article mode)", spec.getAsJsonObject("spec").get("display_name").getAsString());
+
+            String id = jupyter.post("/api/kernels", "{\"name\": \"localhost-lab\"}").get("id").getAsString();
+            String said = jupyter.runCell(id, "Lab.port(); System.out.println(Lab.pong().address());");
+            assertTrue(said.contains("(article mode: the article's Mac)") && said.strip().endsWith("[::1]:" + labPort),
+                    "the cell runs in the sandbox:\n" + said + jupyter.log());
+            assertEquals(List.of(), Listeners.onPort(labPort), "the server is on the sandbox's lo, not the host's");
+            List<ProcessHandle> started = jupyter.make.descendants().toList();
+            assertTrue(started.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("lab.ArticleKernel")), "the launcher runs");
+
+            jupyter.make.children().forEach(ProcessHandle::destroyForcibly); // Jupyter SIGKILLed
+            assertEquals(List.of(), stillRunning(started), "the launcher, the kernel inside and its server follow Jupyter");
         }
     }
 }

@@ -22,13 +22,15 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("notebooks", nargs="+")
 parser.add_argument("--html", metavar="DIR", help="also render each executed notebook to DIR as HTML")
 parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+parser.add_argument("--kernel", default="localhost-lab",
+                    help="kernelspec name (localhost-lab-article: the kernel in the article's sandbox)")
 args = parser.parse_args()
 
 failed = 0
 for path in args.notebooks:
     print(f"running {path} ...", flush=True)  # a long run says which notebook it is on
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="localhost-lab", timeout=args.timeout,
+    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     problems = []
     try:

@@ -4,6 +4,7 @@ Prints "kernel PID", then "submitted" once a cell that waits on a command
 (`sleep 300` run by Lab.exec in a sandbox) is running, waits for a line on stdin,
 interrupts the kernel, prints "error ENAME" and "next OUTPUT" (a later cell),
 waits for another line, shuts the kernel down and prints "shut down".
+An argument names another kernelspec (localhost-lab-article: the kernel in article mode).
 """
 import os
 import sys
@@ -27,7 +28,8 @@ def run(client, code):
     return errors[0] if errors else text.strip() if reply["content"]["status"] == "ok" else "failed"
 
 
-manager, client = start_new_kernel(kernel_name="localhost-lab", cwd=ROOT, startup_timeout=120)
+kernel_name = sys.argv[1] if len(sys.argv) > 1 else "localhost-lab"
+manager, client = start_new_kernel(kernel_name=kernel_name, cwd=ROOT, startup_timeout=120)
 try:
     say(f"kernel {manager.provisioner.process.pid}")
     run(client, "Lab.pong();")

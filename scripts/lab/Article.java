@@ -26,7 +26,7 @@ import picocli.CommandLine;
  */
 public final class Article {
     public static final String NAME = "article";
-    /** Set on a tool re-run inside the sandbox: it is already where it should be. */
+    /** Set on a tool re-run inside the sandbox (and on the kernel in article mode): it is already where it should be. */
     static final String INSIDE = "lab.article";
     /** The launcher's pid, given to the re-run tool: it exits when the launcher is gone. */
     static final String PARENT = "lab.article.parent";
@@ -142,12 +142,23 @@ public final class Article {
 
     /** Runs {@code tool args} again, as a `java -cp` child inside the shared sandbox, and waits for it. */
     private static int runInside(String tool, List<String> args) {
-        List<String> options = new ArrayList<>(List.of("-D" + INSIDE + "=" + Mode.NAMESPACE,
-                "-D" + PARENT + "=" + ProcessHandle.current().pid(),
-                "-D" + Resolving.HOSTS_FILE + "=" + hostsFile(),
-                "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system")));
-        if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+        List<String> options = new ArrayList<>(jvmOptions(Mode.NAMESPACE));
+        options.add("-D" + PARENT + "=" + ProcessHandle.current().pid());
         return Sandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));
+    }
+
+    /**
+     * The JVM options that put a Java program in article mode {@code mode}: the mode, the
+     * OS order, and the hosts file it resolves from. For NAMESPACE the program must run
+     * inside the shared sandbox; FALLBACK's file is this program's own and goes with it.
+     */
+    public static List<String> jvmOptions(Mode mode) {
+        List<String> options = new ArrayList<>(List.of("-D" + INSIDE + "=" + mode,
+                "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system")));
+        if (mode == Mode.NAMESPACE) options.add("-D" + Resolving.HOSTS_FILE + "=" + hostsFile());
+        if (mode == Mode.FALLBACK) options.add("-D" + Resolving.HOSTS_FILE + "=" + fallbackHostsFile());
+        if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+        return options;
     }
 
     /** One line: the mode, and where to read what it reproduces. */

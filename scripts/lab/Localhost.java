@@ -33,6 +33,9 @@ public final class Localhost {
     /** Which common system has a localhost like {@code addresses}. */
     static String likeWhat(List<InetAddress> addresses) {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        if (Article.current().filter(m -> m == Article.Mode.FALLBACK).isPresent()) {
+            return "article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1";
+        }
         if (Article.current().isPresent()) return "article mode: the article's Mac";
         if (os.contains("mac")) return "a Mac, as in the article";
         if (os.contains("win")) return "Windows answers localhost itself";

