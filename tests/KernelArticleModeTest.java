@@ -1,21 +1,15 @@
 package tests;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -84,16 +78,16 @@ class KernelArticleModeTest extends Kit {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
         Set<String> before = kernelFolders();
-        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+        try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             ProcessHandle waitedOn = driver.waitedOn();
             driver.goOn(); // interrupt, over the control channel
             assertEquals("error EvaluationInterruptedException", driver.next());
             assertEquals("next " + port, driver.next(), "the kernel runs the next cell");
             assertEquals(List.of(), stillRunning(List.of(waitedOn)), "the interrupted cell's command is stopped");
-            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
             driver.goOn(); // shut down
             assertEquals("shut down", driver.next());
-            assertEquals(List.of(), stillRunning(List.of(driver.launcher)), "the launcher exits with its kernel");
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the launcher exits with its kernel");
             assertEquals(List.of(), stillRunning(started), "and so does everything it started");
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
@@ -106,12 +100,12 @@ class KernelArticleModeTest extends Kit {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
         Set<String> before = kernelFolders();
-        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+        try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
-            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
             assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("IJava")), "IJava runs: " + started);
             assertTrue(kernelFolders().size() > before.size(), "the relays' Unix sockets are there");
-            driver.launcher.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
+            driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
             assertEquals(List.of(), stillRunning(started), "IJava, the relay inside, the sandbox's holder, the server, sleep");
             assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
@@ -123,11 +117,11 @@ class KernelArticleModeTest extends Kit {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
         Set<String> before = kernelFolders();
-        try (HostPort host = new HostPort(port); Driver driver = new Driver(port)) {
+        try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
-            List<ProcessHandle> started = driver.launcher.descendants().toList();
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
             driver.process.destroyForcibly(); // Jupyter cannot shut its kernel down
-            assertEquals(List.of(), stillRunning(List.of(driver.launcher)), "the launcher follows Jupyter");
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the launcher follows Jupyter");
             assertEquals(List.of(), stillRunning(started), "and everything it started");
             assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
             assertEquals(List.of(), host.others());
@@ -258,60 +252,8 @@ class KernelArticleModeTest extends Kit {
         }
     }
 
-    /** tests/interrupt_cell.py on the article-mode kernel: a server, then a cell waiting on `sleep 300`. */
-    private static final class Driver implements AutoCloseable {
-        final Process process;
-        final ProcessHandle launcher;
-        private final BlockingQueue<String> said = new LinkedBlockingQueue<>();
-        private final Path log;
-
-        Driver(int port) throws Exception {
-            log = Files.createTempFile("interrupt-cell", ".log");
-            process = new ProcessBuilder("env", "LAB_PORT=" + port, "LAB_SANDBOX_STATE=" + STATE, PYTHON, "tests/interrupt_cell.py", KERNEL)
-                    .directory(ROOT.toFile()).redirectError(log.toFile()).start();
-            Thread reader = new Thread(() -> {
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
-                said.add("(the driver has exited)");
-            });
-            reader.setDaemon(true);
-            reader.start();
-            String first = next();
-            assertTrue(first.startsWith("kernel "), () -> "the driver did not start the kernel: " + first + "\n" + readLog());
-            launcher = ProcessHandle.of(Long.parseLong(first.substring("kernel ".length()))).orElseThrow();
-        }
-
-        String next() throws Exception {
-            String line = said.poll(2, TimeUnit.MINUTES);
-            return line != null ? line : "(nothing for 2 minutes) " + readLog();
-        }
-
-        private String readLog() {
-            try {
-                return Files.readString(log);
-            } catch (IOException e) {
-                return "";
-            }
-        }
-
-        void goOn() throws Exception {
-            process.getOutputStream().write('\n');
-            process.getOutputStream().flush();
-        }
-
-        /** Once the waiting cell runs: the one `sleep 300` it waits on, inside the sandbox with the kernel. */
-        ProcessHandle waitedOn() throws Exception {
-            assertEquals("submitted", next(), readLog());
-            List<ProcessHandle> found = settled(() -> launcher.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
-            assertEquals(1, found.size(), "the cell waits on sleep 300");
-            return found.get(0);
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            launcher.destroy(); // a failed test must not leave it running
-            stillRunning(List.of(launcher));
-            Files.delete(log);
-        }
+    /** tests/interrupt_cell.py on the article-mode kernel, with this run's sandbox state. */
+    private static KernelDriver driver(int port) throws Exception {
+        return new KernelDriver(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", STATE.toString()), KERNEL);
     }
 }

@@ -1,16 +1,11 @@
 package tests;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,7 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,67 +178,13 @@ class NotebookTest extends Kit {
         assertEquals(List.of(), Listeners.onPort(port));
     }
 
-    /** tests/interrupt_cell.py on the real kernel: what it says, line by line, and a way to tell it to go on. */
-    private static final class Driver implements AutoCloseable {
-        final Process process;
-        final ProcessHandle kernel;
-        private final BlockingQueue<String> said = new LinkedBlockingQueue<>();
-        private final Path log;
-
-        Driver(int port) throws Exception {
-            log = Files.createTempFile("interrupt-cell", ".log");
-            process = new ProcessBuilder("env", "LAB_PORT=" + port, PYTHON, "tests/interrupt_cell.py")
-                    .directory(ROOT.toFile()).redirectError(log.toFile()).start();
-            Thread reader = new Thread(() -> {
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
-                said.add("(the driver has exited)");
-            });
-            reader.setDaemon(true);
-            reader.start();
-            String first = next();
-            if (!first.startsWith("kernel ")) {
-                process.destroy(); // the driver shuts down a kernel it started, if any
-                process.waitFor(30, TimeUnit.SECONDS);
-                process.destroyForcibly();
-                fail("the driver did not start the kernel: " + first + "\n" + Files.readString(log));
-            }
-            kernel = ProcessHandle.of(Long.parseLong(first.substring("kernel ".length()))).orElseThrow();
-        }
-
-        String next() throws Exception {
-            String line = said.poll(2, TimeUnit.MINUTES);
-            return line != null ? line : "(nothing for 2 minutes) " + Files.readString(log);
-        }
-
-        void goOn() throws Exception {
-            process.getOutputStream().write('\n');
-            process.getOutputStream().flush();
-        }
-
-        /** Once the driver has submitted the waiting cell: the one `sleep 300` it waits on; the first cell's server is up. */
-        ProcessHandle waitedOn(int port) throws Exception {
-            assertEquals("submitted", next());
-            List<ProcessHandle> found = settled(() -> kernel.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
-            assertEquals(1, found.size(), "the cell waits on sleep 300");
-            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
-            return found.get(0);
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            kernel.destroy(); // we started it, through the driver: a failed test must not leave it running
-            stillRunning(List.of(kernel));
-            Files.delete(log);
-        }
-    }
-
     @Test
     void interruptingACellStopsWhatItWaitsOnAndKeepsTheKernelAndItsServers() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
-        try (Driver driver = new Driver(port)) {
-            ProcessHandle waitedOn = driver.waitedOn(port);
+        try (KernelDriver driver = new KernelDriver(Map.of("LAB_PORT", "" + port), null)) {
+            ProcessHandle waitedOn = driver.waitedOn();
+            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
 
             driver.goOn(); // interrupt
             assertEquals("error EvaluationInterruptedException", driver.next());
@@ -263,8 +203,9 @@ class NotebookTest extends Kit {
     void sigkillOfJupyterStopsTheKernelAndEverythingItStarted() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
         int port = freePort();
-        try (Driver driver = new Driver(port)) {
-            ProcessHandle waitedOn = driver.waitedOn(port);
+        try (KernelDriver driver = new KernelDriver(Map.of("LAB_PORT", "" + port), null)) {
+            ProcessHandle waitedOn = driver.waitedOn();
+            assertEquals(1, Listeners.onPort(port).size(), "the first cell's server");
             List<ProcessHandle> started = driver.kernel.descendants().toList();
 
             driver.process.destroyForcibly(); // Jupyter is SIGKILLed: it cannot shut its kernel down
