@@ -178,11 +178,11 @@ public final class ArticleKernel {
     private static String ip(JsonObject connection) {
         try {
             String ip = connection.get("ip").getAsString();
-            Resolving.literal(ip);
-            return ip;
+            if (Resolving.literal(ip).isLoopbackAddress()) return ip;
         } catch (RuntimeException e) {
-            throw Cli.usage("the connection file has no valid ip (an address such as 127.0.0.1)");
+            // said below
         }
+        throw Cli.usage("the connection file's ip must be a loopback address such as 127.0.0.1: the lab's kernel listens on loopback only");
     }
 
     /** Ports free on the sandbox's 127.0.0.1 now, as Jupyter picks them on the host. */
