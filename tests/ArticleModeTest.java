@@ -163,6 +163,20 @@ class ArticleModeTest extends Kit {
         assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
         Result explained = exec(withoutRights(tool("resolve", "--sandbox", "article")));
         assertTrue(explained.out().contains("stands in  [fe80::1]:3000 -> 127.0.0.2:3000"), explained.out());
+
+        servers.forEach(Server::stop);
+        List<String> left = settled(() -> fallbackFilesOf(servers), List::isEmpty);
+        assertEquals(List.of(), left, "each server's private hosts file goes with it");
+    }
+
+    /** The fallback's private hosts files of these servers still in the temp folder. */
+    private static List<String> fallbackFilesOf(List<Server> servers) {
+        try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> servers.stream().anyMatch(s -> n.startsWith("localhost-lab-article-" + s.pid() + "-"))).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -45,7 +45,7 @@ public final class Servers {
             } catch (IOException e) {
                 // a broken pipe means the same thing
             }
-            Runtime.getRuntime().halt(0);
+            System.exit(0); // hooks run: a private hosts file (article fallback) is deleted
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
