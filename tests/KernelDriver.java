@@ -47,7 +47,9 @@ final class KernelDriver implements AutoCloseable {
             process.destroy(); // the driver shuts down a kernel it started, if any
             process.waitFor(30, TimeUnit.SECONDS);
             process.destroyForcibly();
-            fail("the driver did not start the kernel: " + first + "\n" + log());
+            String said = log();
+            Files.deleteIfExists(log);
+            fail("the driver did not start the kernel: " + first + "\n" + said);
         }
         kernel = ProcessHandle.of(Long.parseLong(first.substring("kernel ".length()))).orElseThrow();
     }

@@ -11,8 +11,12 @@ import sys
 # The kit installs its kernel inside the project (make kernel), not in the user's Jupyter.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(ROOT, ".lab", "jupyter"), os.environ.get("JUPYTER_PATH")]))
-# Kernel connection files stay in the kit, not in the temp folder or the home.
+# Kernel connection files stay in the kit, not in the temp folder or the home: jupyter_client
+# writes a kernel's with tempfile.mkstemp, and a killed run cannot remove it.
 os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, ".lab", "jupyter", "runtime"))
+import tempfile
+os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], exist_ok=True)
+tempfile.tempdir = os.environ["JUPYTER_RUNTIME_DIR"]
 
 import nbformat
 from nbclient import NotebookClient
