@@ -1,7 +1,6 @@
 package lab;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -76,7 +73,7 @@ public final class ArticleKernel {
         }
         Path folder = privateFolder();
         // The relay inside removes its sockets; this is for when it never started, or Jupyter stopped us with SIGTERM.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
         List<ServerSocketChannel> listeners = new ArrayList<>();
         try {
             for (String channel : CHANNELS) {
@@ -109,7 +106,7 @@ public final class ArticleKernel {
     private static int inside(Path folder, String ijava, Path connectionFile) {
         Servers.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
         // Removes the sockets on any exit: the launcher's SIGKILL reaches us as that lifeline's System.exit.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
         JsonObject connection = read(connectionFile);
         List<Integer> ports = freePorts(CHANNELS.size()); // the sandbox is shared: the host's numbers may be taken here
         JsonObject inner = connection.deepCopy();
@@ -213,14 +210,6 @@ public final class ArticleKernel {
             return Files.createTempDirectory("localhost-lab-kernel-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw Cli.failed("cannot make a private folder for the kernel's sockets: " + e.getMessage());
-        }
-    }
-
-    private static void deleteTree(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            // gone already: the other side removed it
         }
     }
 

@@ -26,7 +26,7 @@ final class Relay {
      * thread, and joins each to a new connection to {@code target}.
      */
     static void serve(ServerSocketChannel server, SocketAddress target, String name) {
-        Thread acceptor = new Thread(() -> {
+        daemon(() -> {
             while (server.isOpen()) {
                 try {
                     SocketChannel client = server.accept();
@@ -35,9 +35,7 @@ final class Relay {
                     return; // closed: we are leaving
                 }
             }
-        }, "accept " + name);
-        acceptor.setDaemon(true);
-        acceptor.start();
+        }, "accept " + name).start();
     }
 
     /** Connects to {@code target}, then copies both ways; when either side ends, both close. */

@@ -88,11 +88,15 @@ public final class Resolving {
      * letters alone: no lookup, so it is safe before the resolver settings are made.
      */
     public static boolean looksLikeAddress(String text) {
+        // A colon (IPv6) or four dotted numbers: a name such as "cafe" must never go to DNS.
+        return bare(text).matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
+    /** The address part of [::1], fe80::1%lo0 and the like: no brackets, no scope. */
+    private static String bare(String text) {
         String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
         int scope = bare.indexOf('%');
-        if (scope >= 0) bare = bare.substring(0, scope);
-        // A colon (IPv6) or four dotted numbers: a name such as "cafe" must never go to DNS.
-        return bare.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|\\d{1,3}(\\.\\d{1,3}){3}");
+        return scope >= 0 ? bare.substring(0, scope) : bare;
     }
 
     /** The order a default Java program sees: IPv4 first, each family keeping its order. */
@@ -166,10 +170,8 @@ public final class Resolving {
     /** Parses an address literal such as 127.0.0.1, ::1 or fe80::1%lo0 without any lookup. */
     public static InetAddress literal(String text) {
         if (!looksLikeAddress(text)) throw new IllegalArgumentException("not an address literal: " + text);
-        String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        if (bare.indexOf('%') >= 0) bare = bare.substring(0, bare.indexOf('%'));
         try {
-            return InetAddress.getByName(bare);
+            return InetAddress.getByName(bare(text));
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an address literal: " + text, e);
         }

@@ -177,8 +177,7 @@ public final class Sandbox implements AutoCloseable {
         command.addAll(spec.loopbackAddresses());
         try {
             Process holder = new ProcessBuilder(command).start();
-            byte[] ready = holder.getInputStream().readNBytes(6);
-            if (!new String(ready, StandardCharsets.UTF_8).equals("ready\n")) {
+            if (!saidReady(holder)) {
                 Servers.stop(holder);
                 String why = new String(holder.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip().lines()
                         .reduce((a, b) -> b).orElse("exit " + holder.exitValue());
@@ -239,17 +238,10 @@ public final class Sandbox implements AutoCloseable {
         try (FileChannel lock = lock(name)) {
             Path members = members(name);
             try (Stream<Path> files = Files.list(members)) {
-                for (Path file : files.toList()) {
-                    String recorded = Files.readString(file).strip();
-                    boolean live = file.getFileName().toString().matches("\\d+")
-                            && namespacesOf(Long.parseLong(file.getFileName().toString())).filter(recorded::equals).isPresent();
-                    if (live) return;
-                }
+                for (Path file : files.toList()) if (liveMember(file).isPresent()) return;
             }
             Path folder = stateDirectory(name);
-            try (Stream<Path> paths = Files.walk(folder)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            removeTree(folder);
             try {
                 Files.deleteIfExists(folder.getParent()); // the user's folder, once no other sandbox uses it
             } catch (java.nio.file.DirectoryNotEmptyException inUse) {
@@ -267,25 +259,49 @@ public final class Sandbox implements AutoCloseable {
         try (Stream<Path> files = Files.list(members)) {
             for (Path file : files.toList()) {
                 String fileName = file.getFileName().toString();
-                String recorded;
-                try {
-                    recorded = Files.readString(file).strip();
-                } catch (NoSuchFileException left) {
-                    continue; // its program has just left
-                }
-                boolean live = fileName.matches("\\d+") && namespacesOf(Long.parseLong(fileName)).filter(recorded::equals).isPresent();
-                if (!live) {
+                Optional<String> live = liveMember(file);
+                if (live.isEmpty()) {
                     Files.deleteIfExists(file); // gone, a recycled pid, or not ours to read
-                } else if (recorded.equals(ours)) {
-                    return new Sandbox(null, 0, recorded, name); // started from inside, e.g. the sandbox tool's shell
-                } else {
-                    return joinThrough(Long.parseLong(fileName), recorded, name);
+                    continue;
                 }
+                String recorded = live.get();
+                if (recorded.equals(ours)) return new Sandbox(null, 0, recorded, name); // started from inside, e.g. the sandbox tool's shell
+                return joinThrough(Long.parseLong(fileName), recorded, name);
             }
         }
         Sandbox box = start(spec.get(), name);
         box.addMember(box.holder.pid());
         return box;
+    }
+
+    /**
+     * The namespaces a member file records, if its process still lives in them (not gone,
+     * not a recycled pid); empty too when the file went meanwhile (its program has just left).
+     */
+    private static Optional<String> liveMember(Path file) throws IOException {
+        String pid = file.getFileName().toString();
+        if (!pid.matches("\\d{1,18}")) return Optional.empty();
+        String recorded;
+        try {
+            recorded = Files.readString(file).strip();
+        } catch (NoSuchFileException left) {
+            return Optional.empty();
+        }
+        return namespacesOf(Long.parseLong(pid)).filter(recorded::equals);
+    }
+
+    /** Whether a holder said "ready": it is inside, and the namespaces are set up. */
+    private static boolean saidReady(Process holder) throws IOException {
+        return new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8).equals("ready\n");
+    }
+
+    /** Removes {@code folder} and what it holds; what has gone already is no matter. */
+    static void removeTree(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            // gone already, or going: another program removed it
+        }
     }
 
     /**
@@ -296,7 +312,7 @@ public final class Sandbox implements AutoCloseable {
     private static Sandbox joinThrough(long member, String namespaces, String name) throws IOException {
         Sandbox through = new Sandbox(null, member, namespaces, name);
         Process holder = new ProcessBuilder(through.inside(List.of("sh", "-c", "echo ready; exec cat >/dev/null"))).start();
-        if (!new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8).equals("ready\n")) {
+        if (!saidReady(holder)) {
             Servers.stop(holder);
             throw new IOException("could not join it through process " + member);
         }
