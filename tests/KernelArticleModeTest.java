@@ -131,9 +131,8 @@ class KernelArticleModeTest extends Kit {
     @Test
     void withoutNamespaceRightsTheKernelFallsBackToThePrivateHostsFileAndSaysSo() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");
-        Path html = temporaryFolder("lab-html");
-        Path runtime = temporaryFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
-        new ProcessBuilder("chmod", "1777", runtime.toString(), html.toString()).start().waitFor();
+        Path html = sharedFolder("lab-html");
+        Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
         Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
                 PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
@@ -151,8 +150,7 @@ class KernelArticleModeTest extends Kit {
         Path kernelSpec = ROOT.resolve(".lab/jupyter/kernels/" + KERNEL + "/kernel.json");
         Result readable = exec(asAnotherUser(List.of("cat", kernelSpec.toString(), ROOT.resolve("notebooks/03-third-server.ipynb").toString())));
         assumeTrue(readable.exit() == 0, "skipped: the checkout is not readable by another user");
-        Path home = temporaryFolder("lab-home");
-        new ProcessBuilder("chmod", "1777", home.toString()).start().waitFor();
+        Path home = sharedFolder("lab-home");
         int port = freePort();
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port)) {

@@ -39,31 +39,24 @@ public abstract class Kit {
     public static final Duration HUNG = Duration.ofMinutes(4);
     private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
 
-    /** Sticky and open to all, as /tmp is: the tests that run tools as "nobody" (no rights) keep their state here too. */
     /** Folders this run made; removed when it ends. */
     private static final List<Path> TEMPORARY = temporaryFolders();
-    static final Path STATE = stateFolder();
-    private static final Path ANOTHER_USERS_STATE = stateFolder();
+    /** Shared sandboxes' state of this run: the tests that run tools as "nobody" (no rights) keep theirs here too. */
+    static final Path STATE = sharedFolder("lab-state");
+    private static final Path ANOTHER_USERS_STATE = sharedFolder("lab-state");
 
     private final List<Integer> ports = new ArrayList<>();
 
     private static List<Path> temporaryFolders() {
         List<Path> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(Kit::deleteTree)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(Sandbox::removeTree)));
         return folders;
     }
 
-    private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            // left in the temp folder, which the OS cleans
-        }
-    }
-
-    private static Path stateFolder() {
+    /** A new folder, sticky and open to all as /tmp is, removed when the run ends. */
+    public static Path sharedFolder(String prefix) {
         try {
-            Path dir = temporaryFolder("lab-state");
+            Path dir = temporaryFolder(prefix);
             new ProcessBuilder("chmod", "1777", dir.toString()).start().waitFor();
             return dir;
         } catch (IOException e) {

@@ -73,15 +73,9 @@ class bench implements Callable<Integer> {
             report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
             for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
         } finally {
-            if (bench.state != null) deleteTree(bench.state);
+            if (bench.state != null) Sandbox.removeTree(bench.state);
         }
         return Cli.OK;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = java.nio.file.Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
-        }
     }
 
     private interface CommandForPort {

@@ -296,7 +296,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Removes {@code folder} and what it holds; what has gone already is no matter. */
-    static void removeTree(Path folder) {
+    public static void removeTree(Path folder) {
         try (Stream<Path> paths = Files.walk(folder)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException | UncheckedIOException e) {
