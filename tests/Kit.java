@@ -335,6 +335,11 @@ public abstract class Kit {
     }
 
     /** Each test leaves nothing behind: its servers are stopped and its ports are free again. */
+    /** Waits (up to WAIT) until this test JVM has no child process left. */
+    public static void noChildrenLeft() throws InterruptedException {
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()));
+    }
+
     @AfterEach
     void leaveNothingBehind() {
         Servers.stopAll();

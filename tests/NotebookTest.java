@@ -233,9 +233,4 @@ class NotebookTest extends Kit {
         Files.writeString(copy, root.toString());
         return copy;
     }
-
-    /** Waits (up to WAIT) until this test JVM has no child process left. */
-    private static void noChildrenLeft() throws InterruptedException {
-        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()));
-    }
 }

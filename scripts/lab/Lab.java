@@ -287,6 +287,36 @@ public final class Lab {
         System.out.println("✓ " + claim);
     }
 
+    /**
+     * Prints the code of one of the kit's files from the line that contains
+     * {@code marker} to the end of the block that starts there, with its line
+     * numbers: so a notebook shows the code its servers really run, not a copy.
+     */
+    public static void show(String file, String marker) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Notebooks.home().resolve(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int start = 0;
+        while (start < lines.size() && !lines.get(start).contains(marker)) start++;
+        if (start == lines.size()) throw new IllegalStateException(file + " has no line with " + marker);
+        int end = start;
+        for (int depth = 0, opened = 0; end < lines.size(); end++) {
+            for (char c : lines.get(end).toCharArray()) {
+                if (c == '{') { depth++; opened++; } else if (c == '}') depth--;
+            }
+            if (opened > 0 && depth <= 0) break;
+        }
+        int indent = lines.get(start).length() - lines.get(start).stripLeading().length();
+        System.out.println(file + ", lines " + (start + 1) + "-" + (end + 1) + ":");
+        for (int i = start; i <= end && i < lines.size(); i++) {
+            String line = lines.get(i);
+            System.out.printf("%4d  %s%n", i + 1, line.length() >= indent ? line.substring(Math.min(indent, line.length() - line.stripLeading().length())) : line);
+        }
+    }
+
     /** Stops every server this kernel or player started; prints how many. */
     public static void stopAll() {
         Servers.stopAll();

@@ -29,16 +29,53 @@ public final class Notebooks {
     /** The kernel and the player run this first: the imports every notebook may use. */
     public static final String STARTUP = "notebooks/lab.jsh";
     public static final String RAISES = "raises-exception";
+    public static final String PREDICTION = "prediction";
 
     private Notebooks() {}
 
-    public record Cell(String type, String source, List<String> tags) {
+    /** A "your turn" starter declares its exercise in the cell's metadata: {"exercise": {"id", "title", "hints"}}. */
+    public record Declared(String id, String title, List<String> hints) {}
+
+    public record Cell(String type, String source, List<String> tags, Declared exercise) {
+        public Cell(String type, String source, List<String> tags) {
+            this(type, source, tags, null);
+        }
+
         public boolean isCode() {
             return type.equals("code");
         }
 
         public boolean mustRaise() {
             return tags.contains(RAISES);
+        }
+
+        /** A cell where the learner writes a prediction between the quotes of its first "". */
+        public boolean isPrediction() {
+            return tags.contains(PREDICTION);
+        }
+    }
+
+    /**
+     * The kit's root: LAB_HOME (the kernel's spec sets it, since Jupyter starts a
+     * kernel in the notebook's folder), else the nearest folder up from here with
+     * jbang-catalog.json, else here.
+     */
+    public static Path home() {
+        String home = System.getenv("LAB_HOME");
+        if (home != null && !home.isBlank()) return Path.of(home);
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isDirectory(dir.resolve("notebooks"))) return dir;
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
+    /** The lab's notebooks in a folder, NN-*.ipynb, in order. */
+    public static List<Path> inOrder(Path folder) {
+        if (!Files.isDirectory(folder)) throw Cli.usage("no notebooks in " + folder + ": run from the kit's root");
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.ipynb")).sorted().toList();
+        } catch (IOException e) {
+            throw Cli.failed("cannot list " + folder + ": " + e.getMessage());
         }
     }
 
@@ -59,9 +96,21 @@ public final class Notebooks {
             List<String> tags = new ArrayList<>();
             JsonObject metadata = cell.has("metadata") ? cell.getAsJsonObject("metadata") : new JsonObject();
             if (metadata.has("tags")) metadata.getAsJsonArray("tags").forEach(t -> tags.add(t.getAsString()));
-            cells.add(new Cell(cell.get("cell_type").getAsString(), joined(cell.get("source")), tags));
+            cells.add(new Cell(cell.get("cell_type").getAsString(), joined(cell.get("source")), tags, declared(notebook, metadata)));
         }
         return cells;
+    }
+
+    private static Declared declared(Path notebook, JsonObject metadata) {
+        if (!metadata.has("exercise")) return null;
+        try {
+            JsonObject e = metadata.getAsJsonObject("exercise");
+            List<String> hints = new ArrayList<>();
+            e.getAsJsonArray("hints").forEach(h -> hints.add(h.getAsString()));
+            return new Declared(e.get("id").getAsString(), e.get("title").getAsString(), List.copyOf(hints));
+        } catch (RuntimeException bad) {
+            throw Cli.usage(notebook + ": an exercise needs an id, a title and hints in its cell's metadata");
+        }
     }
 
     private static String joined(JsonElement source) {

@@ -1,0 +1,235 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// exercises: the notebooks' "your turn" exercises, from the terminal (as Rustlings does).
+//
+// Each notebook has exercises: a cell where you write code, and a check after it.
+// You write in your own copy of the notebook (my-notebooks/, what `make notebook`
+// opens); this tool runs your copy up to the check and says ✓ or what is still wrong.
+// Your progress is kept next to your copies (my-notebooks/.progress), never in the kit.
+//
+//   jbang exercises@catalog list                   # every exercise: todo or done
+//   jbang exercises@catalog verify 01-bind-loop    # run your copy up to its check
+//   jbang exercises@catalog hint 01-bind-loop      # the first hint (then: hint 01-bind-loop 2)
+//
+//JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.google.code.gson:gson:2.13.2
+//DEPS org.commonmark:commonmark:0.26.0
+//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import lab.Cli;
+import lab.Exercise;
+import lab.Exercise.Info;
+import lab.Notebooks;
+import lab.Notebooks.Cell;
+import lab.Resolving;
+import lab.Servers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "exercises", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The notebooks' exercises: list them, check yours, ask for a hint.",
+                "You write in your copies of the notebooks (my-notebooks/, made by make notebook or by verify)."},
+        subcommands = {exercises.ListAll.class, exercises.Verify.class, exercises.Hint.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:an exercise is not done yet", "2:bad command line"})
+class exercises implements Runnable {
+    public static void main(String... args) {
+        Resolving.useOsOrder(); // as in the kernel: before anything resolves a name
+        System.exit(Cli.run(new exercises(), args));
+    }
+
+    @Override
+    public void run() {
+        throw Cli.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
+    }
+
+    /** Where the learner's copies are, shared by the subcommands. */
+    static class Mine {
+        @Option(names = "--notebooks", paramLabel = "DIR", description = "your copies of the notebooks (default: $MY_NOTEBOOKS, else my-notebooks)")
+        Path folder;
+
+        Path folder() {
+            if (folder != null) return folder;
+            String env = System.getenv("MY_NOTEBOOKS");
+            return Path.of(env == null || env.isBlank() ? "my-notebooks" : env);
+        }
+
+        /** The progress file lives with the learner's copies. */
+        void keepProgress() {
+            System.setProperty(Exercise.PROGRESS, folder().resolve(".progress").toString());
+        }
+    }
+
+    static java.util.List<Info> theExercises() {
+        return Exercise.all(Notebooks.home().resolve("notebooks"));
+    }
+
+    @Command(name = "list", description = "One line per exercise: its id, todo or done, its title and notebook.")
+    static class ListAll implements Runnable {
+        @picocli.CommandLine.Mixin
+        Mine mine;
+
+        @Override
+        public void run() {
+            mine.keepProgress();
+            java.util.List<String> done = Exercise.done();
+            java.util.List<Info> all = theExercises();
+            for (Info e : all) {
+                String notebook = e.notebook().getFileName().toString().replace(".ipynb", "");
+                System.out.printf("%-24s %-4s  %s (%s)%n", e.id(), done.contains(e.id()) ? "done" : "todo", e.title(), notebook);
+            }
+            long count = all.stream().filter(e -> done.contains(e.id())).count();
+            System.out.println(count + " of " + all.size() + " done. Write yours in " + mine.folder()
+                    + "/ (make notebook), then: exercises verify ID");
+        }
+    }
+
+    @Command(name = "verify", description = "Run your copy of a notebook up to an exercise's check, and say ✓ or what is still wrong.")
+    static class Verify implements java.util.concurrent.Callable<Integer> {
+        @Parameters(paramLabel = "ID", arity = "0..*", description = "exercises to check (default: all)")
+        java.util.List<String> ids = new ArrayList<>();
+
+        @picocli.CommandLine.Mixin
+        Mine mine;
+
+        @Override
+        public Integer call() throws IOException {
+            mine.keepProgress();
+            java.util.List<Info> all = theExercises();
+            java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
+            Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();
+            for (Info e : chosen) byNotebook.computeIfAbsent(e.notebook(), n -> new ArrayList<>()).add(e.id());
+            int notYet = 0;
+            for (Map.Entry<Path, java.util.List<String>> entry : byNotebook.entrySet()) {
+                notYet += verify(copyOf(entry.getKey()), entry.getValue());
+            }
+            if (notYet > 0) throw Cli.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
+            System.out.println(chosen.size() == 1 ? "Done." : "All " + chosen.size() + " done.");
+            return Cli.OK;
+        }
+
+        /** The learner's copy of a notebook; made from the kit's when there is none yet, never overwritten. */
+        private Path copyOf(Path original) throws IOException {
+            Path copy = mine.folder().resolve(original.getFileName());
+            if (!Files.exists(copy)) {
+                Files.createDirectories(mine.folder());
+                Files.copy(original, copy);
+                System.out.println("Made your copy " + copy + ": write your answers there (make notebook opens it).");
+            }
+            return copy;
+        }
+
+        /** Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how many are not done. */
+        private int verify(Path notebook, java.util.List<String> ids) {
+            java.util.List<Cell> cells = Notebooks.read(notebook);
+            Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id
+            for (String id : ids) {
+                int starter = -1;
+                for (int i = 0; i < cells.size(); i++) {
+                    if (cells.get(i).exercise() != null && cells.get(i).exercise().id().equals(id)) starter = i;
+                }
+                int check = starter + 1;
+                while (starter >= 0 && check < cells.size() && !cells.get(check).isCode()) check++;
+                if (starter < 0 || check >= cells.size()) {
+                    System.out.println("☐ " + id + ": your copy " + notebook + " has no starter cell or check for it;"
+                            + " make reset NOTEBOOK=" + id.substring(0, 2) + " restores it (yours goes to .backup/)");
+                    continue;
+                }
+                checks.put(check, id);
+            }
+            if (checks.isEmpty()) return ids.size();
+            int last = checks.keySet().stream().max(Integer::compare).orElseThrow();
+            System.out.println("Running " + notebook + " up to its check" + (checks.size() > 1 ? "s" : "") + " ...");
+            Switch out = new Switch(System.out);
+            PrintStream original = System.out;
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            try (Notebooks.Player player = new Notebooks.Player(System.out)) {
+                for (int i = 0; i <= last; i++) {
+                    Cell cell = cells.get(i);
+                    if (!cell.isCode()) continue;
+                    out.showing(checks.containsKey(i));
+                    String problem = player.run(cell);
+                    if (problem != null && !checks.containsKey(i)) {
+                        original.print(out.hidden());
+                        original.println("✗ cell " + i + " of " + notebook.getFileName() + " failed: " + problem);
+                    }
+                    out.hidden.reset();
+                }
+            } finally {
+                System.setOut(original);
+                Servers.stopAll();
+            }
+            int notDone = 0;
+            for (String id : ids) if (!Exercise.result(id).orElse(false)) notDone++;
+            return notDone;
+        }
+    }
+
+    @Command(name = "hint", description = "A hint for an exercise: the first, or the one you ask for by number.")
+    static class Hint implements Runnable {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "N", defaultValue = "1", description = "which hint (default: ${DEFAULT-VALUE})")
+        int n;
+
+        @Override
+        public void run() {
+            if (n < 1) throw Cli.usage("hints count from 1");
+            Info e = Exercise.find(theExercises(), id);
+            System.out.println(Exercise.hintText(e, n));
+            if (n < e.hints().size()) System.out.println("Still stuck? exercises hint " + id + " " + (n + 1));
+        }
+    }
+
+    /** Output that goes to the terminal for a check, and is kept aside for the cells before it. */
+    static final class Switch extends OutputStream {
+        private final OutputStream terminal;
+        final ByteArrayOutputStream hidden = new ByteArrayOutputStream();
+        private boolean showing;
+
+        Switch(OutputStream terminal) {
+            this.terminal = terminal;
+        }
+
+        void showing(boolean show) {
+            showing = show;
+        }
+
+        String hidden() {
+            return hidden.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (showing) terminal.write(b);
+            else hidden.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (showing) terminal.write(b, off, len);
+            else hidden.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            terminal.flush();
+        }
+    }
+}

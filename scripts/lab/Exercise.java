@@ -1,0 +1,205 @@
+package lab;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The notebooks' "your turn" exercises. A starter cell declares one (its id,
+ * title and two hints, in the cell's metadata); the next code cell checks it:
+ *
+ * <pre>
+ * Exercise.check("01-bind-loop", c -> {
+ *     c.expect(bindFirstFree("localhost", port) != null, "return the socket that bound");
+ * });
+ * </pre>
+ *
+ * A check prints ✓, or ☐ and what is still wrong, and never throws: a notebook
+ * with untouched starters runs to its end. Progress goes to the file named by
+ * LAB_PROGRESS (the learner's folder), never to the kit's tracked files.
+ */
+public final class Exercise {
+    /** How long the learner's code may run inside a check: a loop that never returns is a finding, not a hang. */
+    static final long SECONDS = 20;
+    public static final String PROGRESS = "LAB_PROGRESS";
+
+    private static final Map<String, Boolean> RESULTS = new LinkedHashMap<>();
+    private static final Map<String, Integer> HINTS_GIVEN = new HashMap<>();
+
+    private Exercise() {}
+
+    /** One exercise as its starter cell declares it. */
+    public record Info(String id, String title, List<String> hints, Path notebook) {}
+
+    /** What a check asserts; a false claim ends the check with {@code whatIsWrong}. */
+    public interface Body {
+        void run(Checker c) throws Exception;
+    }
+
+    public static final class Checker {
+        private Checker() {}
+
+        public void expect(boolean holds, String whatIsWrong) {
+            if (!holds) throw new NotYet(whatIsWrong);
+        }
+    }
+
+    private static final class NotYet extends RuntimeException {
+        NotYet(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Runs {@code body} against the learner's code and prints one line: ✓, or ☐
+     * and what is still wrong with the way to ask for a hint.
+     */
+    public static void check(String id, Body body) {
+        String wrong = wrong(body);
+        boolean passed = wrong == null;
+        synchronized (RESULTS) {
+            RESULTS.put(id, passed);
+        }
+        record(id, passed);
+        if (passed) System.out.println("✓ " + id + ": done");
+        else System.out.println("☐ " + id + ", not yet: " + wrong + "\n  Stuck? Exercise.hint(\"" + id + "\")");
+
+    }
+
+    /** Null when the body passed, else what is wrong, in one line. */
+    private static String wrong(Body body) {
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            body.run(new Checker());
+            return null;
+        });
+        Thread runner = new Thread(task, "exercise-check");
+        runner.setDaemon(true);
+        runner.start();
+        try {
+            task.get(SECONDS, TimeUnit.SECONDS);
+            return null;
+        } catch (TimeoutException e) {
+            runner.interrupt();
+            return "your code did not return within " + SECONDS + " s (a loop that never ends, or an accept() with no client?)";
+        } catch (InterruptedException e) {
+            runner.interrupt();
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof NotYet notYet) return notYet.getMessage();
+            return "your code threw " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        }
+    }
+
+    /**
+     * Two loopback addresses that this machine can bind, for checks that need a
+     * taken one and a free one: ::1 and 127.0.0.1, or, without IPv6, 127.0.0.1 and
+     * 127.0.0.2 (Linux routes all of 127/8 to loopback).
+     */
+    public static List<InetAddress> twoLoopbackAddresses() throws IOException {
+        List<InetAddress> pair = new ArrayList<>();
+        for (String candidate : List.of("::1", "127.0.0.1", "127.0.0.2")) {
+            InetAddress address = InetAddress.getByName(candidate);
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(address, 0));
+                pair.add(address);
+            } catch (IOException notHere) {
+                // not on this machine's loopback
+            }
+            if (pair.size() == 2) return pair;
+        }
+        throw new IOException("this machine's loopback has fewer than two addresses to bind: " + pair);
+    }
+
+    /** The result of the last check of {@code id} in this JVM, if it ran. */
+    public static Optional<Boolean> result(String id) {
+        synchronized (RESULTS) {
+            return Optional.ofNullable(RESULTS.get(id));
+        }
+    }
+
+    /** Prints the next hint for {@code id}: the first, then the second, then where the solution is. */
+    public static void hint(String id) {
+        Info info = find(all(Notebooks.home().resolve("notebooks")), id);
+        int given;
+        synchronized (HINTS_GIVEN) {
+            given = HINTS_GIVEN.merge(id, 1, Integer::sum);
+        }
+        System.out.println(hintText(info, given));
+    }
+
+    /** Hint number {@code n} (from 1), or where the solution is once the hints are used up. */
+    public static String hintText(Info info, int n) {
+        if (n <= info.hints().size()) return "Hint " + n + " of " + info.hints().size() + " for " + info.id() + ": " + info.hints().get(n - 1);
+        return "No more hints for " + info.id() + ": the solution is in notebooks/solutions/" + info.id() + ".jsh";
+    }
+
+    /** Every exercise of the notebooks in {@code folder} (NN-*.ipynb), in notebook order. */
+    public static List<Info> all(Path folder) {
+        List<Info> all = new ArrayList<>();
+        for (Path notebook : Notebooks.inOrder(folder)) {
+            for (Notebooks.Cell cell : Notebooks.read(notebook)) {
+                if (cell.exercise() != null) all.add(new Info(cell.exercise().id(), cell.exercise().title(), cell.exercise().hints(), notebook));
+            }
+        }
+        return all;
+    }
+
+    /** The exercise called {@code id}, or a usage failure naming the ids there are. */
+    public static Info find(List<Info> all, String id) {
+        return all.stream().filter(e -> e.id().equals(id)).findFirst().orElseThrow(() -> Cli.usage("no exercise '" + id
+                + "': the exercises are " + String.join(", ", all.stream().map(Info::id).toList())));
+    }
+
+    /** The learner's progress file, if this session keeps one (LAB_PROGRESS, as a property or in the environment). */
+    public static Optional<Path> progressFile() {
+        String file = System.getProperty(PROGRESS, System.getenv(PROGRESS));
+        return file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
+    }
+
+    /** The exercises done, as the progress file says. */
+    public static List<String> done() {
+        Optional<Path> file = progressFile();
+        if (file.isEmpty() || !Files.isRegularFile(file.get())) return List.of();
+        try {
+            return Files.readAllLines(file.get()).stream().map(String::strip).filter(l -> l.endsWith(" done"))
+                    .map(l -> l.substring(0, l.length() - " done".length()).strip()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Keeps the latest result of {@code id} in the progress file: a broken solution is todo again. */
+    private static synchronized void record(String id, boolean passed) {
+        Optional<Path> file = progressFile();
+        if (file.isEmpty()) return;
+        List<String> done = new ArrayList<>(done());
+        done.remove(id);
+        if (passed) done.add(id);
+        try {
+            Files.createDirectories(file.get().toAbsolutePath().getParent());
+            Path next = Files.createTempFile(file.get().toAbsolutePath().getParent(), ".progress-", ".tmp");
+            Files.writeString(next, "# localhost-lab: the exercises you have done (exercises@catalog list)\n"
+                    + String.join("", done.stream().map(d -> d + " done\n").toList()));
+            Files.move(next, file.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
+        }
+    }
+}

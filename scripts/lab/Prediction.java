@@ -1,0 +1,47 @@
+package lab;
+
+import java.util.Locale;
+
+/**
+ * Predict, then see. A cell tagged "prediction" holds the learner's guess in a
+ * string; after the reveal, {@link #compare} sets it beside what happened.
+ */
+public final class Prediction {
+    private Prediction() {}
+
+    /**
+     * Prints one line: ✓ when the guess matches what happened, else what
+     * happened and {@code why}. An empty guess is not wrong, only unmade.
+     * Addresses match with or without brackets and port ("fe80::1" matches
+     * "[fe80::1]:3000"); yes and no match y and n; case and spaces do not count.
+     */
+    public static void compare(String guess, Object happened, String why) {
+        String actual = String.valueOf(happened);
+        if (guess == null || guess.isBlank()) {
+            System.out.println("→ it is " + actual + " (no prediction written: guess first, then run). " + why);
+            return;
+        }
+        boolean same = matches(guess, actual);
+        if (same) System.out.println("✓ you predicted " + guess.strip() + ", and it is " + actual);
+        else System.out.println("≠ you predicted " + guess.strip() + ", but it is " + actual + ". " + why);
+    }
+
+    static boolean matches(String guess, String actual) {
+        String g = plain(guess);
+        String a = plain(actual);
+        if (g.equals(a)) return true;
+        if (actual.strip().matches(".*\\]:\\d+|[\\d.]+:\\d+") && g.equals(withoutPort(actual))) return true;
+        return (g.equals("y") && a.equals("yes")) || (g.equals("n") && a.equals("no"));
+    }
+
+    /** "[fe80::1]:3000" → "fe80::1"; "127.0.0.1:3000" → "127.0.0.1". */
+    private static String withoutPort(String address) {
+        String text = address.strip();
+        int colon = text.lastIndexOf(':');
+        return plain(text.substring(0, colon));
+    }
+
+    private static String plain(String text) {
+        return text.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s\\[\\]\"'.!]+$", "").replaceAll("[\\s\\[\\]\"']", "");
+    }
+}

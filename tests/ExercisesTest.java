@@ -1,0 +1,170 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import lab.Exercise;
+import lab.Notebooks;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The exercises, as a learner meets them: every untouched starter fails its
+ * check, every solution in notebooks/solutions passes it, the terminal front
+ * lists, verifies and hints, and progress stays in the learner's folder.
+ */
+class ExercisesTest extends Kit {
+    static final Path NOTEBOOKS = ROOT.resolve("notebooks");
+
+    private static List<Exercise.Info> all() {
+        return Exercise.all(NOTEBOOKS);
+    }
+
+    @Test
+    void everyNotebookHasAtLeastTwoExercisesEachWithTwoHintsAndOneSolution() throws Exception {
+        Map<String, Long> perNotebook = new LinkedHashMap<>();
+        for (Path notebook : Notebooks.inOrder(NOTEBOOKS)) perNotebook.put(notebook.getFileName().toString(), 0L);
+        all().forEach(e -> perNotebook.merge(e.notebook().getFileName().toString(), 1L, Long::sum));
+        List<String> problems = new ArrayList<>();
+        perNotebook.forEach((n, count) -> { if (count < 2) problems.add(n + " has " + count + " exercise(s)"); });
+        for (Exercise.Info e : all()) {
+            if (e.hints().size() < 2) problems.add(e.id() + " has " + e.hints().size() + " hint(s)");
+            if (!Files.isRegularFile(NOTEBOOKS.resolve("solutions/" + e.id() + ".jsh"))) problems.add(e.id() + " has no solution file");
+            if (!e.id().startsWith(e.notebook().getFileName().toString().substring(0, 3))) problems.add(e.id() + " is not named after its notebook");
+        }
+        assertEquals(all().size(), all().stream().map(Exercise.Info::id).distinct().count(), "ids are unique");
+        try (var solutions = Files.list(NOTEBOOKS.resolve("solutions"))) {
+            List<String> ids = all().stream().map(Exercise.Info::id).toList();
+            solutions.map(f -> f.getFileName().toString().replace(".jsh", "")).filter(s -> !ids.contains(s))
+                    .forEach(s -> problems.add("solutions/" + s + ".jsh belongs to no exercise"));
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void onAFreshCloneEveryExerciseIsTodo() {
+        Path mine = temporaryFolder("my-notebooks");
+        Result r = exercises("list", "--notebooks", mine.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        List<String> ids = all().stream().map(Exercise.Info::id).toList();
+        List<String> rows = r.lines().stream().filter(l -> ids.contains(l.split("\\s+")[0])).toList();
+        assertEquals(ids.size(), rows.size(), r.out());
+        for (String row : rows) assertEquals("todo", row.split("\\s+")[1], row);
+    }
+
+    @Test
+    void untouchedStartersFailTheirChecksAndNothingIsDone() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Result r = exercises("verify", "--notebooks", mine.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        for (Exercise.Info e : all()) {
+            assertTrue(r.out().contains("☐ " + e.id() + ", not yet: "), "the starter of " + e.id() + " fails its check:\n" + r.out());
+            assertFalse(r.out().contains("✓ " + e.id() + ": done"), r.out());
+        }
+        assertTrue(r.err().contains("exercises: " + all().size() + " of " + all().size() + " exercise(s) not done yet"), r.err());
+        assertFalse(r.out().contains("✗"), "the cells around the exercises run:\n" + r.out());
+        noChildrenLeft();
+    }
+
+    @Test
+    void everySolutionPassesItsCheckAndIsThenDone() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        String tracked = exec(List.of("git", "status", "--porcelain", "--", "notebooks")).out();
+        for (Path notebook : Notebooks.inOrder(NOTEBOOKS)) Files.writeString(mine.resolve(notebook.getFileName()), solved(notebook));
+        Result r = exercises("verify", "--notebooks", mine.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        for (Exercise.Info e : all()) assertTrue(r.out().contains("✓ " + e.id() + ": done"), e.id() + ":\n" + r.out());
+        assertFalse(r.out().contains("☐") || r.out().contains("✗"), r.out());
+
+        Result listed = exercises("list", "--notebooks", mine.toString());
+        for (Exercise.Info e : all()) assertTrue(listed.out().lines().anyMatch(l -> l.matches(e.id() + "\\s+done\\s.*")), listed.out());
+        assertTrue(Files.isRegularFile(mine.resolve(".progress")), "progress is kept with the learner's copies");
+        Result status = exec(List.of("git", "status", "--porcelain", "--", "notebooks"));
+        assertEquals(tracked, status.out(), "the kit's tracked notebooks are untouched");
+        noChildrenLeft();
+    }
+
+    @Test
+    void aBrokenSolutionIsTodoAgainAndAnotherExerciseStaysDone() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0), second = all().get(1);
+        Path notebook = mine.resolve(first.notebook().getFileName());
+        Files.writeString(notebook, solved(first.notebook()));
+        assertEquals(0, exercises("verify", first.id(), second.id(), "--notebooks", mine.toString()).exit());
+        Files.writeString(notebook, Files.readString(first.notebook())); // the starter again: as make reset would
+        Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertEquals(1, r.exit(), r.out());
+        Result listed = exercises("list", "--notebooks", mine.toString());
+        assertTrue(listed.out().lines().anyMatch(l -> l.matches(first.id() + "\\s+todo\\s.*")), listed.out());
+        if (second.notebook().equals(first.notebook())) {
+            assertTrue(listed.out().lines().anyMatch(l -> l.matches(second.id() + "\\s+done\\s.*")), listed.out());
+        }
+        noChildrenLeft();
+    }
+
+    @Test
+    void verifyMakesAMissingCopyAndNeverOverwritesOne() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        Result made = exercises("verify", first.id(), "--notebooks", mine.toString());
+        Path copy = mine.resolve(first.notebook().getFileName());
+        assertTrue(made.out().contains("Made your copy " + copy), made.out());
+        Files.writeString(copy, solved(first.notebook()));
+        Result again = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertFalse(again.out().contains("Made your copy"), again.out());
+        assertEquals(solved(first.notebook()), Files.readString(copy));
+    }
+
+    @Test
+    void hintsComeOneAtATimeThenTheSolutionsPlace() {
+        Exercise.Info e = all().get(0);
+        Result one = exercises("hint", e.id());
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().startsWith("Hint 1 of " + e.hints().size() + " for " + e.id() + ": " + e.hints().get(0)), one.out());
+        assertTrue(one.out().contains("exercises hint " + e.id() + " 2"), one.out());
+        Result two = exercises("hint", e.id(), "2");
+        assertTrue(two.out().startsWith("Hint 2 of"), two.out());
+        Result past = exercises("hint", e.id(), "" + (e.hints().size() + 1));
+        assertTrue(past.out().contains("notebooks/solutions/" + e.id() + ".jsh"), past.out());
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() {
+        List<List<String>> bad = List.of(List.of("hint", "no-such"), List.of("verify", "no-such"),
+                List.of("hint", all().get(0).id(), "0"), List.of("frobnicate"), List.of());
+        for (List<String> args : bad) {
+            Result r = exercises(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), args + ": " + r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), args + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+    }
+
+    /** The terminal front, on a free port of its own. */
+    private Result exercises(String... args) {
+        return exec(Map.of("LAB_PORT", "" + freePort()), tool("exercises", args));
+    }
+
+    /** A notebook's text with every starter replaced by its solution, as a learner who finished would have it. */
+    static String solved(Path notebook) throws Exception {
+        JsonObject root = JsonParser.parseString(Files.readString(notebook)).getAsJsonObject();
+        for (JsonElement cell : root.getAsJsonArray("cells")) {
+            JsonObject metadata = cell.getAsJsonObject().getAsJsonObject("metadata");
+            if (metadata == null || !metadata.has("exercise")) continue;
+            String id = metadata.getAsJsonObject("exercise").get("id").getAsString();
+            cell.getAsJsonObject().addProperty("source", Files.readString(NOTEBOOKS.resolve("solutions/" + id + ".jsh")));
+        }
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root);
+    }
+}
