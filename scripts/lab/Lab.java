@@ -161,6 +161,14 @@ public final class Lab {
     }
 
     /**
+     * The same inside a sandbox: the tool resolves through the sandbox's /etc/hosts
+     * (as nc there does), never this JVM's private hosts file.
+     */
+    public static String read(Sandbox box, String tool, String... args) {
+        return runAndPrint(box, command(List.of(Resolving.PREFER_IPV6), tool, args));
+    }
+
+    /**
      * Runs any program (nc, curl, getent) inside a sandbox, prints its output (stderr
      * included) and returns it. A program that is not installed is one ≠ line, and "".
      */
