@@ -89,9 +89,10 @@ class BundleTest extends Kit {
         assertEquals(0, pong.exit(), pong.err());
         assertTrue(pong.out().startsWith("Usage: pong"), pong.out());
 
-        // Steps 5 to 7 are where the lab calls those tools; 1 to 4 ran above (this keeps `make test` short).
+        // Steps 5 to 8 are where the lab calls those tools; 1 to 4 ran above (this keeps `make test` short).
         Result withoutTools = offline(withoutTheLinuxTools().toString(), home, "make", "lab",
-                "NOTEBOOKS=notebooks/05-lsof-inspection.ipynb notebooks/06-client-ordering.ipynb notebooks/07-hosts-reordering.ipynb");
+                "NOTEBOOKS=notebooks/05-lsof-inspection.ipynb notebooks/06-client-ordering.ipynb notebooks/07-hosts-reordering.ipynb"
+                        + " notebooks/08-address-sorting.ipynb");
         assertEquals(0, withoutTools.exit(), withoutTools.out() + withoutTools.err());
         assertTrue(withoutTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withoutTools.out());
         // The step that needs a missing tool says which one and how to install it, once, and goes on.

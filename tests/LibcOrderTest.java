@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Step 7 on Linux, for libc programs: a private /etc/hosts and /etc/gai.conf in
+ * Steps 7 and 8 on Linux, for libc programs: a private /etc/hosts and /etc/gai.conf in
  * a sandbox. Python's getaddrinfo is the independent reference; the kit's
  * `resolve --list` (Java in the OS order) must agree with it, and nc and curl
  * are run for real.

@@ -21,13 +21,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The lab on every common localhost: each distribution's real default /etc/hosts
  * (tests/recorded/, sources inside) is mounted over /etc/hosts in a sandbox, and
- * the article's steps 1 to 6 are played there. Each check ends in ✓ or in an
+ * the article's steps 1 to 6, and step 9's advice, are played there. Each check ends in ✓ or in an
  * explained difference (≠), and the lab names the kind of localhost at the start.
  */
 class LocalhostKindsTest extends Kit {
-    /** Steps 1 to 6 depend on /etc/hosts; step 7 brings hosts files of its own. */
+    /** Steps 1 to 6 and 9 depend on /etc/hosts; steps 7 and 8 bring hosts files of their own. */
     static final List<String> STEPS = List.of("01-single-server", "02-second-server", "03-third-server",
-            "04-bind-failure", "05-lsof-inspection", "06-client-ordering");
+            "04-bind-failure", "05-lsof-inspection", "06-client-ordering", "09-what-to-do");
 
     static final List<String> FILES = List.of("hosts-ubuntu", "hosts-debian", "hosts-fedora", "hosts-docker", "hosts-docker-no-ipv6");
     /** Each file's lab, all played at once: each sandbox has a network of its own, so they cannot meet. */
