@@ -11,7 +11,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Every code cell fits a notebook's width and a reader's eye: at most 15 lines of at most 100 characters. */
+/**
+ * Every notebook has the shape a learner can follow: code cells that fit a notebook's width and
+ * a reader's eye (at most 15 lines of at most 100 characters), one start-up cell, a prediction,
+ * questions with answers to reveal, and links to the steps before and after it by their titles.
+ */
 class NotebookCellsTest extends Kit {
     static java.util.stream.Stream<String> notebooks() throws Exception {
         return NotebookTest.notebooks();
@@ -29,5 +33,32 @@ class NotebookCellsTest extends Kit {
             for (String line : lines) if (line.length() > 100) tooBig.add("cell " + i + ": " + line.length() + " characters: " + line);
         }
         assertEquals(List.of(), tooBig);
+    }
+
+    @ParameterizedTest
+    @MethodSource("notebooks")
+    void oneStartUpCellAPredictionQuestionsAndLinksToItsNeighbours(String notebook) throws Exception {
+        List<String> names = notebooks().toList();
+        int at = names.indexOf(notebook);
+        List<Notebooks.Cell> cells = Notebooks.read(ROOT.resolve("notebooks").resolve(notebook));
+        List<String> problems = new ArrayList<>();
+        if (!cells.get(1).source().contains("Class.forName(\"lab.Lab\")") || !cells.get(1).source().contains("Lab.port()"))
+            problems.add("cell 1 is not the start-up cell");
+        if (cells.stream().filter(c -> c.isCode() && c.source().contains("Class.forName(\"lab.Lab\")")).count() != 1)
+            problems.add("more than one start-up cell");
+        if (cells.stream().noneMatch(Notebooks.Cell::isPrediction)) problems.add("no prediction cell");
+        String text = String.join("\n", cells.stream().filter(c -> !c.isCode()).map(Notebooks.Cell::source).toList());
+        if (!text.contains("## Questions") || !text.contains("<details><summary>Answer</summary>")) problems.add("no questions with answers");
+        String top = cells.get(0).source();
+        if (at > 0 && !top.contains("← [" + title(names.get(at - 1)) + "](" + names.get(at - 1) + ")")) problems.add("no link back to " + names.get(at - 1));
+        if (at < names.size() - 1 && !top.contains("[" + title(names.get(at + 1)) + "](" + names.get(at + 1) + ") →"))
+            problems.add("no link on to " + names.get(at + 1));
+        assertEquals(List.of(), problems);
+    }
+
+    /** "Step 2: a second server, same port", from the notebook's first heading. */
+    private static String title(String notebook) {
+        String first = Notebooks.read(ROOT.resolve("notebooks").resolve(notebook)).get(0).source().lines().findFirst().orElse("");
+        return first.replaceFirst("^#\\s*", "").strip();
     }
 }
