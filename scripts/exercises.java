@@ -89,13 +89,14 @@ class exercises implements Runnable {
             mine.keepProgress();
             java.util.List<String> done = Exercise.done();
             java.util.List<Info> all = theExercises();
+            int width = all.stream().mapToInt(e -> e.id().length()).max().orElse(0);
             for (Info e : all) {
                 String notebook = e.notebook().getFileName().toString().replace(".ipynb", "");
-                System.out.printf("%-24s %-4s  %s (%s)%n", e.id(), done.contains(e.id()) ? "done" : "todo", e.title(), notebook);
+                System.out.printf("%-" + width + "s  %-4s  %s (%s)%n", e.id(), done.contains(e.id()) ? "done" : "todo", e.title(), notebook);
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
             System.out.println(count + " of " + all.size() + " done. Write yours in " + mine.folder()
-                    + "/ (make notebook), then: exercises verify ID");
+                    + "/ (make notebook), then: " + Cli.jbang() + " exercises@catalog verify ID");
         }
     }
 
@@ -193,7 +194,7 @@ class exercises implements Runnable {
             if (n < 1) throw Cli.usage("hints count from 1");
             Info e = Exercise.find(theExercises(), id);
             System.out.println(Exercise.hintText(e, n));
-            if (n < e.hints().size()) System.out.println("Still stuck? exercises hint " + id + " " + (n + 1));
+            if (n < e.hints().size()) System.out.println("Still stuck? " + Cli.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
         }
     }
 

@@ -158,7 +158,7 @@ class ExercisesTest extends Kit {
         Result one = exercises("hint", e.id());
         assertEquals(0, one.exit(), one.err());
         assertTrue(one.out().startsWith("Hint 1 of " + e.hints().size() + " for " + e.id() + ": " + e.hints().get(0)), one.out());
-        assertTrue(one.out().contains("exercises hint " + e.id() + " 2"), one.out());
+        assertTrue(one.out().contains("exercises@catalog hint " + e.id() + " 2"), one.out());
         Result two = exercises("hint", e.id(), "2");
         assertTrue(two.out().startsWith("Hint 2 of"), two.out());
         Result past = exercises("hint", e.id(), "" + (e.hints().size() + 1));
