@@ -45,6 +45,7 @@ import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
+import lab.Sandbox;
 import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,6 +72,9 @@ class play implements Callable<Integer> {
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
         Resolving.useOsOrder();
+        // As for the article-mode kernel: the tests keep the shared sandbox's state in a folder of their own.
+        String state = System.getenv("LAB_SANDBOX_STATE");
+        if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
         System.exit(Cli.run(new play(), args));
     }
 

@@ -24,7 +24,7 @@ class LabTest extends Kit {
     private static Result makeLab(int port, String... variables) {
         List<String> command = new ArrayList<>(List.of("make", "lab"));
         command.addAll(List.of(variables));
-        return exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1", "JDK_JAVA_OPTIONS", "-D" + Sandbox.STATE + "=" + STATE), command);
+        return exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1", "LAB_SANDBOX_STATE", STATE.toString()), command);
     }
 
     private static void playedEveryNotebook(Result r) throws Exception {
@@ -56,6 +56,20 @@ class LabTest extends Kit {
         assertTrue(showsTheArticlesSequence(r.lines(), port), "servers on [::1], [fe80::1], 127.0.0.1, then Address already in use:\n" + r.out());
         noChildrenLeft();
         assertEquals(List.of(), Listeners.onPort(port), "the servers listened in the sandbox, never on this machine's loopback");
+    }
+
+    @Test
+    void theSequenceCheckTellsTheArticleFromAOneAddressLocalhost() {
+        List<String> article = List.of("pid 1: Listen on [::1]:3000", "  │ Lab.require(second.listening(), \"\");",
+                "pid 2: Listen on [fe80::1]:3000", "✓ two servers listen on port 3000: [::1]:3000 and [fe80::1]:3000",
+                "pid 3: Listen on 127.0.0.1:3000", "pid 4: pong: cannot listen on localhost:3000: Address already in use on every address");
+        assertTrue(showsTheArticlesSequence(article, 3000));
+        assertFalse(showsTheArticlesSequence(article, 3001), "another port");
+        assertFalse(showsTheArticlesSequence(article.subList(0, 5), 3000), "no fourth server failing");
+        assertFalse(showsTheArticlesSequence(List.of("pid 1: Listen on 127.0.0.1:3000",
+                "pid 2: pong: cannot listen on localhost:3000: Address already in use on every address"), 3000), "one address");
+        assertFalse(showsTheArticlesSequence(List.of("pid 1: Listen on [::1]:3000", "pid 2: Listen on 127.0.0.1:3000",
+                "pid 3: Listen on [fe80::1]:3000", "pid 4: pong: Address already in use :3000"), 3000), "another order");
     }
 
     /**
