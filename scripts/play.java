@@ -11,6 +11,10 @@
 //   jbang play@catalog --sandbox article notebooks/*.ipynb        # localhost as on the article's Mac
 //   jbang lab@catalog                                             # the whole lab: what `make lab` runs
 //
+// LAB_STRICT=1 (for the tests) fails a cell that prints a line starting with ≠ (this machine
+// differs from the article) unless the cell is tagged machine-dependent; in article mode it
+// fails any such cell, since there every outcome is the article's.
+//
 //JAVA 17+
 // The JShell here compiles many small cells once each: C1 alone and the serial GC burn a third
 // less CPU than the defaults, and the whole lab ends about 15% sooner (median of 3 runs here).
@@ -22,8 +26,12 @@
 //SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +45,7 @@ import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
+import lab.Sandbox;
 import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +57,9 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every cell ran as expected", "1:a cell failed, or a cell tagged raises-exception did not raise", "2:bad command line"})
 class play implements Callable<Integer> {
+    /** The tag of a cell whose ≠ line is a lesson of its own on a machine unlike the article's. */
+    static final String MACHINE_DEPENDENT = "machine-dependent";
+
     @Parameters(paramLabel = "NOTEBOOK", arity = "0..*", description = "notebooks to play, in order (default: every notebooks/NN-*.ipynb: the whole lab)")
     List<Path> notebooks = new ArrayList<>();
 
@@ -60,6 +72,9 @@ class play implements Callable<Integer> {
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
         Resolving.useOsOrder();
+        // As for the article-mode kernel: the tests keep the shared sandbox's state in a folder of their own.
+        String state = System.getenv("LAB_SANDBOX_STATE");
+        if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
         System.exit(Cli.run(new play(), args));
     }
 
@@ -74,6 +89,40 @@ class play implements Callable<Integer> {
         if (answer == null || answer.isBlank() || !cell.source().contains("\"\"")) return cell;
         String quoted = "\"" + answer.strip().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         return new Cell(cell.type(), cell.source().replaceFirst("\"\"", Matcher.quoteReplacement(quoted)), cell.tags(), cell.exercise());
+    }
+
+    /** What the cells print from now on, kept as well as shown: for LAB_STRICT. */
+    private static ByteArrayOutputStream alsoKeepOutput() {
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        PrintStream shown = System.out;
+        System.setOut(new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                shown.write(b);
+                kept.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                shown.write(b, off, len);
+                kept.write(b, off, len);
+            }
+
+            @Override
+            public void flush() {
+                shown.flush();
+            }
+        }, true, StandardCharsets.UTF_8));
+        return kept;
+    }
+
+    /** With LAB_STRICT: why the ≠ line a cell printed fails it, or null. */
+    private static String wrongLesson(Cell cell, String printed) {
+        String unlike = printed.lines().filter(l -> l.startsWith("≠")).findFirst().orElse(null);
+        if (unlike == null) return null;
+        if (Article.current().isPresent()) return "this cell printed \"" + unlike + "\" in article mode, where every outcome must be the article's";
+        if (!cell.tags().contains(MACHINE_DEPENDENT)) return "this cell printed \"" + unlike + "\" but is not tagged " + MACHINE_DEPENDENT;
+        return null;
     }
 
     @Override
@@ -93,6 +142,7 @@ class play implements Callable<Integer> {
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
+        ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
         int failures = 0;
         try (Notebooks.Player player = new Notebooks.Player(System.out)) {
             for (int n = 0; n < notebooks.size(); n++) {
@@ -110,7 +160,9 @@ class play implements Callable<Integer> {
                         keyboard.readLine();
                     }
                     System.out.println(Notebooks.indent(cell.source(), "  │ "));
+                    if (printed != null) printed.reset();
                     String problem = player.run(cell);
+                    if (problem == null && printed != null) problem = wrongLesson(cell, printed.toString(StandardCharsets.UTF_8));
                     if (problem != null) {
                         System.out.println("✗ " + problem);
                         failures++;

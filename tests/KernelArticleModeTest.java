@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,50 +29,121 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The real IJava kernel in article mode (kernelspec localhost-lab-article, lab.ArticleKernel):
  * the notebooks see the article's Mac inside the sandbox, Jupyter reaches the kernel from
  * outside, the host's loopback never gets a listener, and nothing is left, even after a SIGKILL.
+ * Every notebook runs on it with the article rule: no cell may print a ≠ line.
  */
 class KernelArticleModeTest extends Kit {
     static final String PYTHON = NotebookTest.PYTHON;
     static final String KERNEL = "localhost-lab-article";
 
+    /** One notebook's run on the article-mode kernel: what execute_notebook.py said, its HTML, who else listened on the host. */
+    private record ArticleRun(Result result, Path html, List<String> hostOthers) {}
+
+    /** Each notebook runs once in article mode, whichever test asks first; all on one port, the player's too. */
+    private static final Map<String, ArticleRun> RUNS = new ConcurrentHashMap<>();
+    private static final class Shared {
+        static final int PORT = unusedPort();
+        static final Path HTML = temporaryFolder("lab-html");
+    }
+
+    /**
+     * notebooks/{@code notebook} on the article-mode kernel, as `make html SANDBOX=article` runs it (the
+     * kernel implies execute_notebook.py's article rule: no ≠ line at all), with the host's loopback
+     * held on the port; checks that the run leaves no process and no folder of Unix sockets.
+     */
+    private static ArticleRun inArticleMode(String notebook) {
+        return RUNS.computeIfAbsent(notebook, n -> {
+            try {
+                Set<String> before = kernelFolders();
+                ArticleRun run;
+                try (HostPort host = new HostPort(Shared.PORT)) {
+                    Result r = exec(Map.of("LAB_PORT", "" + Shared.PORT, "LAB_SANDBOX_STATE", STATE.toString()), NotebookTest.kernel(
+                            "--kernel", KERNEL, "--html", Shared.HTML.toString(), "notebooks/" + n));
+                    run = new ArticleRun(r, Shared.HTML.resolve(n.replace(".ipynb", ".html")), host.others());
+                }
+                assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left after " + n);
+                assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left after " + n);
+                assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state: " + articleState());
+                return run;
+            } catch (Exception e) {
+                throw new AssertionError(n + " in article mode", e);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("tests.NotebookTest#notebooks")
+    void everyNotebookRunsOnTheKernelInArticleModeWithoutANotEqualLine(String notebook) {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        ArticleRun run = inArticleMode(notebook);
+        Result r = run.result();
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out());
+        assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), "the launcher says its mode: " + r.err());
+        assertFalse(r.out().contains("≠"), "no ≠ line in article mode:\n" + r.out());
+        assertEquals(List.of(), run.hostOthers(), "the host's loopback never had another listener on port " + Shared.PORT);
+    }
+
     @Test
     void notebooksTwoToFourShowTheArticlesSequenceInsideTheSandbox() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
-        int port = freePort();
-        Set<String> before = kernelFolders();
-        Path html = temporaryFolder("lab-html");
-        try (HostPort host = new HostPort(port)) {
-            Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", STATE.toString()), List.of(PYTHON,
-                    "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(),
-                    "notebooks/02-second-server.ipynb", "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+        int port = Shared.PORT;
+        List<String> twoToFour = List.of("02-second-server.ipynb", "03-third-server.ipynb", "04-bind-failure.ipynb");
+        List<String> checked = new ArrayList<>();
+        for (String n : twoToFour) {
+            Result r = inArticleMode(n).result();
             assertEquals(0, r.exit(), r.out() + r.err());
-            for (String n : List.of("02-second-server", "03-third-server", "04-bind-failure")) {
-                assertTrue(r.out().contains("notebooks/" + n + ".ipynb: ok"), r.out());
-            }
-            assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), "the launcher says its mode: " + r.err());
-            assertFalse(r.out().contains("≠"), "no ≠ line in article mode:\n" + r.out());
-            assertTrue(r.out().contains("✓ two servers listen on port " + port + ": [::1]:" + port + " and [fe80::1]:" + port), r.out());
-            assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());
-            assertTrue(r.out().contains("✓ the next one failed with Address already in use"), r.out());
+            r.lines().stream().filter(l -> l.contains(": ✓")).map(l -> l.substring(l.indexOf("✓"))).forEach(checked::add);
+        }
+        assertTrue(checked.contains("✓ two servers listen on port " + port + ": [::1]:" + port + " and [fe80::1]:" + port), "" + checked);
+        assertTrue(checked.contains("✓ three servers, as in the article"), "" + checked);
+        assertTrue(checked.contains("✓ the next one failed with Address already in use"), "" + checked);
 
-            List<String> article = List.of("[::1]", "[fe80::1]", "127.0.0.1");
-            assertEquals(article, listenedOn(html.resolve("03-third-server.html"), port));
-            String four = Files.readString(html.resolve("04-bind-failure.html"));
-            assertEquals(article, listenedOn(html.resolve("04-bind-failure.html"), port));
-            assertTrue(four.contains("Address already in use"), "the fourth server and bindFirstFree fail");
-            assertTrue(four.contains("article mode: the article"), "the first cell says article mode");
+        List<String> article = List.of("[::1]", "[fe80::1]", "127.0.0.1");
+        assertEquals(article, listenedOn(inArticleMode("03-third-server.ipynb").html(), port));
+        Path four = inArticleMode("04-bind-failure.ipynb").html();
+        assertEquals(article, listenedOn(four, port));
+        assertTrue(Files.readString(four).contains("Address already in use"), "the fourth server and bindFirstFree fail");
+        assertTrue(Files.readString(four).contains("article mode: the article"), "the first cell says article mode");
 
-            // The player in article mode, on the same notebooks, says the same ✓ lines.
-            Result player = exec(Map.of("LAB_PORT", "" + port), tool("play", "--sandbox", "article",
-                    "notebooks/02-second-server.ipynb", "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+        // The player in article mode, on the same notebooks, says the same ✓ lines, and no ≠ (LAB_STRICT).
+        try (HostPort host = new HostPort(port)) {
+            List<String> args = new ArrayList<>(List.of("--sandbox", "article"));
+            twoToFour.forEach(n -> args.add("notebooks/" + n));
+            Result player = exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1"), tool("play", args.toArray(String[]::new)));
             assertEquals(0, player.exit(), player.out() + player.err());
-            assertEquals(player.lines().stream().filter(l -> l.startsWith("✓")).toList(),
-                    r.lines().stream().filter(l -> l.contains(": ✓")).map(l -> l.substring(l.indexOf("✓"))).toList());
-
+            assertEquals(player.lines().stream().filter(l -> l.startsWith("✓")).toList(), checked);
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
-        assertEquals(before, kernelFolders(), "no folder of Unix sockets left");
-        assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state: " + articleState());
+    }
+
+    @Test
+    void inArticleModeEvenAMachineDependentCellMayNotSayNotEqual() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        Path tagged = NotebookTest.wrongLesson(true);
+        try {
+            Result kernel = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString()),
+                    NotebookTest.kernel("--kernel", KERNEL, tagged.toString()));
+            assertEquals(1, kernel.exit(), kernel.out());
+            assertTrue(kernel.out().contains(tagged + ": cell 4 (Lab.check(false, \"\", \"wrong lesson\");) printed \"≠ wrong lesson\" "
+                    + "in article mode, where every outcome must be the article's\n" + tagged + ": FAILED"), kernel.out());
+            Result player = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_STRICT", "1"), tool("play", "--sandbox", "article", tagged.toString()));
+            assertEquals(1, player.exit(), player.out());
+            assertTrue(player.out().contains("≠ wrong lesson\n✗ this cell printed \"≠ wrong lesson\" in article mode, "
+                    + "where every outcome must be the article's\n"), player.out());
+        } finally {
+            Files.delete(tagged);
+        }
+    }
+
+    @Test
+    void makeHtmlInArticleModeRunsEveryNotebookOnTheArticleModeKernel() throws Exception {
+        // What it runs is what the tests above run: the article-mode kernel, which implies the article rule.
+        Result dry = exec(List.of("make", "-n", "html", "SANDBOX=article"));
+        assertEquals(0, dry.exit(), dry.err());
+        String run = dry.lines().stream().filter(l -> l.contains("tests/execute_notebook.py")).findFirst().orElse(dry.out());
+        assertTrue(run.contains(" --kernel " + KERNEL + " "), run);
+        for (String notebook : NotebookTest.notebooks().toList()) assertTrue(run.contains("notebooks/" + notebook), notebook + ": " + run);
     }
 
     @Test
@@ -192,6 +265,16 @@ class KernelArticleModeTest extends Kit {
         List<String> addresses = new ArrayList<>();
         while (m.find()) addresses.add(m.group(1));
         return addresses;
+    }
+
+    /** A port no socket uses now, for the runs shared by this class's tests (each test's own ports come from freePort). */
+    private static int unusedPort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0));
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The launchers' private folders of Unix sockets in the temp folder. */

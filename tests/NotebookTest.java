@@ -41,8 +41,11 @@ class NotebookTest extends Kit {
         }
     }
 
-    private List<String> kernel(String notebook) {
-        return List.of(PYTHON, "tests/execute_notebook.py", notebook);
+    /** tests/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
+    static List<String> kernel(String... args) {
+        List<String> command = new ArrayList<>(List.of(PYTHON, "tests/execute_notebook.py"));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private List<String> player(String notebook) {
@@ -53,7 +56,8 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void runsOnTheKernel(String notebook) throws Exception {
         int port = freePort();
-        Result r = exec(Map.of("LAB_PORT", "" + port), kernel("notebooks/" + notebook));
+        // --strict: a ≠ line (this machine differs from the article) only from a cell tagged machine-dependent.
+        Result r = exec(Map.of("LAB_PORT", "" + port), kernel("--strict", "notebooks/" + notebook));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out());
         noChildrenLeft();
@@ -63,7 +67,8 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void playsInTheTerminal(String notebook) throws Exception {
         int port = freePort();
-        Result r = exec(Map.of("LAB_PORT", "" + port), player("notebooks/" + notebook));
+        // LAB_STRICT=1: the player's --strict.
+        Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1"), player("notebooks/" + notebook));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("✓"), "the notebook checks at least one claim:\n" + r.out());
         noChildrenLeft();
@@ -82,6 +87,69 @@ class NotebookTest extends Kit {
         } finally {
             Files.delete(broken);
         }
+    }
+
+    @Test
+    void aNotEqualLineFailsAStrictRunUnlessItsCellIsTaggedMachineDependent() throws Exception {
+        Path untagged = wrongLesson(false), tagged = wrongLesson(true);
+        try {
+            String u = untagged.toString(), t = tagged.toString();
+            Result strict = exec(Map.of("LAB_PORT", "" + freePort()), kernel("--strict", u, t));
+            assertEquals(1, strict.exit(), strict.out());
+            assertTrue(strict.out().contains(u + ": cell 4 (Lab.check(false, \"\", \"wrong lesson\");) printed \"≠ wrong lesson\" "
+                    + "but is not tagged machine-dependent\n" + u + ": FAILED"), strict.out());
+            assertTrue(strict.out().contains(t + ": ok"), "tagged, the ≠ line is a lesson of its own: " + strict.out());
+
+            Result article = exec(Map.of("LAB_PORT", "" + freePort()), kernel("--article", t));
+            assertEquals(1, article.exit(), article.out());
+            assertTrue(article.out().contains(t + ": cell 4 (Lab.check(false, \"\", \"wrong lesson\");) printed \"≠ wrong lesson\" "
+                    + "in article mode, where every outcome must be the article's"), "the article rule: no ≠ at all: " + article.out());
+
+            Result player = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_STRICT", "1"), player(u));
+            assertEquals(1, player.exit(), player.out());
+            assertTrue(player.out().contains("≠ wrong lesson\n✗ this cell printed \"≠ wrong lesson\" but is not tagged machine-dependent\n"), player.out());
+            Result playerTagged = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_STRICT", "1"), player(t));
+            assertEquals(0, playerTagged.exit(), playerTagged.out());
+            assertFalse(playerTagged.out().contains("✗"), playerTagged.out());
+            Result learner = exec(Map.of("LAB_PORT", "" + freePort()), player(u));
+            assertEquals(0, learner.exit(), "without LAB_STRICT a learner sees the ≠ line, nothing more: " + learner.out());
+            assertFalse(learner.out().contains("✗"), learner.out());
+        } finally {
+            Files.delete(untagged);
+            Files.delete(tagged);
+        }
+    }
+
+    /**
+     * A notebook in notebooks/ (test-*.ipynb, git-ignored; delete it after) that teaches a wrong lesson:
+     * notebook 01's title and start-up, a ✓ claim, an untouched exercise and an empty prediction (both
+     * fine), then as cell 4 a check that turns to ≠, {@code tagged} machine-dependent or not.
+     */
+    static Path wrongLesson(boolean tagged) throws Exception {
+        JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks/01-single-server.ipynb"))).getAsJsonObject();
+        JsonArray cells = new JsonArray();
+        cells.add(root.getAsJsonArray("cells").get(0));
+        cells.add(root.getAsJsonArray("cells").get(1));
+        cells.add(codeCell("Lab.check(true, \"a claim that holds\", \"never printed\");", List.of()));
+        cells.add(codeCell("System.out.println(\"☐ an untouched exercise\");\nSystem.out.println(\"→ it is 1 (no prediction written)\");", List.of()));
+        cells.add(codeCell("Lab.check(false, \"\", \"wrong lesson\");", tagged ? List.of("machine-dependent") : List.of()));
+        root.add("cells", cells);
+        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
+        Files.writeString(copy, root.toString());
+        return copy;
+    }
+
+    private static JsonObject codeCell(String source, List<String> tags) {
+        JsonObject cell = new JsonObject(), metadata = new JsonObject();
+        JsonArray tagArray = new JsonArray();
+        tags.forEach(tagArray::add);
+        if (!tags.isEmpty()) metadata.add("tags", tagArray);
+        cell.addProperty("cell_type", "code");
+        cell.add("execution_count", com.google.gson.JsonNull.INSTANCE);
+        cell.add("metadata", metadata);
+        cell.add("outputs", new JsonArray());
+        cell.addProperty("source", source);
+        return cell;
     }
 
     @Test

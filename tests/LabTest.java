@@ -1,0 +1,88 @@
+package tests;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import lab.Listeners;
+import lab.Sandbox;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The real `make lab`: every notebook in order in one JShell, as a learner without Jupyter plays
+ * them, plainly and with SANDBOX=article. LAB_STRICT=1 makes the player fail a cell that prints a
+ * ≠ line without the tag machine-dependent, and in article mode any cell that prints one.
+ */
+class LabTest extends Kit {
+
+    /** `make lab VARIABLES` on {@code port}, strict, with this run's sandbox state (a learner's live sandbox is never joined). */
+    private static Result makeLab(int port, String... variables) {
+        List<String> command = new ArrayList<>(List.of("make", "lab"));
+        command.addAll(List.of(variables));
+        return exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1", "LAB_SANDBOX_STATE", STATE.toString()), command);
+    }
+
+    private static void playedEveryNotebook(Result r) throws Exception {
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertFalse(r.out().contains("✗"), "every cell as the notebook expects, no wrong lesson:\n" + r.out());
+        for (String notebook : NotebookTest.notebooks().toList()) {
+            assertTrue(r.out().contains("══════ " + notebook + " ══════"), notebook + " is played:\n" + r.out());
+        }
+    }
+
+    @Test
+    void theWholeLabPlaysInOneJShell() throws Exception {
+        int port = freePort();
+        Result r = makeLab(port);
+        playedEveryNotebook(r);
+        assertTrue(r.out().contains("✓"), "the notebooks check claims:\n" + r.out());
+        noChildrenLeft();
+        assertEquals(List.of(), Listeners.onPort(port));
+    }
+
+    @Test
+    void theWholeLabInArticleModeShowsTheArticlesSequenceAndNoNotEqualLine() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        int port = freePort();
+        Result r = makeLab(port, "SANDBOX=article");
+        playedEveryNotebook(r);
+        assertTrue(r.err().contains("play: article mode: in a private Linux sandbox"), r.err());
+        assertEquals(List.of(), r.lines().stream().filter(l -> l.startsWith("≠")).toList(), "no ≠ line in article mode:\n" + r.out());
+        assertTrue(showsTheArticlesSequence(r.lines(), port), "servers on [::1], [fe80::1], 127.0.0.1, then Address already in use:\n" + r.out());
+        noChildrenLeft();
+        assertEquals(List.of(), Listeners.onPort(port), "the servers listened in the sandbox, never on this machine's loopback");
+    }
+
+    @Test
+    void theSequenceCheckTellsTheArticleFromAOneAddressLocalhost() {
+        List<String> article = List.of("pid 1: Listen on [::1]:3000", "  │ Lab.require(second.listening(), \"\");",
+                "pid 2: Listen on [fe80::1]:3000", "✓ two servers listen on port 3000: [::1]:3000 and [fe80::1]:3000",
+                "pid 3: Listen on 127.0.0.1:3000", "pid 4: pong: cannot listen on localhost:3000: Address already in use on every address");
+        assertTrue(showsTheArticlesSequence(article, 3000));
+        assertFalse(showsTheArticlesSequence(article, 3001), "another port");
+        assertFalse(showsTheArticlesSequence(article.subList(0, 5), 3000), "no fourth server failing");
+        assertFalse(showsTheArticlesSequence(List.of("pid 1: Listen on 127.0.0.1:3000",
+                "pid 2: pong: cannot listen on localhost:3000: Address already in use on every address"), 3000), "one address");
+        assertFalse(showsTheArticlesSequence(List.of("pid 1: Listen on [::1]:3000", "pid 2: Listen on 127.0.0.1:3000",
+                "pid 3: Listen on [fe80::1]:3000", "pid 4: pong: Address already in use :3000"), 3000), "another order");
+    }
+
+    /**
+     * Whether, among the lines about port {@code port}, three servers come up on [::1], [fe80::1]
+     * and 127.0.0.1 in a row and the next line is the fourth failing with "Address already in use".
+     */
+    static boolean showsTheArticlesSequence(List<String> lines, int port) {
+        List<String> events = lines.stream().filter(l -> l.contains(":" + port)).map(l -> {
+            if (l.contains("Address already in use")) return "Address already in use";
+            int at = l.indexOf("Listen on ");
+            return at < 0 ? "" : l.substring(at + "Listen on ".length()).strip();
+        }).filter(e -> !e.isEmpty()).toList();
+        List<String> article = List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "Address already in use");
+        return java.util.Collections.indexOfSubList(events, article) >= 0;
+    }
+}
