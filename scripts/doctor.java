@@ -53,10 +53,14 @@ import picocli.CommandLine.Parameters;
         description = {"Who answers HOST:PORT? Every TCP listener on PORT (PID, command line, start time), which one each client reaches",
                 "(nc, curl, node, python, chromium, java, java-system) and why, and a warning when they disagree: the stale-server trap."},
         footerHeading = "%nPer system:%n",
-        footer = {"  Linux    libc clients follow getaddrinfo (/etc/hosts, sorted by RFC 6724 and /etc/gai.conf); curl and Chromium answer localhost themselves.",
-                "  macOS    listeners from lsof; clients resolve from /etc/hosts in file order (::1, fe80::1%lo0, 127.0.0.1 stock), no RFC 6724 reordering.",
-                "  Windows  listeners from netstat; the OS answers localhost itself with ::1 then 127.0.0.1; curl.exe keeps curl's own rule; [::] is IPV6_V6ONLY.",
-                "  More, with sources: docs/doctor.md"},
+        footer = {"  Linux    listeners from /proc; libc clients follow getaddrinfo: /etc/hosts,",
+                "           sorted by RFC 6724 (/etc/gai.conf). curl and Chromium answer",
+                "           localhost themselves. [::] takes IPv4 too unless IPV6_V6ONLY.",
+                "  macOS    listeners from lsof; clients get /etc/hosts in file order",
+                "           (stock: ::1, fe80::1%%lo0, 127.0.0.1), fe80::1 not moved back.",
+                "  Windows  listeners from netstat; the OS answers localhost itself, ::1 then",
+                "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default.",
+                "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:inspected (read the warning, if any)", "1:could not inspect", "2:bad command line"})
 class doctor implements Callable<Integer> {
@@ -76,6 +80,8 @@ class doctor implements Callable<Integer> {
     Article.SandboxOption sandbox;
 
     public static void main(String... args) {
+        // Java reads preferIPv6Addresses once, when InetAddress first loads: keep getaddrinfo's order from the start.
+        Resolving.useOsOrder();
         System.exit(Cli.run(new doctor(), args));
     }
 

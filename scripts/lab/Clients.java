@@ -273,21 +273,27 @@ public final class Clients {
     // ---- What this machine's libc says, and which [::] listeners are dual-stack.
 
     /**
-     * {@code host}'s addresses in getaddrinfo's order, as nc and Python get them here (in a
-     * sandbox: its /etc/hosts). On Linux from `getent ahosts`, which prints getaddrinfo's
-     * list, so a Java hosts file (article mode) does not leak in; elsewhere from Java in
-     * the OS order.
+     * {@code host}'s addresses in getaddrinfo's order (flags 0, as nc, Python and Java ask),
+     * as this machine's clients get them (in a sandbox: its /etc/hosts). Java in the OS order
+     * asks getaddrinfo the same way, unless it reads a private hosts file (article mode):
+     * then Python or getent asks libc. Not getent first: its AI_ADDRCONFIG can hide
+     * 127.0.0.1 (seen in the article's sandbox, where fe80::1 is the only non-loopback address).
+     * Call {@link Resolving#useOsOrder} before anything touches InetAddress.
      */
     public static List<InetAddress> osOrder(String host) {
         if (Resolving.looksLikeAddress(host)) return List.of(Resolving.literal(host));
-        Optional<Path> getent = isLinux() ? Tools.find("getent") : Optional.empty();
-        if (getent.isPresent()) {
-            List<InetAddress> found = new ArrayList<>();
-            for (String line : output(getent.get().toString(), "ahosts", host).lines().toList()) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && f[1].equals("STREAM") && Resolving.looksLikeAddress(f[0])) found.add(Resolving.literal(f[0]));
+        if (System.getProperty(Resolving.HOSTS_FILE) != null) {
+            Optional<Path> python = Tools.find("python3");
+            if (python.isPresent()) {
+                String out = output(python.get().toString(), "-c", "import socket,sys\n"
+                        + "for a in dict.fromkeys(i[4][0] for i in socket.getaddrinfo(sys.argv[1], None, 0, socket.SOCK_STREAM)): print(a)", host);
+                return addressesIn(out.lines().map(String::trim).toList());
             }
-            return Resolving.distinct(found);
+            Optional<Path> getent = Tools.find("getent");
+            if (getent.isPresent()) {
+                return addressesIn(output(getent.get().toString(), "ahosts", host).lines().map(l -> l.trim().split("\\s+"))
+                        .filter(f -> f.length >= 2 && f[1].equals("STREAM")).map(f -> f[0]).toList());
+            }
         }
         Resolving.useOsOrder();
         try {
@@ -295,6 +301,10 @@ public final class Clients {
         } catch (java.net.UnknownHostException e) {
             return List.of();
         }
+    }
+
+    private static List<InetAddress> addressesIn(List<String> texts) {
+        return Resolving.distinct(texts.stream().filter(Resolving::looksLikeAddress).map(Resolving::literal).toList());
     }
 
     /** Whether ::1 is set up here (curl and Chromium add it to localhost only then). */
