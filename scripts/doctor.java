@@ -1,0 +1,283 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// doctor: who answers localhost:PORT? The article's last pain, as a tool.
+//
+// After a restart your changes do not show: an old server still holds one address of
+// localhost and the new one holds the other, and nc, curl, Node, Python, the browser
+// and Java do not agree on which address to try. lsof, ss and netstat say who
+// listens; this also says which listener each client reaches, by each client's own
+// rule (scripts/lab/Clients.java, docs/doctor.md), and warns when they disagree.
+//
+//   jbang doctor@catalog                 # port 3000
+//   jbang doctor@catalog 8080 --json     # one JSON object, for scripts and tests
+//
+//JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.google.code.gson:gson:2.13.2
+//SOURCES lab/Cli.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java lab/Clients.java
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import lab.Article;
+import lab.Cli;
+import lab.Clients;
+import lab.Clients.Reach;
+import lab.Listeners;
+import lab.Listeners.Listener;
+import lab.Resolving;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Who answers HOST:PORT? Every TCP listener on PORT (PID, command line, start time), which one each client reaches",
+                "(nc, curl, node, python, chromium, java, java-system) and why, and a warning when they disagree: the stale-server trap."},
+        footerHeading = "%nPer system:%n",
+        footer = {"  Linux    listeners from /proc; libc clients follow getaddrinfo: /etc/hosts,",
+                "           sorted by RFC 6724 (/etc/gai.conf). curl and Chromium answer",
+                "           localhost themselves. [::] takes IPv4 too unless IPV6_V6ONLY.",
+                "  macOS    listeners from lsof; clients get /etc/hosts in file order",
+                "           (stock: ::1, fe80::1%%lo0, 127.0.0.1), fe80::1 not moved back.",
+                "  Windows  listeners from netstat; the OS answers localhost itself, ::1 then",
+                "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default.",
+                "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:inspected (read the warning, if any)", "1:could not inspect", "2:bad command line"})
+class doctor implements Callable<Integer> {
+    @Parameters(paramLabel = "PORT", arity = "0..1", converter = Cli.Port.class, description = "TCP port (default: 3000)")
+    Integer port;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", converter = Cli.Port.class, description = "the same, as the other tools take it")
+    Integer portOption;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "name the clients ask for (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--json", description = "one JSON object: port, listeners, clients (and warning)")
+    boolean json;
+
+    @Mixin
+    Article.SandboxOption sandbox;
+
+    public static void main(String... args) {
+        // Java reads preferIPv6Addresses once, when InetAddress first loads: keep getaddrinfo's order from the start.
+        Resolving.useOsOrder();
+        System.exit(Cli.run(new doctor(), args));
+    }
+
+    @Override
+    public Integer call() {
+        if (port != null && portOption != null && !port.equals(portOption)) {
+            throw Cli.usage("two ports given (" + port + " and " + portOption + "); give one");
+        }
+        int p = port != null ? port : portOption != null ? portOption : 3000;
+        if (host.isBlank() || host.contains(" ")) throw Cli.usage("'" + host + "' is not a host name");
+        OptionalInt ranInSandbox = sandbox.enter(null);
+        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
+
+        List<Listener> listeners = Listeners.onPort(p);
+        Predicate<Listener> dualStack = Clients.dualStack(p);
+        List<InetAddress> order = Clients.osOrder(host);
+        List<Reach> reaches = Clients.predict(host, p, order, listeners, dualStack, Clients.installed(), Clients.loopbackIpv6());
+        Optional<String> warning = warning(p, reaches);
+        if (json) {
+            System.out.println(new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(toJson(p, listeners, dualStack, reaches, warning)));
+        } else {
+            print(p, order, listeners, dualStack, reaches, warning);
+        }
+        return Cli.OK;
+    }
+
+    // ---- The stale-server trap: clients that reach different programs.
+
+    private Optional<String> warning(int port, List<Reach> reaches) {
+        Map<Long, List<Reach>> byPid = new LinkedHashMap<>();
+        for (Reach r : reaches) if (r.reachesSomething()) byPid.computeIfAbsent(r.listener().pid(), k -> new ArrayList<>()).add(r);
+        List<String> none = reaches.stream().filter(r -> !r.reachesSomething()).map(Reach::client).toList();
+        if (byPid.size() < 2) {
+            if (byPid.size() == 1 && !none.isEmpty()) {
+                Listener only = byPid.values().iterator().next().get(0).listener();
+                return Optional.of(String.join(", ", none) + " reach" + (none.size() == 1 ? "es" : "") + " nothing on " + host + ":" + port
+                        + ", while the others reach " + describe(only, port) + ". Fix: bind every address of " + host
+                        + " (or [::] without IPV6_V6ONLY), or use 127.0.0.1 in your URLs.");
+            }
+            return Optional.empty();
+        }
+        List<Listener> owners = byPid.values().stream().map(rs -> rs.get(0).listener()).toList();
+        StringBuilder text = new StringBuilder("clients disagree: " + host + ":" + port + " is " + owners.size() + " different programs.");
+        byPid.forEach((pid, rs) -> text.append("\n  ").append(rs.stream().map(Reach::client).collect(Collectors.joining(", ")))
+                .append(" → ").append(describe(rs.get(0).listener(), port)));
+        if (!none.isEmpty()) text.append("\n  ").append(String.join(", ", none)).append(" → nothing");
+        Listener oldest = owners.stream().min((a, b) -> started(a).orElse(Instant.MAX).compareTo(started(b).orElse(Instant.MAX))).get();
+        text.append("\n  The older one is probably a stale server: pid ").append(oldest.pidText())
+                .append(age(oldest).map(a -> " (" + a + " old)").orElse("")).append(".")
+                .append("\n  Fix: stop it (kill ").append(oldest.pidText()).append("), or have one server bind both ::1 and 127.0.0.1 (or [::]),")
+                .append(" or use 127.0.0.1 in your URLs.");
+        return Optional.of(text.toString());
+    }
+
+    private static String describe(Listener l, int port) {
+        return "pid " + l.pidText() + " (" + name(l) + ", " + Resolving.format(l.address(), port) + age(l).map(a -> ", started " + a + " ago").orElse("") + ")";
+    }
+
+    private static String name(Listener l) {
+        return l.program().isEmpty() ? l.command() : l.program();
+    }
+
+    // ---- Process facts: command line and start time, from the OS (on Linux /proc/PID/cmdline and stat).
+
+    private static Optional<ProcessHandle.Info> info(Listener l) {
+        return l.pid() < 0 ? Optional.empty() : ProcessHandle.of(l.pid()).map(ProcessHandle::info);
+    }
+
+    private static Optional<Instant> started(Listener l) {
+        return info(l).flatMap(ProcessHandle.Info::startInstant);
+    }
+
+    private static String commandLine(Listener l) {
+        return info(l).flatMap(ProcessHandle.Info::commandLine).orElse(l.command());
+    }
+
+    /** The command line without the long values nobody reads in a table (a JVM's class path). */
+    private static String shortCommandLine(Listener l) {
+        List<String> args = info(l).flatMap(i -> i.command().map(c -> {
+            List<String> all = new ArrayList<>(List.of(java.nio.file.Path.of(c).getFileName().toString()));
+            i.arguments().ifPresent(a -> all.addAll(List.of(a)));
+            return all;
+        })).orElse(List.of(l.command()));
+        Set<String> withValue = Set.of("-cp", "-classpath", "--class-path");
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.startsWith("-D") || a.startsWith("-XX:")) continue;
+            shown.add(i > 0 && withValue.contains(args.get(i - 1)) ? "…" : a);
+        }
+        String text = String.join(" ", shown);
+        return text.length() > 60 ? text.substring(0, 59) + "…" : text;
+    }
+
+    private static Optional<Duration> ageOf(Listener l) {
+        return started(l).map(s -> Duration.between(s, Instant.now()));
+    }
+
+    private static Optional<String> age(Listener l) {
+        return ageOf(l).map(doctor::human);
+    }
+
+    static String human(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s < 60) return s + "s";
+        if (s < 3600) return s / 60 + "m " + s % 60 + "s";
+        if (s < 86400) return s / 3600 + "h " + s % 3600 / 60 + "m";
+        return s / 86400 + "d " + s % 86400 / 3600 + "h";
+    }
+
+    // ---- Output.
+
+    private void print(int port, List<InetAddress> order, List<Listener> listeners, Predicate<Listener> dualStack, List<Reach> reaches, Optional<String> warning) {
+        System.out.println(host + ":" + port + " - " + host + " resolves here (getaddrinfo) to "
+                + (order.isEmpty() ? "nothing" : order.stream().map(Resolving::format).collect(Collectors.joining(", "))));
+        System.out.println();
+        if (listeners.isEmpty()) {
+            System.out.println("No TCP listener on port " + port + ".");
+        } else {
+            System.out.println("Listeners on port " + port + ":");
+            String row = "  %-7s %-16s %-9s %-22s %s%n";
+            System.out.printf(row, "PID", "ADDRESS", "AGE", "STARTED", "COMMAND");
+            DateTimeFormatter when = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+            for (Listener l : listeners) {
+                System.out.printf(row, l.pidText(), Resolving.format(l.address(), port) + note(l, dualStack),
+                        age(l).orElse("?"), started(l).map(when::format).orElse("?"), shortCommandLine(l));
+            }
+        }
+        System.out.println();
+        System.out.println("Clients of " + host + ":" + port + ":");
+        for (Reach r : reaches) {
+            String who = r.client() + r.program().version().map(v -> " " + (v.length() > 8 ? v.substring(0, v.indexOf('.') < 0 ? 8 : v.indexOf('.')) : v)).orElse(r.program().installed() ? "" : " (-)");
+            String target = r.reachesSomething() ? "pid " + r.listener().pidText() + " " + Resolving.format(r.listener().address(), port) : "nothing";
+            System.out.printf("  %-20s → %-24s %s%n", who, target, r.why());
+        }
+        System.out.println("  (-) not installed here: predicted from its documented rule");
+        warning.ifPresent(w -> {
+            System.out.println();
+            System.out.println("WARNING: " + w);
+        });
+        System.out.println();
+        System.out.println("Same listeners, native: " + Listeners.nativeCommand(port));
+    }
+
+    /** " (dual-stack)" for a [::] that takes IPv4 too, " (v4-mapped)" for Java's ::ffff:127.0.0.1. */
+    private static String note(Listener l, Predicate<Listener> dualStack) {
+        if (l.v4Mapped()) return " (::ffff:)";
+        if (l.address().isAnyLocalAddress() && l.address() instanceof java.net.Inet6Address) return dualStack.test(l) ? " (+IPv4)" : " (v6only)";
+        return "";
+    }
+
+    private static JsonObject toJson(int port, List<Listener> listeners, Predicate<Listener> dualStack, List<Reach> reaches, Optional<String> warning) {
+        JsonObject root = new JsonObject();
+        root.addProperty("port", port);
+        JsonArray ls = new JsonArray();
+        for (Listener l : listeners) {
+            JsonObject o = new JsonObject();
+            if (l.pid() < 0) o.add("pid", JsonNull.INSTANCE); else o.addProperty("pid", l.pid());
+            o.addProperty("command", commandLine(l));
+            o.addProperty("name", name(l));
+            o.addProperty("address", Resolving.format(l.address(), port));
+            o.addProperty("family", l.family());
+            o.addProperty("v4_mapped", l.v4Mapped());
+            o.addProperty("wildcard", l.address().isAnyLocalAddress());
+            if (l.address().isAnyLocalAddress() && l.address() instanceof java.net.Inet6Address) o.addProperty("dual_stack", dualStack.test(l));
+            Optional<Instant> started = started(l);
+            if (started.isPresent()) o.addProperty("started", started.get().toString()); else o.add("started", JsonNull.INSTANCE);
+            Optional<Duration> age = ageOf(l);
+            if (age.isPresent()) o.addProperty("age_seconds", age.get().getSeconds()); else o.add("age_seconds", JsonNull.INSTANCE);
+            ls.add(o);
+        }
+        root.add("listeners", ls);
+        JsonArray cs = new JsonArray();
+        for (Reach r : reaches) {
+            JsonObject o = new JsonObject();
+            o.addProperty("client", r.client());
+            if (r.reachesSomething()) {
+                JsonObject to = new JsonObject();
+                if (r.listener().pid() < 0) to.add("pid", JsonNull.INSTANCE); else to.addProperty("pid", r.listener().pid());
+                to.addProperty("address", Resolving.format(r.listener().address(), port));
+                to.addProperty("destination", Resolving.format(r.reached(), port));
+                o.add("reaches", to);
+            } else {
+                o.add("reaches", JsonNull.INSTANCE);
+            }
+            o.addProperty("why", r.why());
+            o.addProperty("installed", r.program().installed());
+            if (r.program().version().isPresent()) o.addProperty("version", r.program().version().get()); else o.add("version", JsonNull.INSTANCE);
+            JsonArray tries = new JsonArray();
+            r.tries().forEach(a -> tries.add(Resolving.format(a, port)));
+            o.add("order", tries);
+            o.addProperty("fallback", r.fallback());
+            cs.add(o);
+        }
+        root.add("clients", cs);
+        if (warning.isPresent()) root.addProperty("warning", warning.get()); else root.add("warning", JsonNull.INSTANCE);
+        return root;
+    }
+}

@@ -1,0 +1,142 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import lab.Clients;
+import lab.Sandbox;
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The doctor against real listeners: two pongs of different PIDs on ::1 and 127.0.0.1
+ * (the stale-server trap), in a sandbox whose localhost has both (this machine's has
+ * 127.0.0.1 only). Whether the real clients agree is ClientsTest's job (branch clients).
+ */
+class DoctorTest extends Kit {
+    private static final Path DEBIAN = hostsFile("127.0.0.1 localhost", "::1 localhost");
+
+    private static void needsNamespaces() {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+    }
+
+    private static JsonObject json(Result r) {
+        assertEquals(0, r.exit(), r.err());
+        return JsonParser.parseString(r.out()).getAsJsonObject();
+    }
+
+    /** client name → its "reaches" (JsonNull when nothing answers). */
+    private static Map<String, JsonElement> reaches(JsonObject doctor) {
+        return doctor.getAsJsonArray("clients").asList().stream().map(JsonElement::getAsJsonObject)
+                .collect(Collectors.toMap(c -> c.get("client").getAsString(), c -> c.get("reaches")));
+    }
+
+    private static long pid(JsonElement reach) {
+        return reach.getAsJsonObject().get("pid").getAsLong();
+    }
+
+    @Test
+    void theStaleServerTrapNamesBothPidsAndTheFix() {
+        needsNamespaces();
+        int port = freePort();
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
+            List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
+            Server old = start(box.inside(pong)), fresh = start(box.inside(pong));
+            assertEquals(List.of("[::1]:" + port, "127.0.0.1:" + port), List.of(old.address(), fresh.address()));
+
+            JsonObject doctor = json(exec(box.inside(tool("doctor", "--json", "" + port))));
+            assertEquals(port, doctor.get("port").getAsInt());
+            Map<Long, String> listeners = doctor.getAsJsonArray("listeners").asList().stream().map(JsonElement::getAsJsonObject)
+                    .collect(Collectors.toMap(l -> l.get("pid").getAsLong(), l -> l.get("address").getAsString()));
+            assertEquals(Map.of(old.pid(), "[::1]:" + port, fresh.pid(), "127.0.0.1:" + port), listeners);
+            Map<String, JsonElement> reaches = reaches(doctor);
+            assertEquals(Clients.NAMES.stream().sorted().toList(), reaches.keySet().stream().sorted().toList());
+            // FIELD-NOTES §9, measured here: nc, node, python, chromium, java-system → ::1; curl 7.88 and java → 127.0.0.1.
+            for (String client : List.of("nc", "python", "java-system")) assertEquals(old.pid(), pid(reaches.get(client)), client);
+            assertEquals(fresh.pid(), pid(reaches.get("java")), "java: IPv4 first, one address");
+            String warning = doctor.get("warning").getAsString();
+            assertTrue(warning.contains("pid " + old.pid()) && warning.contains("pid " + fresh.pid()), warning);
+            assertTrue(warning.contains("kill " + old.pid()), "the older one is the one to stop: " + warning);
+
+            Result text = exec(box.inside(tool("doctor", "--port", "" + port)));
+            assertEquals(0, text.exit(), text.err());
+            assertTrue(text.out().contains("WARNING: clients disagree"), text.out());
+            assertTrue(text.out().contains("kill " + old.pid()), text.out());
+        }
+    }
+
+    @Test
+    void aWildcardAnswersForItsFamily() {
+        needsNamespaces();
+        int port = freePort();
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
+            Server v6 = start(box.inside(tool("pong", "--exit-with-stdin", "--port", "" + port, "--host", "::1")));
+            // A program of another kind on 0.0.0.0: IPv4 clients land there.
+            Server any4 = start(box.inside(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('0.0.0.0'," + port
+                    + "))\ns.listen()\nprint('Listen on 0.0.0.0:" + port + "',flush=True)\nsys.stdin.read()")));
+            assertTrue(v6.listening() && any4.listening(), v6 + " " + any4);
+            Map<String, JsonElement> reaches = reaches(json(exec(box.inside(tool("doctor", "--json", "" + port)))));
+            assertEquals(any4.pid(), pid(reaches.get("java")));
+            assertEquals("0.0.0.0:" + port, reaches.get("java").getAsJsonObject().get("address").getAsString());
+            assertEquals("127.0.0.1:" + port, reaches.get("java").getAsJsonObject().get("destination").getAsString());
+            assertEquals(v6.pid(), pid(reaches.get("nc")));
+        }
+    }
+
+    @Test
+    void nothingListeningMeansEveryReachIsNull() {
+        int port = freePort();
+        JsonObject doctor = json(exec(tool("doctor", "--json", "" + port)));
+        assertEquals(0, doctor.getAsJsonArray("listeners").size());
+        Map<String, JsonElement> reaches = reaches(doctor);
+        assertEquals(Clients.NAMES.size(), reaches.size(), doctor.toString());
+        reaches.forEach((client, reach) -> assertTrue(reach.isJsonNull(), client + " reaches " + reach));
+        assertTrue(doctor.get("warning").isJsonNull(), doctor.toString());
+        doctor.getAsJsonArray("clients").forEach(c -> assertFalse(c.getAsJsonObject().get("why").getAsString().isBlank(), c.toString()));
+    }
+
+    @Test
+    void badInputIsOneLineAndExit2() {
+        for (List<String> args : List.of(List.of("70000"), List.of("http"), List.of("0"), List.of("3000", "--port", "3001"),
+                List.of("--sandbox", "mac"), List.of("3000", "4000"), List.of("--bogus"))) {
+            Result r = exec(tool("doctor", args.toArray(String[]::new)));
+            assertEquals(2, r.exit(), args + ": " + r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), args + ": " + r.err());
+            assertTrue(r.err().startsWith("doctor: "), args + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), args + ": " + r.err());
+        }
+    }
+
+    @Test
+    void predictsByEachClientsRuleEvenWhenNotInstalled() {
+        // Pure rule check: curl's boundaries (7.78.0, 8.2.1), Node's (17, 20), Java's one address.
+        var v4 = lab.Resolving.literal("127.0.0.1");
+        var v6 = lab.Resolving.literal("::1");
+        List<lab.Listeners.Listener> onlyV6 = List.of(new lab.Listeners.Listener(7, "x", "", v6, 3000, false));
+        Function<Map<String, Clients.Program>, Map<String, Long>> run = programs -> Clients.predict("localhost", 3000, List.of(v4, v6),
+                        onlyV6, l -> true, programs, true).stream()
+                .collect(Collectors.toMap(Clients.Reach::client, r -> r.listener() == null ? -1L : r.listener().pid()));
+        Map<String, Long> none = run.apply(Map.of());
+        assertEquals(-1L, none.get("java"), "java tries 127.0.0.1 only");
+        assertEquals(-1L, none.get("java-system"), "getaddrinfo gave 127.0.0.1 first, and no fallback");
+        assertEquals(7L, none.get("nc"));
+        Map<String, Long> node18 = run.apply(Map.of("node", program("node", "18.19.0")));
+        assertEquals(-1L, node18.get("node"), "Node 18 connects to the first address only");
+        assertEquals(7L, run.apply(Map.of("node", program("node", "20.1.0"))).get("node"));
+    }
+
+    private static Clients.Program program(String client, String version) {
+        return new Clients.Program(client, java.util.Optional.of(Path.of("/usr/bin/" + client)), java.util.Optional.of(version), "");
+    }
+}
