@@ -31,7 +31,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
 	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
-	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything is installed"; \
+	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "setup: installing $${missing[*]}"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \

@@ -212,9 +212,11 @@ class RealClientsTest extends Kit {
                 case "chromium" -> {
                     profile = Files.createTempDirectory("lab-chromium");
                     // As root Chromium needs --no-sandbox; the rest keeps it off the network and quick (FIELD-NOTES §9).
-                    yield List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    // Its crash database and dconf go to XDG folders whatever --user-data-dir says: those are temporary too.
+                    yield List.of("env", "XDG_CONFIG_HOME=" + profile.resolve("config"), "XDG_CACHE_HOME=" + profile.resolve("cache"),
+                            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                             "--disable-component-update", "--disable-sync", "--no-first-run", "--no-proxy-server",
-                            "--user-data-dir=" + profile, "--timeout=15000", "--dump-dom", url);
+                            "--user-data-dir=" + profile.resolve("profile"), "--timeout=15000", "--dump-dom", url);
                 }
                 case "java" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ConnectLocalhost", List.of("localhost", "" + port));
                 case "java-system" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of("-Djava.net.preferIPv6Addresses=system"),
