@@ -23,19 +23,37 @@ check:
 
 # Debian/Ubuntu packages, by the command that shows each is there.
 SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
+# The browser and Node the doctor is checked against (tests/RealClientsTest.java): installed where apt has them, else skipped.
+CLIENT_PACKAGES := node:nodejs chromium:chromium
 
-setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its tests use, Jupyter included
+setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its tests use, Jupyter, Node and Chromium included
 	@missing=(); \
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
 	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
-	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything is installed"; \
+	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "setup: installing $${missing[*]}"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
 	    && echo "setup: installed $${missing[*]}"; \
 	else \
 	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: pip install notebook nbconvert nbclient)" >&2; exit 1; \
+	fi
+	@# The real clients the doctor is checked against: wanted, not needed (their tests skip, saying why).
+	@wanted=(); \
+	for pair in $(CLIENT_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || wanted+=("$${pair#*:}"); done; \
+	if [ $${#wanted[@]} -eq 0 ]; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "setup: not installing $${wanted[*]} (needs root and apt-get; elsewhere install them yourself): the tests against real clients skip them"; \
+	else \
+	  apt-get update -qq; \
+	  for pkg in "$${wanted[@]}"; do \
+	    if ! apt-cache policy "$$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
+	      note=; [ "$$pkg" = chromium ] && note=" (Ubuntu ships Chromium as a snap only)"; \
+	      echo "setup: apt has no $$pkg here$$note: the tests against real clients skip it"; \
+	    elif DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$pkg" >/dev/null; then echo "setup: installed $$pkg"; \
+	    else echo "setup: could not install $$pkg (apt-get failed): the tests against real clients skip it"; fi; \
+	  done; \
 	fi
 
 test: setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"

@@ -18,7 +18,7 @@
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
 //SOURCES ../scripts/lab/*.java
-//SOURCES *Test.java Kit.java Jupyter.java KernelDriver.java Net.java PrintAddresses.java ExecInSandbox.java
+//SOURCES *Test.java Kit.java Jupyter.java KernelDriver.java Net.java PrintAddresses.java ExecInSandbox.java ConnectLocalhost.java
 
 import java.io.IOException;
 import java.nio.file.Files;
