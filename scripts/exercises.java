@@ -33,6 +33,7 @@ import java.util.Map;
 import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
+import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
@@ -76,7 +77,7 @@ class exercises implements Runnable {
     }
 
     static java.util.List<Info> theExercises() {
-        return Exercise.all(Notebooks.home().resolve("notebooks"));
+        return Exercise.all(Lab.home().resolve("notebooks"));
     }
 
     @Command(name = "list", description = "One line per exercise: its id, todo or done, its title and notebook.")

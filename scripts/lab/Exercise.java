@@ -136,7 +136,7 @@ public final class Exercise {
 
     /** Prints the next hint for {@code id}: the first, then the second, then where the solution is. */
     public static void hint(String id) {
-        Info info = find(all(Notebooks.home().resolve("notebooks")), id);
+        Info info = find(all(Lab.home().resolve("notebooks")), id);
         int given;
         synchronized (HINTS_GIVEN) {
             given = HINTS_GIVEN.merge(id, 1, Integer::sum);

@@ -274,6 +274,20 @@ public final class Lab {
         return order;
     }
 
+    /**
+     * The kit's root: LAB_HOME (the kernel's spec sets it, since Jupyter starts a
+     * kernel in the notebook's folder), else the nearest folder up from here with
+     * jbang-catalog.json, else here.
+     */
+    public static Path home() {
+        String home = System.getenv("LAB_HOME");
+        if (home != null && !home.isBlank()) return Path.of(home);
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isDirectory(dir.resolve("notebooks"))) return dir;
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
     /** The distinct addresses of {@code host} in this JVM's order (the servers get the same). */
     public static List<InetAddress> addresses(String host) {
         return Resolving.distinct(Resolving.resolve(host));
@@ -303,7 +317,7 @@ public final class Lab {
     public static void show(String file, String marker) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(Notebooks.home().resolve(file), StandardCharsets.UTF_8);
+            lines = Files.readAllLines(home().resolve(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -55,20 +55,6 @@ public final class Notebooks {
         }
     }
 
-    /**
-     * The kit's root: LAB_HOME (the kernel's spec sets it, since Jupyter starts a
-     * kernel in the notebook's folder), else the nearest folder up from here with
-     * jbang-catalog.json, else here.
-     */
-    public static Path home() {
-        String home = System.getenv("LAB_HOME");
-        if (home != null && !home.isBlank()) return Path.of(home);
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isDirectory(dir.resolve("notebooks"))) return dir;
-        }
-        return Path.of("").toAbsolutePath();
-    }
-
     /** The lab's notebooks in a folder, NN-*.ipynb, in order. */
     public static List<Path> inOrder(Path folder) {
         if (!Files.isDirectory(folder)) throw Cli.usage("no notebooks in " + folder + ": run from the kit's root");
