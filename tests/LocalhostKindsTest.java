@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class LocalhostKindsTest extends Kit {
     /** Steps 1 to 6 and 9 depend on /etc/hosts; steps 7 and 8 bring hosts files of their own. */
     static final List<String> STEPS = List.of("01-single-server", "02-second-server", "03-third-server",
-            "04-bind-failure", "05-lsof-inspection", "06-client-ordering", "09-what-to-do");
+            "04-bind-failure", "05-lsof-inspection", "06-client-ordering", "12-what-to-do");
 
     static final List<String> FILES = List.of("hosts-ubuntu", "hosts-debian", "hosts-fedora", "hosts-docker", "hosts-docker-no-ipv6");
     /** Each file's lab, all played at once: each sandbox has a network of its own, so they cannot meet. */
