@@ -23,7 +23,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
-//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
+//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java doctor.java
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
