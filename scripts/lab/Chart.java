@@ -39,8 +39,11 @@ public final class Chart {
 
     /** The same chart as an image (headless: no screen needed). */
     public static BufferedImage image(String title, Map<String, Integer> counts) {
-        int rowHeight = 34, labelWidth = 170, barWidth = 360, top = 44;
-        int width = labelWidth + barWidth + 70, height = top + rowHeight * counts.size() + 16;
+        Font plain = new Font(Font.SANS_SERIF, Font.PLAIN, 14), bold = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+        int rowHeight = 34, barWidth = 360, top = 44;
+        int labelWidth = 24 + counts.keySet().stream().mapToInt(k -> textWidth(plain, k)).max().orElse(0);
+        int width = Math.max(labelWidth + barWidth + 70, 24 + textWidth(bold, title));
+        int height = top + rowHeight * counts.size() + 16;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -49,9 +52,9 @@ public final class Chart {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, width, height);
             g.setColor(Color.DARK_GRAY);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.setFont(bold);
             g.drawString(title, 12, 26);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+            g.setFont(plain);
             int max = counts.values().stream().mapToInt(Integer::intValue).max().orElse(1);
             int y = top;
             for (Map.Entry<String, Integer> row : counts.entrySet()) {
@@ -67,6 +70,15 @@ public final class Chart {
             g.dispose();
         }
         return image;
+    }
+
+    private static int textWidth(Font font, String text) {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            return g.getFontMetrics(font).stringWidth(text);
+        } finally {
+            g.dispose();
+        }
     }
 
     /**
