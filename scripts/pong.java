@@ -21,6 +21,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,9 @@ class pong implements Callable<Integer> {
     @Option(names = "--allow-non-loopback", description = "allow binding an address that is not loopback (prints a warning)")
     boolean allowNonLoopback;
 
+    @Option(names = "--reuse-port", description = "set SO_REUSEPORT, so that several servers share one address and port; the reply then names this server's pid too")
+    boolean reusePort;
+
     @Option(names = "--exit-with-stdin", hidden = true, description = "exit when stdin closes: the lab's servers die with their parent")
     boolean exitWithStdin;
 
@@ -77,11 +81,14 @@ class pong implements Callable<Integer> {
         List<InetAddress> addresses = Resolving.resolve(host);
         Resolving.requireLoopback(host, addresses, "--allow-non-loopback", allowNonLoopback);
 
+        if (reusePort) requireReusePort();
+
         // TCPServer.new(host, port): try each address in order and keep the first that binds.
         ServerSocket server = null;
         List<String> tried = new ArrayList<>();
         for (InetAddress address : addresses) {
             ServerSocket candidate = new ServerSocket(); // no SO_REUSEPORT: one listener per address
+            if (reusePort) candidate.setOption(StandardSocketOptions.SO_REUSEPORT, true); // unless asked
             try {
                 candidate.bind(new InetSocketAddress(address, port));
                 server = candidate;
@@ -98,12 +105,23 @@ class pong implements Callable<Integer> {
         String self = Resolving.format(server.getInetAddress(), port);
         System.out.println("Listen on " + self);
         System.out.flush();
-        byte[] reply = ("pong from " + self + "\n").getBytes(StandardCharsets.UTF_8);
+        // Servers that share an address by SO_REUSEPORT would all say the same: name the process too.
+        String who = reusePort ? " (pid " + ProcessHandle.current().pid() + ")" : "";
+        byte[] reply = ("pong from " + self + who + "\n").getBytes(StandardCharsets.UTF_8);
         while (true) {
             try (Socket client = server.accept()) {
                 client.getOutputStream().write(reply);
             } catch (IOException e) {
                 // a client that hung up early is its own problem; keep serving
+            }
+        }
+    }
+
+    /** SO_REUSEPORT is Linux's and BSD's; a system without it (Windows) says so in one line. */
+    private static void requireReusePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket()) {
+            if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                throw Cli.usage("--reuse-port: this system's Java has no SO_REUSEPORT");
             }
         }
     }
