@@ -171,7 +171,7 @@ class play implements Callable<Integer> {
                 Servers.stopAll(); // no server outlives its notebook (the JShell and its variables go on)
             }
         }
-        Article.explainIfActive(); // once: unless notebook 07 has shown it already
+        if (Article.current().isPresent()) Article.explainIfActive(Lab.port()); // once, unless notebook 07 did
         if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }

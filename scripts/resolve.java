@@ -81,7 +81,7 @@ class resolve implements Callable<Integer> {
         client("nc " + host + " " + port, nc);
         client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
         client("curl http://" + host + ":" + port + "/", curl(system));
-        Article.explainIfActive();
+        Article.explainIfActive(port);
         return Cli.OK;
     }
 

@@ -161,8 +161,8 @@ class ArticleModeTest extends Kit {
 
         Result ping = exec(withoutRights(tool("ping", "--sandbox", "article", "--port", "" + port)));
         assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
-        Result explained = exec(withoutRights(tool("resolve", "--sandbox", "article")));
-        assertTrue(explained.out().contains("stands in  [fe80::1]:3000 -> 127.0.0.2:3000"), explained.out());
+        Result explained = exec(withoutRights(tool("resolve", "--sandbox", "article", "--port", "" + port)));
+        assertTrue(explained.out().contains("stands in  [fe80::1]:" + port + " -> 127.0.0.2:" + port), "the port asked for:\n" + explained.out());
 
         servers.forEach(Server::stop);
         List<String> left = settled(() -> fallbackFilesOf(servers), List::isEmpty);
@@ -236,7 +236,7 @@ class ArticleModeTest extends Kit {
         assertTrue(out.contains("✓ the next one failed with Address already in use"), out);
         assertTrue(out.contains("localhost -> ::1\nlocalhost -> fe80::1\nlocalhost -> 127.0.0.1\n"), out);
         assertTrue(out.contains("✓ the reply came from the first address in resolver order"), out);
-        assertTrue(out.contains("  exact      three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000")
+        assertTrue(out.contains("  exact      three servers on [::1]:" + port + ", [fe80::1]:" + port + " and 127.0.0.1:" + port)
                 && out.contains("  stands in  /etc/hosts -> a private copy"), out);
         assertEquals(1, out.split("What article mode reproduces", -1).length - 1, "explained once:\n" + out);
     }

@@ -187,24 +187,24 @@ public final class Article {
     private static boolean explained;
 
     /** After a blank line, prints {@link #explain} for the mode this program runs in, if any, once per program. */
-    public static synchronized void explainIfActive() {
+    public static synchronized void explainIfActive(int port) {
         if (explained) return;
         current().ifPresent(mode -> {
             explained = true;
             System.out.println();
-            explain(mode).forEach(System.out::println);
+            explain(mode, port).forEach(System.out::println);
         });
     }
 
-    /** Which of the article's outputs this mode reproduces exactly, which it stands in for, and why. */
-    public static List<String> explain(Mode mode) {
+    /** Which of the article's outputs this mode reproduces exactly on {@code port}, which it stands in for, and why. */
+    public static List<String> explain(Mode mode, int port) {
         List<String> lines = new ArrayList<>();
         lines.add("What article mode reproduces " + (mode == Mode.FALLBACK ? "(fallback, without namespaces)" : mode == Mode.MACOS ? "(on macOS)" : "(Linux sandbox, " + Sandbox.rights() + ")") + ":");
         switch (mode) {
             case NAMESPACE -> {
-                exact(lines, "three servers on [::1]:3000, [fe80::1]:3000 and 127.0.0.1:3000, in that order");
+                exact(lines, "three servers on [::1]:" + port + ", [fe80::1]:" + port + " and 127.0.0.1:" + port + ", in that order");
                 exact(lines, "the fourth server's 'Address already in use'");
-                exact(lines, "`nc localhost 3000` reaching [::1]:3000 (nc itself, inside the sandbox, and ping)");
+                exact(lines, "`nc localhost " + port + "` reaching [::1]:" + port + " (nc itself, inside the sandbox, and ping)");
                 standsIn(lines, "lo0 with fe80::1", "lo with fe80::1 added, in a network namespace of the lab's own");
                 standsIn(lines, "/etc/hosts", "a private copy mounted over it in a mount namespace; the real file is never written");
                 standsIn(lines, "the Mac's resolver", "Java reads that copy itself (jdk.net.hosts.file), in file order: "
@@ -213,8 +213,8 @@ public final class Article {
             }
             case FALLBACK -> {
                 exact(lines, "three servers, then 'Address already in use' for the fourth");
-                exact(lines, "a localhost client (ping) reaching [::1]:3000");
-                standsIn(lines, "[fe80::1]:3000", "127.0.0.2:3000: putting fe80::1 on lo needs namespace rights; all of 127/8 is loopback here");
+                exact(lines, "a localhost client (ping) reaching [::1]:" + port);
+                standsIn(lines, "[fe80::1]:" + port, "127.0.0.2:" + port + ": putting fe80::1 on lo needs namespace rights; all of 127/8 is loopback here");
                 standsIn(lines, "/etc/hosts", "a private file that only Java programs read (jdk.net.hosts.file); "
                         + "nc and curl still read the real /etc/hosts, which is never written");
             }
