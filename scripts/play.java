@@ -18,7 +18,8 @@
 //JAVA 17+
 // The JShell here compiles many small cells once each: C1 alone and the serial GC burn a third
 // less CPU than the defaults, and the whole lab ends about 15% sooner (median of 3 runs here).
-//COMPILE_OPTIONS -encoding UTF-8
+// -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
+//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2

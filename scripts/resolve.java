@@ -11,10 +11,11 @@
 //   jbang resolve@catalog --hosts-file my-hosts    # the order Java keeps from a private file
 //
 //JAVA 17+
-//COMPILE_OPTIONS -encoding UTF-8
+// -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
+//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.net.InetAddress;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@
 //COMPILE_OPTIONS -encoding UTF-8
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/Cli.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java ../scripts/lab/Lab.java ../scripts/lab/HostsFile.java ../scripts/lab/Tools.java ../scripts/lab/Localhost.java
+//SOURCES ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java ../scripts/lab/Lab.java ../scripts/lab/HostsFile.java ../scripts/lab/Tools.java ../scripts/lab/Localhost.java
 
 import java.io.IOException;
 import java.io.InputStream;

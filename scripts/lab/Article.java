@@ -114,16 +114,14 @@ public final class Article {
                 description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
         String sandbox;
 
-        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
-        CommandLine.Model.CommandSpec tool;
-
         /**
          * Call it first in call(): the tool's exit code when it ran inside the
          * article's sandbox (return it too), or empty to go on here.
          * {@code hostsFile} is the tool's --hosts-file, or null.
          */
         public OptionalInt enter(Path hostsFile) {
-            return Article.enter(sandbox, hostsFile, tool.userObject().getClass().getName(), tool.commandLine().getParseResult().originalArgs());
+            if (sandbox == null) return OptionalInt.empty();
+            return Article.enter(sandbox, hostsFile, Cli.invocation().tool(), Cli.invocation().args());
         }
     }
 
