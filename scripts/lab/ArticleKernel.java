@@ -42,6 +42,8 @@ public final class ArticleKernel {
     /** Where shared sandboxes keep their state, for the tests: they keep theirs apart from a learner's. */
     static final String STATE_VARIABLE = "LAB_SANDBOX_STATE";
     private static final String INSIDE = "--inside";
+    /** As the Makefile's KERNEL_JVM: a kernel compiles many small cells once each, sooner with C1 alone and the serial GC. */
+    private static final List<String> KERNEL_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     private static final String USAGE = "usage: java -cp LAB_CLASSPATH lab.ArticleKernel IJAVA_CLASSPATH CONNECTION_FILE";
 
     private ArticleKernel() {}
@@ -129,7 +131,9 @@ public final class ArticleKernel {
 
     /** IJava, in UTF-8 and article mode, dying with us even on SIGKILL (its servers follow it through their stdin). */
     private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
-        return Servers.diesWithUs(Servers.javaCommand(classpath, options, IJAVA_MAIN, List.of(connectionFile.toString())));
+        List<String> jvm = new ArrayList<>(KERNEL_JVM);
+        jvm.addAll(options);
+        return Servers.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
     }
 
     /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */

@@ -1,0 +1,114 @@
+package tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import lab.Servers.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A tool that picocli parsed once starts without picocli (its options bound from the record
+ * beside its jar), and does and says exactly what it did through picocli. The JVM's own class
+ * log tells which way a run went: picocli's CommandLine class is loaded, or it is not.
+ */
+class RememberedOptionsTest extends Kit {
+
+    /** The record beside the tool's jar (JBang's build of scripts/TOOL.java). */
+    static Path record(String tool) {
+        Path jar = Path.of(classpath(tool).split(java.io.File.pathSeparator)[0]);
+        return jar.resolveSibling(jar.getFileName() + "." + tool.replace('-', '_') + ".options");
+    }
+
+    record Run(Result result, boolean picocli) {}
+
+    /** Runs the tool, and says whether it loaded picocli's CommandLine. */
+    static Run run(String tool, String... args) throws Exception {
+        Path log = Files.createTempFile(temporaryFolder("lab-classes"), "classes", ".log");
+        try {
+            Result r = exec(tool(tool, List.of("-Xlog:class+load=info:file=" + log), args));
+            boolean picocli = Files.readAllLines(log).stream().anyMatch(l -> l.contains(" picocli.CommandLine source:"));
+            return new Run(r, picocli);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void aCommandLineParsedOnceIsBoundWithoutPicocliAndGivesTheSameResult() throws Exception {
+        Path hosts = hostsFile("::1 localhost", "127.0.0.1 localhost");
+        List<String[]> commandLines = List.of(
+                new String[] {"--hosts-file", hosts.toString(), "--port", "4000"},
+                new String[] {"--hosts-file=" + hosts, "-p", "4001", "--host", "localhost"},
+                new String[] {"--list", "--hosts-file", hosts.toString()});
+        for (String[] args : commandLines) {
+            Files.deleteIfExists(record("resolve"));
+            Run first = run("resolve", args);
+            assertTrue(first.picocli(), "without a record, picocli parses " + List.of(args));
+            assertTrue(Files.isRegularFile(record("resolve")), "and its model is written down: " + record("resolve"));
+            Run second = run("resolve", args);
+            assertFalse(second.picocli(), "with the record, no picocli for " + List.of(args));
+            assertEquals(first.result(), second.result(), "the same exit, output and errors for " + List.of(args));
+        }
+    }
+
+    @Test
+    void aDamagedOrForeignRecordIsIgnoredAndWrittenAgain() throws Exception {
+        Path hosts = hostsFile("::1 localhost", "127.0.0.1 localhost");
+        String[] args = {"--hosts-file", hosts.toString(), "--port", "4002"};
+        Files.deleteIfExists(record("resolve"));
+        Result expected = run("resolve", args).result();
+        String good = Files.readString(record("resolve"));
+        List<String> damaged = new ArrayList<>(List.of(
+                "\u0000\u00ff garbage",
+                good.substring(0, good.length() / 2),
+                good.replace("\thost\t", "\tnoSuchField\t"),
+                good.replace("\tPORT\t", "\tNO_SUCH_KIND\t"),
+                good.replaceFirst("resolve \\d+ \\d+", "resolve 1 1"))); // another build of the jar
+        for (String text : damaged) {
+            Files.writeString(record("resolve"), text);
+            Run r = run("resolve", args);
+            assertEquals(expected, r.result(), "a damaged record changes nothing:\n" + text);
+            assertTrue(r.picocli(), "picocli parsed it:\n" + text);
+            assertEquals(good, Files.readString(record("resolve")), "and the record is whole again");
+        }
+    }
+
+    @Test
+    void wrongCommandLinesStillGetOneLineFromPicocliAndExitTwo() throws Exception {
+        run("pong", "--help"); // the record exists from here on
+        assertTrue(Files.isRegularFile(record("pong")));
+        List<List<String>> wrong = List.of(List.of("--port", "70000"), List.of("--port"), List.of("--port", "x"),
+                List.of("--bogus"), List.of("--port", "4003", "--port", "4004"), List.of("extra"), List.of("--reuse-port=yes"));
+        for (List<String> args : wrong) {
+            Run r = run("pong", args.toArray(String[]::new));
+            assertEquals(2, r.result().exit(), args + ": " + r.result());
+            List<String> lines = r.result().err().lines().toList();
+            assertEquals(1, lines.size(), args + ", one line: " + lines);
+            assertTrue(lines.get(0).startsWith("pong: ") && lines.get(0).endsWith("(see pong --help)"), lines.get(0));
+        }
+        Run help = run("pong", "--help");
+        assertEquals(0, help.result().exit());
+        assertTrue(help.result().out().startsWith("Usage: pong"), help.result().out());
+    }
+
+    @Test
+    void aServerBoundFromTheRecordHasItsFlags() throws Exception {
+        int port = freePort();
+        run("pong", "--help");
+        Server server = start(tool("pong", "--exit-with-stdin", "--reuse-port", "--port", "" + port));
+        try {
+            assertTrue(server.listening(), server.stderr());
+            String reply = Net.ask(server.address());
+            assertTrue(reply.contains("(pid " + server.pid() + ")"), "--reuse-port reached the field: " + reply);
+        } finally {
+            server.stop();
+        }
+        noChildrenLeft();
+    }
+}
