@@ -18,10 +18,12 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,6 +47,10 @@ class bench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "seconds of loopback traffic per rate; default ${DEFAULT-VALUE}")
     int seconds;
 
+    @Option(names = "--whole-runs", defaultValue = "1", paramLabel = "N",
+            description = "runs of each whole step (make lab, the notebooks, make check, a cold first run); 0 skips them; default ${DEFAULT-VALUE}")
+    int wholeRuns;
+
     public static void main(String... args) {
         System.exit(Cli.run(new bench(), args));
     }
@@ -52,6 +58,7 @@ class bench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || seconds < 1) throw Cli.usage("--runs and --seconds must be at least 1");
+        if (wholeRuns < 0) throw Cli.usage("--whole-runs must be 0 or more");
         System.out.printf("%d CPUs, Java %s, %s %s; median of %d runs (min-max)%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version"), runs);
         String classpath = classpath("pong");
@@ -72,6 +79,7 @@ class bench implements Callable<Integer> {
             }
             report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
             for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
+            if (wholeRuns > 0) wholeSteps();
         } finally {
             if (bench.state != null) Sandbox.removeTree(bench.state);
         }
@@ -198,5 +206,103 @@ class bench implements Callable<Integer> {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) throw Cli.failed(String.join(" ", command) + " failed");
         return out;
+    }
+
+    // ---- The steps a learner waits on as a whole, each as the learner types it: wall time to its exit,
+    // or to the line that marks the end of the wait. Long ones say every 10 s that they still run.
+
+    private void wholeSteps() throws Exception {
+        String python = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
+        report("make lab", whole(List.of("make", "-s", "lab")));
+        if (Sandbox.unavailable().isEmpty()) report("make lab SANDBOX=article", whole(List.of("make", "-s", "lab", "SANDBOX=article")));
+        List<String> notebooks = new ArrayList<>(List.of(python, "tests/execute_notebook.py"));
+        try (var files = Files.list(ROOT.resolve("notebooks"))) {
+            files.map(f -> "notebooks/" + f.getFileName()).filter(f -> f.matches("notebooks/\\d\\d-.*\\.ipynb")).sorted().forEach(notebooks::add);
+        }
+        report("all notebooks on the real kernel, headless", whole(notebooks));
+        report("make check (the tests' fast tier)", whole(List.of("make", "-s", "check")));
+        lastTestRun();
+        coldFirstRun();
+    }
+
+    private List<Double> whole(List<String> command) throws Exception {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < wholeRuns; i++) times.add(timed(command, ROOT, Map.of("LAB_PORT", "" + Lab.freePort()), null));
+        return times;
+    }
+
+    /** `make test` is too long to run here: its last run, as tests/run.java wrote it down in .lab/. */
+    private void lastTestRun() throws IOException {
+        Path record = ROOT.resolve(".lab/last-test-run");
+        if (!Files.isRegularFile(record)) {
+            System.out.println("(make test: no run recorded yet in .lab/last-test-run; run make test, then make bench)");
+            return;
+        }
+        String[] fields = Files.readString(record).strip().split(" ", 2); // seconds, then what the run said
+        report("make test (its last run: " + fields[1] + ")", List.of(Double.parseDouble(fields[0]) * 1000));
+    }
+
+    /** A fresh clone with an empty Maven repository, until `make lab` shows its first notebook: every download included. */
+    private void coldFirstRun() throws Exception {
+        Path dir = Files.createTempDirectory("lab-bench-cold");
+        try {
+            Path kit = dir.resolve("localhost-lab");
+            if (new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), kit.toString()).inheritIO().start().waitFor() != 0) {
+                System.out.println("(cold first run skipped: git clone of " + ROOT + " failed)");
+                return;
+            }
+            Map<String, String> env = Map.of("LAB_PORT", "" + Lab.freePort(), "MAVEN_OPTS", "-Dmaven.repo.local=" + dir.resolve("m2"));
+            try {
+                report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook",
+                        List.of(timed(List.of("make", "-s", "lab"), kit, env, "══════ ")));
+            } catch (Cli.Failure e) {
+                System.out.println("(cold first run skipped: " + e.getMessage() + ")");
+            }
+        } finally {
+            Sandbox.removeTree(dir);
+        }
+    }
+
+    /**
+     * Milliseconds from starting {@code command} in {@code dir} to its exit, or to its first line
+     * containing {@code until} (then it is stopped, by PID, with all it started).
+     */
+    private static double timed(List<String> command, Path dir, Map<String, String> env, String until) throws Exception {
+        System.err.println("bench: timing " + String.join(" ", command));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        long start = System.nanoTime();
+        Process process = builder.start();
+        process.getOutputStream().close();
+        Thread heartbeat = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(10_000);
+                    System.err.printf("bench:   ... still running (%.0f s)%n", (System.nanoTime() - start) / 1e9);
+                }
+            } catch (InterruptedException e) {
+                // the step ended
+            }
+        });
+        heartbeat.setDaemon(true);
+        heartbeat.start();
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (until != null && line.contains(until)) return (System.nanoTime() - start) / 1e6;
+                last.addLast(line);
+                if (last.size() > 5) last.removeFirst();
+            }
+            int exit = process.waitFor();
+            if (exit != 0 || until != null) {
+                throw Cli.failed(String.join(" ", command) + " ended with exit " + exit + ": " + String.join(" | ", last));
+            }
+            return (System.nanoTime() - start) / 1e6;
+        } finally {
+            heartbeat.interrupt();
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            process.waitFor();
+        }
     }
 }
