@@ -203,11 +203,14 @@ class LaunchCacheTest extends Kit {
         Path jar = list(lib).stream().filter(p -> p.getFileName().toString().matches("jbang-cli-.*\\.jar")).findFirst().orElseThrow();
         Path hidden = jar.resolveSibling(jar.getFileName() + ".hidden");
         try {
+            // The folder's time is put back too: it keys JBang's class-data archive, which need not be made again.
+            FileTime libTime = Files.getLastModifiedTime(lib);
             Files.move(jar, hidden);
             try {
                 body.run();
             } finally {
                 Files.move(hidden, jar);
+                Files.setLastModifiedTime(lib, libTime);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
