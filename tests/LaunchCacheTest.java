@@ -102,20 +102,37 @@ class LaunchCacheTest extends Kit {
         withoutJBang(kit, () -> assertEquals(first, run(kit, Map.of(), "scripts/Hello.java", "z"), "and recorded again"));
 
         // A changed archive can crash the JVM that maps it (a truncated one does, on JDK 17).
+        Map<String, String> viaJBang = Map.of("LAB_LAUNCH_CACHE", "off");
+        assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"));
         for (boolean truncate : List.of(true, false)) {
-            List<Path> archives = archives(kit);
-            assertFalse(archives.isEmpty(), "JBang's JVM has a class-data archive");
-            for (Path archive : archives) {
-                byte[] bytes = Files.readAllBytes(archive);
-                archive.toFile().setWritable(true);
-                Files.write(archive, truncate ? Arrays.copyOf(bytes, bytes.length / 3) : garbage(bytes.length));
-            }
-            Result again = run(kit, Map.of(), "--version");
-            assertEquals(version, again, "the same answer, and no warning, with a " + (truncate ? "truncated" : "garbled") + " archive");
-            List<Path> remade = archives(kit);
-            assertFalse(remade.isEmpty(), "the archive is made again");
-            for (Path archive : remade) assertTrue(new String(Files.readAllBytes(archive), 0, 64, java.nio.charset.StandardCharsets.ISO_8859_1)
-                    .chars().anyMatch(c -> c == 0), "a real archive again");
+            String how = truncate ? "truncated" : "garbled";
+            corruptArchives(truncate);
+            assertEquals(version, run(kit, Map.of(), "--version"), "the same answer, and no warning, with a " + how + " archive");
+            assertRealArchives(how);
+            corruptArchives(truncate);
+            assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"), "a script through JBang with a " + how + " archive");
+            assertFalse(archives(kit).isEmpty(), "that run makes the archive again");
+            assertRealArchives(how);
+        }
+    }
+
+    private static void corruptArchives(boolean truncate) throws IOException {
+        List<Path> archives = archives(kit);
+        assertFalse(archives.isEmpty(), "JBang's JVM has a class-data archive");
+        for (Path archive : archives) {
+            byte[] bytes = Files.readAllBytes(archive);
+            archive.toFile().setWritable(true);
+            Files.write(archive, truncate ? Arrays.copyOf(bytes, bytes.length / 3) : garbage(bytes.length));
+        }
+    }
+
+    /** An archive's header holds NUL bytes; the garbage written here holds none, and a truncated one is shorter. */
+    private static void assertRealArchives(String how) throws IOException {
+        for (Path archive : archives(kit)) {
+            byte[] head = Arrays.copyOf(Files.readAllBytes(archive), 64);
+            assertTrue(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf(0) >= 0, how + " archive left: " + archive);
+            assertTrue(Files.readString(archive.resolveSibling(archive.getFileName() + ".stamp")).startsWith(Files.size(archive) + " "),
+                    how + " archive left: " + archive);
         }
     }
 
