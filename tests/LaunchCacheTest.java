@@ -108,7 +108,8 @@ class LaunchCacheTest extends Kit {
             String how = truncate ? "truncated" : "garbled";
             corruptArchives(truncate);
             assertEquals(version, run(kit, Map.of(), "--version"), "the same answer, and no warning, with a " + how + " archive");
-            assertRealArchives(how);
+            assertRealArchives(how);  // removed: `--version` does not make one
+            assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"));
             corruptArchives(truncate);
             assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"), "a script through JBang with a " + how + " archive");
             assertFalse(archives(kit).isEmpty(), "that run makes the archive again");
@@ -118,7 +119,7 @@ class LaunchCacheTest extends Kit {
 
     private static void corruptArchives(boolean truncate) throws IOException {
         List<Path> archives = archives(kit);
-        assertFalse(archives.isEmpty(), "JBang's JVM has a class-data archive");
+        assertFalse(archives.isEmpty(), "JBang's JVM has a class-data archive: " + list(jbangHome(kit).resolve("cds")) + " " + list(jbangHome(kit)));
         for (Path archive : archives) {
             byte[] bytes = Files.readAllBytes(archive);
             archive.toFile().setWritable(true);
