@@ -26,8 +26,12 @@ class BenchTest extends Kit {
     void oneShortRunMeasuresEveryStartUpAndRate() {
         Result r = exec(bench("--runs", "1", "--seconds", "1", "--whole-runs", "0")); // the whole steps take minutes: make bench runs them
         assertEquals(0, r.exit(), r.out() + r.err());
-        List<String> startUps = r.lines().stream().filter(l -> l.startsWith("pong until \"Listen on\"")).toList();
-        assertTrue(startUps.size() >= 2 && startUps.stream().allMatch(l -> l.matches(".* \\d+ ms  \\(\\d+-\\d+\\)")), r.out());
+        // Each start-up as a median in seconds and a multiple of the floor measured in the same run.
+        List<String> floor = r.lines().stream().filter(l -> l.contains("the floor")).toList();
+        List<String> startUps = r.lines().stream().filter(l -> l.contains("until \"Listen on\"")).toList();
+        assertTrue(floor.size() == 1 && startUps.size() >= 3 && startUps.stream().anyMatch(l -> l.contains("launch cache off"))
+                && java.util.stream.Stream.concat(floor.stream(), startUps.stream())
+                        .allMatch(l -> l.matches(".* \\d+\\.\\d\\d s +\\d+\\.\\d× +\\(\\d+\\.\\d\\d-\\d+\\.\\d\\d\\)")), r.out());
         List<String> rates = r.lines().stream().filter(l -> l.startsWith("exchanges with one pong")).toList();
         assertTrue(rates.size() == 2 && rates.stream().allMatch(l -> l.matches(".* [\\d,]+ /s")), r.out());
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("Exception") || l.startsWith("\tat ")), r.err());

@@ -65,10 +65,18 @@ class bench implements Callable<Integer> {
         String jbang = ROOT.resolve("jbang").toString();
 
         try {
+            List<Double> hello = helloRuns();
+            floor = median(hello);
+            report("a JVM printing hi (java -cp DIR Hello): the floor", hello);
             report("pong until \"Listen on\", java -cp (how the lab starts servers)",
                     startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
-            report("pong until \"Listen on\", ./jbang pong@catalog (cached build)",
-                    startUp(port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port))));
+            // The first run records the launch; the rows are warm.
+            CommandForPort cached = port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port));
+            CommandForPort uncached = port -> concat(List.of("env", "LAB_LAUNCH_CACHE=off", jbang, "pong@catalog"), pongArgs(port));
+            startUpOnce(cached);
+            report("./jbang pong@catalog until \"Listen on\" (warm, launch cache)", startUp(cached));
+            startUpOnce(uncached);
+            report("./jbang pong@catalog until \"Listen on\" (warm, launch cache off)", startUp(uncached));
             if (Sandbox.unavailable().isEmpty()) {
                 String state = "-Dlab.state=" + privateState();
                 report("pong until \"Listen on\", --sandbox article (a new sandbox each time)",
@@ -168,7 +176,50 @@ class bench implements Callable<Integer> {
     private void report(String what, List<Double> times) {
         List<Double> sorted = new ArrayList<>(times);
         Collections.sort(sorted);
-        System.out.printf("%-72s %7.0f ms  (%.0f-%.0f)%n", what, sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1));
+        double median = sorted.get(sorted.size() / 2);
+        String ratio = floor > 0 ? String.format("  %5.1f×", median / floor) : "";
+        System.out.printf("%-72s %5.2f s%s  (%.2f-%.2f)%n", what, median / 1000, ratio, sorted.get(0) / 1000, sorted.get(sorted.size() - 1) / 1000);
+    }
+
+    /** Median milliseconds of a JVM that prints "hi", measured in this run: the rows are read as multiples of it. */
+    private double floor;
+
+    private static double median(List<Double> times) {
+        List<Double> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** A class compiled once into a temporary folder, run as a whole process each time. */
+    private List<Double> helloRuns() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("lab-bench-hello");
+        try {
+            java.nio.file.Files.writeString(dir.resolve("Hello.java"), "class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }");
+            javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+            if (javac.run(null, null, null, "-d", dir.toString(), dir.resolve("Hello.java").toString()) != 0) throw Cli.failed("could not compile Hello");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                long start = System.nanoTime();
+                Process hello = new ProcessBuilder(java, "-cp", dir.toString(), "Hello").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (hello.waitFor() != 0) throw Cli.failed("java -cp " + dir + " Hello failed");
+                times.add((System.nanoTime() - start) / 1e6);
+            }
+            return times;
+        } finally {
+            Sandbox.removeTree(dir);
+        }
+    }
+
+    private void startUpOnce(CommandForPort command) {
+        int saved = runs;
+        runs = 1;
+        try {
+            startUp(command);
+        } finally {
+            runs = saved;
+        }
     }
 
     private static List<String> pongArgs(int port) {
