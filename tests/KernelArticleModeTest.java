@@ -267,16 +267,6 @@ class KernelArticleModeTest extends Kit {
         return addresses;
     }
 
-    /** A port no socket uses now, for the runs shared by this class's tests (each test's own ports come from freePort). */
-    private static int unusedPort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            return probe.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** The launchers' private folders of Unix sockets in the temp folder. */
     private static Set<String> kernelFolders() {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {

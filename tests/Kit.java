@@ -322,6 +322,16 @@ public abstract class Kit {
         }
     }
 
+    /** A port no socket uses now, for a run that several tests of a class share (each test's own ports come from freePort). */
+    public static int unusedPort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0));
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A private hosts file with these lines, for Java's jdk.net.hosts.file or a bind mount. */
     public static Path hostsFile(String... lines) {
         try {

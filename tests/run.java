@@ -9,6 +9,7 @@
 //
 //   ./jbang tests/run.java                                  # every test
 //   ./jbang tests/run.java --include-classname='.*PongTest'  # some classes (a regex)
+//   ./jbang tests/run.java --include-tag=fast                # the fast tier (make check)
 //
 //JAVA 17+
 //COMPILE_OPTIONS -encoding UTF-8
@@ -36,6 +37,7 @@ import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.EngineFilter;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
@@ -47,11 +49,12 @@ class run {
     static final List<Path> NEVER_WRITTEN = List.of(Path.of("/etc/hosts"), Path.of("/etc/gai.conf"));
 
     public static void main(String... args) throws Exception {
-        List<String> classNames = new ArrayList<>();
+        List<String> classNames = new ArrayList<>(), tags = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("--include-classname=")) classNames.add(arg.substring("--include-classname=".length()));
+            else if (arg.startsWith("--include-tag=") && !arg.endsWith("=")) tags.add(arg.substring("--include-tag=".length()));
             else {
-                System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX)");
+                System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX and --include-tag=TAG)");
                 System.exit(2);
             }
         }
@@ -60,6 +63,7 @@ class run {
                 .selectors(DiscoverySelectors.selectPackage("tests"))
                 .filters(EngineFilter.includeEngines("junit-jupiter"));
         if (!classNames.isEmpty()) request.filters(ClassNameFilter.includeClassNamePatterns(classNames.toArray(String[]::new)));
+        if (!tags.isEmpty()) request.filters(TagFilter.includeTags(tags));
         Progress progress = new Progress();
         LauncherDiscoveryRequest discovery = request.build();
         LauncherFactory.create().execute(discovery, progress);
