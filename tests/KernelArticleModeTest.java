@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * outside, the host's loopback never gets a listener, and nothing is left, even after a SIGKILL.
  * Every notebook runs on it with the article rule: no cell may print a ≠ line.
  */
+// Alone: checks every process of this JVM and the article sandbox's state.
+@Isolated
 class KernelArticleModeTest extends Kit {
     static final String PYTHON = NotebookTest.PYTHON;
     static final String KERNEL = "localhost-lab-article";

@@ -235,9 +235,17 @@ public abstract class Kit {
         return exec(withEnv);
     }
 
+    /**
+     * The servers each test started, by the thread it runs on: test classes run at once (tests/run.java),
+     * so a test stops its own servers only, never those of a class beside it.
+     */
+    private static final ThreadLocal<List<Server>> STARTED = ThreadLocal.withInitial(ArrayList::new);
+
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
-        return Servers.start(command, WAIT);
+        Server server = Servers.start(command, WAIT);
+        STARTED.get().add(server);
+        return server;
     }
 
     /**
@@ -352,7 +360,9 @@ public abstract class Kit {
 
     @AfterEach
     void leaveNothingBehind() {
-        Servers.stopAll();
+        List<Server> mine = STARTED.get();
+        mine.forEach(server -> Servers.stop(server.process));
+        mine.clear();
         for (int port : ports) {
             List<Listeners.Listener> left = Listeners.onPort(port);
             assertTrue(left.isEmpty(), "listeners left on port " + port + ": " + left);

@@ -7,6 +7,7 @@ import java.util.Map;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -20,6 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * them, plainly and with SANDBOX=article. LAB_STRICT=1 makes the player fail a cell that prints a
  * ≠ line without the tag machine-dependent, and in article mode any cell that prints one.
  */
+// Alone: checks every process of this JVM (noChildrenLeft), and plays the article's sandbox.
+@Isolated
 class LabTest extends Kit {
 
     /** `make lab VARIABLES` on {@code port}, strict, with this run's sandbox state (a learner's live sandbox is never joined). */

@@ -21,6 +21,7 @@ import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every notebook, executed headless on the real IJava kernel (through nbclient)
  * and played by the JShell player; and nothing survives either, even a SIGKILL.
  */
+// Alone: checks every process of this JVM (noChildrenLeft), and holds port 3000.
+@Isolated
 class NotebookTest extends Kit {
     static final String PYTHON = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
 
