@@ -330,6 +330,36 @@ public abstract class Kit {
         }
     }
 
+    /**
+     * A run that several tests share, made by whichever asks first; one that failed fails each of them
+     * with its own error (a class initialiser would fail the rest with NoClassDefFoundError).
+     */
+    public static final class Once<T> {
+        private final Supplier<T> make;
+        private T value;
+        private RuntimeException failed;
+        private Error error;
+
+        public Once(Supplier<T> make) {
+            this.make = make;
+        }
+
+        public synchronized T get() {
+            if (value == null && failed == null && error == null) {
+                try {
+                    value = make.get();
+                } catch (RuntimeException e) {
+                    failed = e;
+                } catch (Error e) {
+                    error = e;
+                }
+            }
+            if (failed != null) throw failed;
+            if (error != null) throw error;
+            return value;
+        }
+    }
+
     /** A port no socket uses now, for a run that several tests of a class share (each test's own ports come from freePort). */
     public static int unusedPort() {
         try (ServerSocket probe = new ServerSocket()) {

@@ -43,12 +43,12 @@ class LabTest extends Kit {
     /** The plain `make lab`, played once, whichever test asks first; its port and what it printed. */
     private static final class Plain {
         static final int PORT = unusedPort();
-        static final Result RUN = makeLab(PORT);
+        static final Once<Result> RUN = new Once<>(() -> makeLab(PORT));
     }
 
     @Test
     void theWholeLabPlaysInOneJShell() throws Exception {
-        Result r = Plain.RUN;
+        Result r = Plain.RUN.get();
         playedEveryNotebook(r);
         assertTrue(r.out().contains("✓"), "the notebooks check claims:\n" + r.out());
         noChildrenLeft();
@@ -62,7 +62,7 @@ class LabTest extends Kit {
     @ParameterizedTest
     @MethodSource("tests.NotebookTest#notebooks")
     void eachNotebookPlaysInTheTerminalAndChecksAClaim(String notebook) throws Exception {
-        Result r = Plain.RUN;
+        Result r = Plain.RUN.get();
         assertEquals(0, r.exit(), r.out() + r.err());
         String section = section(r.out(), notebook);
         assertTrue(section.contains("✓"), "the notebook checks at least one claim:\n" + section);

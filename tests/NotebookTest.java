@@ -58,7 +58,7 @@ class NotebookTest extends Kit {
 
     /** Every notebook on the kernel in one call, several at once (each on its own kernel and free port), whichever test asks first. */
     private static final class OnTheKernel {
-        static final Result RUN = everyNotebook();
+        static final Once<Result> RUN = new Once<>(OnTheKernel::everyNotebook);
 
         private static Result everyNotebook() {
             List<String> args = new ArrayList<>(List.of("--strict"));
@@ -75,7 +75,7 @@ class NotebookTest extends Kit {
     @ParameterizedTest
     @MethodSource("notebooks")
     void runsOnTheKernel(String notebook) throws Exception {
-        Result r = OnTheKernel.RUN;
+        Result r = OnTheKernel.RUN.get();
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
         assertEquals(0, r.exit(), r.out() + r.err());
         noChildrenLeft();

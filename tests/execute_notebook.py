@@ -52,7 +52,9 @@ parser.add_argument("--strict", action="store_true",
                     help="fail a cell that prints a line starting with ≠ unless it is tagged " + MACHINE_DEPENDENT)
 parser.add_argument("--article", action="store_true",
                     help="fail any cell that prints a line starting with ≠ (implies --strict)")
-parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+# The CPUs this process may use (a container's share), else the machine's.
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+parser.add_argument("--jobs", type=int, default=CPUS,
                     help="notebooks run at once, each on its own kernel and free port (default: the CPU count)")
 # A child runner of --jobs: its parent already said which notebook it starts.
 parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
