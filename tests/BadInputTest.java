@@ -8,6 +8,7 @@ import java.util.Map;
 
 import lab.Sandbox;
 import lab.Servers.Server;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Bad input gets one clear line, no stack trace, and exit 2 (usage) or 1 (runtime). */
+@Tag("fast")
 class BadInputTest extends Kit {
 
     /** Asserts the exit code and that stderr is exactly one line, with no stack trace, that says {@code expected}. */

@@ -15,6 +15,7 @@ import com.google.gson.JsonParser;
 import lab.Exercise;
 import lab.Notebooks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * check, every solution in notebooks/solutions passes it, the terminal front
  * lists, verifies and hints, and progress stays in the learner's folder.
  */
+// Alone: checks every process of this JVM (noChildrenLeft).
+@Isolated
 class ExercisesTest extends Kit {
     static final Path NOTEBOOKS = ROOT.resolve("notebooks");
     /** As Jupyter writes notebooks: an unrun cell keeps its "execution_count": null. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import com.google.gson.JsonObject;
 import lab.Listeners;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * only, offers the lab's kernel and runs a cell on it; the kernel follows
  * Jupyter even when Jupyter is SIGKILLed.
  */
+// One class at a time in the article's shared sandbox: its state is this run's, and asserted.
+@ResourceLock("lab.article-sandbox")
 class JupyterServerTest extends Kit {
     @Test
     void makeNotebookServesTheLabKernelOnLoopbackAndTheKernelFollowsJupyter() throws Exception {

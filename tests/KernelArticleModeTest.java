@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * outside, the host's loopback never gets a listener, and nothing is left, even after a SIGKILL.
  * Every notebook runs on it with the article rule: no cell may print a ≠ line.
  */
+// Alone: checks every process of this JVM and the article sandbox's state.
+@Isolated
 class KernelArticleModeTest extends Kit {
     static final String PYTHON = NotebookTest.PYTHON;
     static final String KERNEL = "localhost-lab-article";
@@ -267,16 +270,6 @@ class KernelArticleModeTest extends Kit {
         return addresses;
     }
 
-    /** A port no socket uses now, for the runs shared by this class's tests (each test's own ports come from freePort). */
-    private static int unusedPort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            return probe.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** The launchers' private folders of Unix sockets in the temp folder. */
     private static Set<String> kernelFolders() {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
@@ -306,10 +299,9 @@ class KernelArticleModeTest extends Kit {
                 socket.bind(new InetSocketAddress(address, port));
                 held.add(socket);
             }
-            long us = ProcessHandle.current().pid();
             watcher = new Thread(() -> {
                 while (!done) {
-                    Listeners.onPort(port).stream().filter(l -> l.pid() != us).forEach(l -> others.add(l.toString()));
+                    Listeners.onPort(port).stream().filter(l -> !ours(l.pid())).forEach(l -> others.add(l.toString()));
                     try {
                         Thread.sleep(100);
                     } catch (InterruptedException e) {
@@ -323,6 +315,14 @@ class KernelArticleModeTest extends Kit {
 
         List<String> others() {
             return List.copyOf(others);
+        }
+
+        /**
+         * This JVM, by its pid or by a thread's id: a socket opened on a test worker thread (classes
+         * run at once) may be reported with that thread's id.
+         */
+        private static boolean ours(long pid) {
+            return pid == ProcessHandle.current().pid() || Files.exists(Path.of("/proc/self/task/" + pid));
         }
 
         @Override

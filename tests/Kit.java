@@ -235,9 +235,17 @@ public abstract class Kit {
         return exec(withEnv);
     }
 
+    /**
+     * The servers each test started, by the thread it runs on: test classes run at once (tests/run.java),
+     * so a test stops its own servers only, never those of a class beside it.
+     */
+    private static final ThreadLocal<List<Server>> STARTED = ThreadLocal.withInitial(ArrayList::new);
+
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
-        return Servers.start(command, WAIT);
+        Server server = Servers.start(command, WAIT);
+        STARTED.get().add(server);
+        return server;
     }
 
     /**
@@ -322,6 +330,46 @@ public abstract class Kit {
         }
     }
 
+    /**
+     * A run that several tests share, made by whichever asks first; one that failed fails each of them
+     * with its own error (a class initialiser would fail the rest with NoClassDefFoundError).
+     */
+    public static final class Once<T> {
+        private final Supplier<T> make;
+        private T value;
+        private RuntimeException failed;
+        private Error error;
+
+        public Once(Supplier<T> make) {
+            this.make = make;
+        }
+
+        public synchronized T get() {
+            if (value == null && failed == null && error == null) {
+                try {
+                    value = make.get();
+                } catch (RuntimeException e) {
+                    failed = e;
+                } catch (Error e) {
+                    error = e;
+                }
+            }
+            if (failed != null) throw failed;
+            if (error != null) throw error;
+            return value;
+        }
+    }
+
+    /** A port no socket uses now, for a run that several tests of a class share (each test's own ports come from freePort). */
+    public static int unusedPort() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", 0));
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A private hosts file with these lines, for Java's jdk.net.hosts.file or a bind mount. */
     public static Path hostsFile(String... lines) {
         try {
@@ -342,7 +390,9 @@ public abstract class Kit {
 
     @AfterEach
     void leaveNothingBehind() {
-        Servers.stopAll();
+        List<Server> mine = STARTED.get();
+        mine.forEach(server -> Servers.stop(server.process));
+        mine.clear();
         for (int port : ports) {
             List<Listeners.Listener> left = Listeners.onPort(port);
             assertTrue(left.isEmpty(), "listeners left on port " + port + ": " + left);

@@ -7,6 +7,9 @@ import java.util.Map;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * them, plainly and with SANDBOX=article. LAB_STRICT=1 makes the player fail a cell that prints a
  * ≠ line without the tag machine-dependent, and in article mode any cell that prints one.
  */
+// Alone: checks every process of this JVM (noChildrenLeft), and plays the article's sandbox.
+@Isolated
 class LabTest extends Kit {
 
     /** `make lab VARIABLES` on {@code port}, strict, with this run's sandbox state (a learner's live sandbox is never joined). */
@@ -35,14 +40,42 @@ class LabTest extends Kit {
         }
     }
 
+    /** The plain `make lab`, played once, whichever test asks first; its port and what it printed. */
+    private static final class Plain {
+        static final int PORT = unusedPort();
+        static final Once<Result> RUN = new Once<>(() -> makeLab(PORT));
+    }
+
     @Test
     void theWholeLabPlaysInOneJShell() throws Exception {
-        int port = freePort();
-        Result r = makeLab(port);
+        Result r = Plain.RUN.get();
         playedEveryNotebook(r);
         assertTrue(r.out().contains("✓"), "the notebooks check claims:\n" + r.out());
         noChildrenLeft();
-        assertEquals(List.of(), Listeners.onPort(port));
+        assertEquals(List.of(), Listeners.onPort(Plain.PORT));
+    }
+
+    /**
+     * Each notebook in the terminal, as in the whole lab (LAB_STRICT=1: exit 0 and no ✗ there, so no
+     * ≠ outside a machine-dependent cell): its own section checks at least one claim.
+     */
+    @ParameterizedTest
+    @MethodSource("tests.NotebookTest#notebooks")
+    void eachNotebookPlaysInTheTerminalAndChecksAClaim(String notebook) throws Exception {
+        Result r = Plain.RUN.get();
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String section = section(r.out(), notebook);
+        assertTrue(section.contains("✓"), "the notebook checks at least one claim:\n" + section);
+        assertFalse(section.contains("✗"), section);
+    }
+
+    /** What the player printed for {@code notebook}: from its "══════ name ══════" line to the next one. */
+    static String section(String out, String notebook) {
+        String header = "══════ " + notebook + " ══════";
+        int start = out.indexOf(header);
+        assertTrue(start >= 0, notebook + " is played:\n" + out);
+        int end = out.indexOf("\n══════ ", start + header.length());
+        return out.substring(start, end < 0 ? out.length() : end);
     }
 
     @Test

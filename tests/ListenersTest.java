@@ -5,12 +5,14 @@ import java.util.List;
 
 import lab.Listeners;
 import lab.Servers.Server;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Step 5: every server's PID and address, dual-stack ones included. */
+@Tag("fast")
 class ListenersTest extends Kit {
 
     @Test

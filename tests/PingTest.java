@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 import lab.Servers.Server;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Step 6: nc walks the list and falls back; Java's plain Socket takes one address and does not. */
+@Tag("fast")
 class PingTest extends Kit {
 
     @Test

@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import lab.Servers.Server;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Steps 1-4: one server per address of localhost, in resolver order, then "Address already in use". */
+@Tag("fast")
 class PongTest extends Kit {
 
     @Test

@@ -10,10 +10,19 @@ that outcome depends on the machine); --article fails any cell that prints one: 
 the article's sandbox every outcome is the article's. The article-mode kernel
 (--kernel localhost-lab-article) implies --article. "☐" (an untouched exercise) and
 "→" (an empty prediction) are never a failure.
+
+--jobs N runs up to N notebooks at once (default: the CPU count), each in a process of its
+own with its own kernel and its own free port (LAB_PORT), and prints each notebook's lines
+in the order given. Article mode runs one at a time: its kernels share one sandbox, on the
+article's one port.
 """
 import argparse
 import os
+import socket
+import subprocess
 import sys
+import threading
+import time
 
 # The kit installs its kernel inside the project (make kernel), not in the user's Jupyter.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,7 +52,16 @@ parser.add_argument("--strict", action="store_true",
                     help="fail a cell that prints a line starting with ≠ unless it is tagged " + MACHINE_DEPENDENT)
 parser.add_argument("--article", action="store_true",
                     help="fail any cell that prints a line starting with ≠ (implies --strict)")
+# The CPUs this process may use (a container's share), else the machine's.
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+parser.add_argument("--jobs", type=int, default=CPUS,
+                    help="notebooks run at once, each on its own kernel and free port (default: the CPU count)")
+# A child runner of --jobs: its parent already said which notebook it starts.
+parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
 args = parser.parse_args()
+if args.jobs < 1:
+    print(f"execute_notebook.py: --jobs must be 1 or more, not {args.jobs}", file=sys.stderr)
+    sys.exit(2)
 article = args.article or args.kernel == ARTICLE_KERNEL
 
 
@@ -74,9 +92,10 @@ def wrong_lesson(index, cell):
     return None
 
 
-failed = 0
-for path in args.notebooks:
-    print(f"running {path} ...", flush=True)  # a long run says which notebook it is on
+def execute(path):
+    """Runs one notebook here, printing its lines; whether it passed."""
+    if not args.child:
+        print(f"running {path} ...", flush=True)  # a long run says which notebook it is on
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
@@ -108,5 +127,87 @@ for path in args.notebooks:
     for p in problems:
         print(f"{path}: {p}")
     print(f"{path}: {'FAILED' if problems else 'ok'}")
-    failed += bool(problems)
-sys.exit(1 if failed else 0)
+    return not problems
+
+
+def free_ports(n):
+    """n distinct ports that no socket uses right now, held together so none is given twice."""
+    probes = []
+    try:
+        for _ in range(n):
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::", 0))
+            probes.append(probe)
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def die_with_parent():
+    """Linux: a child gets SIGTERM when this runner dies, even by SIGKILL (its kernel follows it)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except Exception:
+        pass
+
+
+def execute_in_parallel(paths, jobs):
+    """Each notebook in a child runner of its own; their lines in the given order; progress at least every 10 s."""
+    options = ["--child", "--timeout", str(args.timeout), "--kernel", args.kernel, "--jobs", "1"]
+    options += (["--html", args.html] if args.html else []) + (["--strict"] if args.strict else []) + (["--article"] if args.article else [])
+    ports = free_ports(len(paths))
+    lock = threading.Condition()
+    results = {}  # path: (passed, output)
+    running = {}  # path: start time
+    slots = threading.Semaphore(jobs)
+    said = [time.monotonic()]
+
+    def say(line):
+        with lock:
+            print(line, flush=True)
+            said[0] = time.monotonic()
+
+    def run(path, port):
+        with slots:
+            with lock:
+                running[path] = time.monotonic()
+            say(f"running {path} (port {port}) ...")
+            child = subprocess.Popen([sys.executable, os.path.abspath(__file__), *options, path],
+                                     env=dict(os.environ, LAB_PORT=str(port)), stdout=subprocess.PIPE,
+                                     text=True, encoding="utf-8", preexec_fn=die_with_parent)
+            out, _ = child.communicate()
+            # A runner that died before its verdict still fails the run, with one line.
+            if not out.rstrip().endswith((f"{path}: ok", f"{path}: FAILED")):
+                out += f"{path}: FAILED (the runner exited with {child.returncode})\n"
+            with lock:
+                del running[path]
+                results[path] = (child.returncode == 0, out)
+                lock.notify_all()
+
+    threads = [threading.Thread(target=run, args=(path, port), daemon=True) for path, port in zip(paths, ports)]
+    for thread in threads:
+        thread.start()
+    passed = True
+    for path in paths:
+        with lock:
+            while path not in results:
+                lock.wait(1)
+                if time.monotonic() - said[0] > 10 and running:
+                    now = time.monotonic()
+                    print("  ... still running: " + ", ".join(f"{os.path.basename(p)} ({now - t:.0f} s)" for p, t in running.items()), flush=True)
+                    said[0] = now
+            ok, out = results[path]
+            print(out, end="", flush=True)
+            said[0] = time.monotonic()
+        passed &= ok
+    return passed
+
+
+# Article mode's kernels all join one sandbox, where the lesson is the article's one port: one at a time.
+jobs = 1 if article else min(args.jobs, len(args.notebooks))
+if jobs == 1:
+    results = [execute(path) for path in args.notebooks]
+    sys.exit(0 if all(results) else 1)
+sys.exit(0 if execute_in_parallel(args.notebooks, jobs) else 1)

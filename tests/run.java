@@ -9,6 +9,12 @@
 //
 //   ./jbang tests/run.java                                  # every test
 //   ./jbang tests/run.java --include-classname='.*PongTest'  # some classes (a regex)
+//   ./jbang tests/run.java --include-tag=fast                # the fast tier (make check)
+//   ./jbang tests/run.java --jobs=1                          # one class at a time (default: 2 at once)
+//
+// Classes run two at a time; a class that checks every process of this JVM (Kit.noChildrenLeft)
+// or holds a fixed port is @Isolated, and those that share the article's sandbox take its
+// @ResourceLock, so a check never sees what a class beside it started.
 //
 //JAVA 17+
 //COMPILE_OPTIONS -encoding UTF-8
@@ -36,6 +42,7 @@ import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.EngineFilter;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
@@ -47,19 +54,31 @@ class run {
     static final List<Path> NEVER_WRITTEN = List.of(Path.of("/etc/hosts"), Path.of("/etc/gai.conf"));
 
     public static void main(String... args) throws Exception {
-        List<String> classNames = new ArrayList<>();
+        List<String> classNames = new ArrayList<>(), tags = new ArrayList<>();
+        int jobs = 2;
         for (String arg : args) {
             if (arg.startsWith("--include-classname=")) classNames.add(arg.substring("--include-classname=".length()));
+            else if (arg.startsWith("--include-tag=") && !arg.endsWith("=")) tags.add(arg.substring("--include-tag=".length()));
+            else if (arg.matches("--jobs=[1-9][0-9]?")) jobs = Integer.parseInt(arg.substring("--jobs=".length()));
             else {
-                System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX)");
+                System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX, --include-tag=TAG and --jobs=N, N from 1 to 99)");
                 System.exit(2);
             }
         }
         Map<Path, String> before = checksums();
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("tests"))
-                .filters(EngineFilter.includeEngines("junit-jupiter"));
+                .filters(EngineFilter.includeEngines("junit-jupiter"))
+                // Classes at once, each class's tests in order on one thread (Kit tracks a test's servers by thread).
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "" + jobs)
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.max-pool-size", "" + jobs)
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.saturate", "true");
         if (!classNames.isEmpty()) request.filters(ClassNameFilter.includeClassNamePatterns(classNames.toArray(String[]::new)));
+        if (!tags.isEmpty()) request.filters(TagFilter.includeTags(tags));
         Progress progress = new Progress();
         LauncherDiscoveryRequest discovery = request.build();
         LauncherFactory.create().execute(discovery, progress);
@@ -89,9 +108,9 @@ class run {
         private final long start = System.nanoTime();
         private TestPlan plan;
 
-        /** When a line was last printed, and what runs now: for the heartbeat. */
+        /** When a line was last printed, and what runs now (several classes at once): for the heartbeat. */
         private volatile long lastSaid = System.nanoTime();
-        private volatile TestIdentifier running;
+        private final Map<String, TestIdentifier> running = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         public void testPlanExecutionStarted(TestPlan testPlan) {
@@ -102,7 +121,7 @@ class run {
             heartbeat.start();
         }
 
-        /** No silence over 10 s: a long test (a whole lab, a bundle) says it still runs. */
+        /** No silence over 10 s: a long test (a whole lab, a bundle) says it still runs, with any other running beside it. */
         private void heartbeat() {
             while (true) {
                 try {
@@ -110,11 +129,16 @@ class run {
                 } catch (InterruptedException e) {
                     return;
                 }
-                TestIdentifier now = running;
-                if (now != null && System.nanoTime() - lastSaid > 10_000_000_000L
-                        && System.nanoTime() - started.getOrDefault(now.getUniqueId(), 0L) > 2_000_000_000L) {
-                    long since = (System.nanoTime() - started.getOrDefault(now.getUniqueId(), System.nanoTime())) / 1_000_000_000;
-                    say(String.format("[%d:%02d]   ... %s still runs (%d s)", elapsed() / 60, elapsed() % 60, name(now), since));
+                long now = System.nanoTime();
+                // The innermost of each: a test, or a class still in its set-up.
+                List<String> runs = running.values().stream()
+                        .filter(id -> running.values().stream().noneMatch(other -> other.getParentId().equals(java.util.Optional.of(id.getUniqueId()))))
+                        .filter(id -> now - started.getOrDefault(id.getUniqueId(), now) > 2_000_000_000L)
+                        .sorted(java.util.Comparator.comparing(id -> started.getOrDefault(id.getUniqueId(), now)))
+                        .map(id -> String.format("%s still runs (%d s)", name(id), (now - started.getOrDefault(id.getUniqueId(), now)) / 1_000_000_000))
+                        .toList();
+                if (!runs.isEmpty() && now - lastSaid > 10_000_000_000L) {
+                    say(String.format("[%d:%02d]   ... %s", elapsed() / 60, elapsed() % 60, String.join("; ", runs)));
                 }
             }
         }
@@ -127,7 +151,7 @@ class run {
         @Override
         public void executionStarted(TestIdentifier id) {
             started.put(id.getUniqueId(), System.nanoTime());
-            if (id.getParentId().isPresent()) running = id;
+            if (id.getParentId().isPresent()) running.put(id.getUniqueId(), id);
         }
 
         @Override
@@ -138,6 +162,7 @@ class run {
 
         @Override
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            running.remove(id.getUniqueId());
             long took = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
             String when = String.format("[%d:%02d]", elapsed() / 60, elapsed() % 60);
             switch (result.getStatus()) {
