@@ -1,6 +1,12 @@
 # localhost-lab: `make lab` runs the lab, `make test` proves it. `make help` lists the rest.
 SHELL := /bin/bash
-PORT ?= 3000
+# One port setting: PORT, for the tools and the lab alike (LAB_PORT, which the notebooks read, is the
+# same). Unset: the article's 3000, and the lab moves to a free port, saying who holds 3000, if it is taken.
+PORT ?= $(LAB_PORT)
+TOOL_PORT := $(or $(PORT),3000)
+ifneq ($(PORT),)
+export LAB_PORT := $(PORT)
+endif
 # SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
 SANDBOX ?=
 SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
@@ -71,19 +77,19 @@ check: setup kernel ## the fast tier for the inner loop (about a minute): the to
 bench: prereqs ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
 	./jbang tests/bench.java $(BENCH_ARGS)
 
-pong: prereqs ## start the article's server on localhost:$(PORT)
-	./jbang pong@catalog $(SANDBOX_FLAG) --port $(PORT)
+pong: prereqs ## start the article's server on localhost:PORT (PORT=3000 unless you set it)
+	./jbang pong@catalog $(SANDBOX_FLAG) --port $(TOOL_PORT)
 
-ping: prereqs ## ask localhost:$(PORT) the way nc does
-	./jbang ping@catalog $(SANDBOX_FLAG) --port $(PORT)
+ping: prereqs ## ask localhost:PORT the way nc does
+	./jbang ping@catalog $(SANDBOX_FLAG) --port $(TOOL_PORT)
 
-listeners: prereqs ## list who listens on port $(PORT)
-	./jbang listeners@catalog $(SANDBOX_FLAG) --port $(PORT)
+listeners: prereqs ## list who listens on PORT
+	./jbang listeners@catalog $(SANDBOX_FLAG) --port $(TOOL_PORT)
 
 resolve: prereqs ## show what localhost resolves to, and in which order
 	./jbang resolve@catalog $(SANDBOX_FLAG)
 
-sandbox: prereqs ## a shell in the article's sandbox (Linux): try nc -vz localhost $(PORT) there
+sandbox: prereqs ## a shell in the article's sandbox (Linux): try nc -vz localhost 3000 there
 	./jbang sandbox@catalog
 
 clean: ## remove the bootstrapped JBang, its jars and caches (.lab/); never your notebooks
