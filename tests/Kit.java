@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -318,16 +319,11 @@ public abstract class Kit {
         return other;
     }
 
-    /** A port that no socket uses on any address right now ([::] covers IPv4 too). */
+    /** A port for this test, as {@link #unusedPort}; its servers are this test's. */
     public int freePort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            int port = probe.getLocalPort();
-            ports.add(port);
-            return port;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int port = unusedPort();
+        ports.add(port);
+        return port;
     }
 
     /**
@@ -360,13 +356,20 @@ public abstract class Kit {
         }
     }
 
-    /** A port no socket uses now, for a run that several tests of a class share (each test's own ports come from freePort). */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port no socket uses on any address now ([::] covers IPv4 too), and never handed out before in
+     * this run: classes run side by side, and a port whose servers listen in a sandbox looks free here.
+     */
     public static int unusedPort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            return probe.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress("::", 0));
+                if (HANDED_OUT.add(probe.getLocalPort())) return probe.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
