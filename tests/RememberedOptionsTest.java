@@ -109,6 +109,6 @@ class RememberedOptionsTest extends Kit {
         } finally {
             server.stop();
         }
-        noChildrenLeft();
+        assertFalse(ProcessHandle.of(server.pid()).map(ProcessHandle::isAlive).orElse(false), "the server stopped");
     }
 }

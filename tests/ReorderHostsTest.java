@@ -38,8 +38,11 @@ class ReorderHostsTest extends Kit {
 
     /** Runs reorder-hosts --edit on the sandbox's /etc/hosts (the copy) and returns it once the edit is done. */
     private Process editing(Sandbox box) throws Exception {
-        Process p = new ProcessBuilder(box.inside(tool("reorder-hosts", "--edit", "--backup", backup.toString())))
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        // SIGINT as a terminal delivers it: a run started in the background (no job control) inherits it ignored,
+        // and the JVM then never hears it. env execs, so the pid stays the tool's.
+        List<String> command = new java.util.ArrayList<>(List.of("env", "--default-signal=INT"));
+        command.addAll(box.inside(tool("reorder-hosts", "--edit", "--backup", backup.toString())));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = out.readLine()) != null; ) {
             if (line.startsWith("Press Enter")) return p;
