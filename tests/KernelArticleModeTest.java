@@ -299,9 +299,10 @@ class KernelArticleModeTest extends Kit {
                 socket.bind(new InetSocketAddress(address, port));
                 held.add(socket);
             }
+            long us = ProcessHandle.current().pid(); // Listeners names a process, never one of its threads
             watcher = new Thread(() -> {
                 while (!done) {
-                    Listeners.onPort(port).stream().filter(l -> !ours(l.pid())).forEach(l -> others.add(l.toString()));
+                    Listeners.onPort(port).stream().filter(l -> l.pid() != us).forEach(l -> others.add(l.toString()));
                     try {
                         Thread.sleep(100);
                     } catch (InterruptedException e) {
@@ -315,14 +316,6 @@ class KernelArticleModeTest extends Kit {
 
         List<String> others() {
             return List.copyOf(others);
-        }
-
-        /**
-         * This JVM, by its pid or by a thread's id: a socket opened on a test worker thread (classes
-         * run at once) may be reported with that thread's id.
-         */
-        private static boolean ours(long pid) {
-            return pid == ProcessHandle.current().pid() || Files.exists(Path.of("/proc/self/task/" + pid));
         }
 
         @Override

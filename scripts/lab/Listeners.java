@@ -149,7 +149,7 @@ public final class Listeners {
                         String target = Files.readSymbolicLink(fd).toString();
                         if (!target.startsWith("socket:[")) continue;
                         long inode = Long.parseLong(target.substring(8, target.length() - 1));
-                        if (inodes.contains(inode)) pids.putIfAbsent(inode, Long.parseLong(proc.getFileName().toString()));
+                        if (inodes.contains(inode)) pids.putIfAbsent(inode, process(Long.parseLong(proc.getFileName().toString())));
                     }
                 } catch (IOException | DirectoryIteratorException | SecurityException e) {
                     // gone meanwhile, or another user's process: its sockets stay without a PID
@@ -159,6 +159,17 @@ public final class Listeners {
             throw new UncheckedIOException(e);
         }
         return pids;
+    }
+
+    /**
+     * The process a /proc entry belongs to: some kernels (gVisor's, for one) list threads in /proc too, and a
+     * thread shares its process's sockets, so a socket opened on a worker thread would be named by that thread.
+     */
+    private static long process(long id) {
+        for (String line : readLines(Path.of("/proc/" + id + "/status"))) {
+            if (line.startsWith("Tgid:")) return Long.parseLong(line.substring(5).trim());
+        }
+        return id;
     }
 
     private static String comm(long pid) {
