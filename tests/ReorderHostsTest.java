@@ -64,12 +64,16 @@ class ReorderHostsTest extends Kit {
     void putsTheFileBackOnEnter() throws Exception {
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
             Process p = editing(box);
-            editedMeanwhile();
-            p.getOutputStream().write('\n');
-            p.getOutputStream().flush();
-            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue());
-            putBack();
+            try {
+                editedMeanwhile();
+                p.getOutputStream().write('\n');
+                p.getOutputStream().flush();
+                assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue());
+                putBack();
+            } finally {
+                p.destroyForcibly(); // a failed check leaves no editor behind
+            }
         }
     }
 
@@ -77,13 +81,17 @@ class ReorderHostsTest extends Kit {
     void putsTheFileBackOnSigintMidRun() throws Exception {
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
             Process p = editing(box);
-            editedMeanwhile();
-            assertEquals(0, exec(List.of("kill", "-INT", Long.toString(p.pid()))).exit()); // nsenter exec'd java: this pid is the tool
-            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
-            assertEquals(130, p.exitValue(), "the exit code of SIGINT");
-            String said = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(said.contains("/etc/hosts put back from " + backup), said);
-            putBack();
+            try {
+                editedMeanwhile();
+                assertEquals(0, exec(List.of("kill", "-INT", Long.toString(p.pid()))).exit()); // nsenter exec'd java: this pid is the tool
+                assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+                assertEquals(130, p.exitValue(), "the exit code of SIGINT");
+                String said = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(said.contains("/etc/hosts put back from " + backup), said);
+                putBack();
+            } finally {
+                p.destroyForcibly();
+            }
         }
     }
 
