@@ -202,15 +202,19 @@ public abstract class Kit {
 
     /** Runs a command to its end (it gets no stdin) and collects its output. */
     public static Result exec(List<String> command, Path dir) {
+        return exec(new ProcessBuilder(command).directory(dir.toFile()));
+    }
+
+    /** Runs what {@code builder} describes to its end, with no stdin, and collects its output. */
+    public static Result exec(ProcessBuilder builder) {
         try {
             Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
             try {
-                Process p = new ProcessBuilder(command).directory(dir.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                Process p = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
                 if (!p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor();
-                    throw new AssertionError("still running after " + HUNG + ": " + command);
+                    throw new AssertionError("still running after " + HUNG + ": " + builder.command());
                 }
                 return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
             } finally {

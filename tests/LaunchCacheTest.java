@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -190,29 +189,11 @@ class LaunchCacheTest extends Kit {
         if (env.containsKey("ENV_I")) command.addAll(List.of("env", "-i", "PATH=/usr/bin:/bin", "JBANG_REPO=" + ROOT.resolve(".lab/m2")));
         command.add(kit.resolve("jbang").toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(kit.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(kit.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("JBANG_") || k.equals("LAB_LAUNCH_CACHE"));
         builder.environment().put("JBANG_REPO", ROOT.resolve(".lab/m2").toString());
         env.forEach((k, v) -> { if (!k.equals("ENV_I")) builder.environment().put(k, v); });
-        try {
-            Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
-            try {
-                Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor();
-                    throw new AssertionError("still running after " + HUNG + ": " + command);
-                }
-                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        return exec(builder);
     }
 
     /** Runs {@code body} with JBang's own jar hidden: a ./jbang that needs JBang then fails. */
