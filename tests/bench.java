@@ -264,14 +264,14 @@ class bench implements Callable<Integer> {
 
     private void wholeSteps() throws Exception {
         String python = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
-        report("make lab", whole(List.of("make", "-s", "lab")));
-        if (Sandbox.unavailable().isEmpty()) report("make lab SANDBOX=article", whole(List.of("make", "-s", "lab", "SANDBOX=article")));
+        reportWhole("make lab", List.of("make", "-s", "lab"));
+        if (Sandbox.unavailable().isEmpty()) reportWhole("make lab SANDBOX=article", List.of("make", "-s", "lab", "SANDBOX=article"));
         List<String> notebooks = new ArrayList<>(List.of(python, "tests/execute_notebook.py"));
         try (var files = Files.list(ROOT.resolve("notebooks"))) {
             files.map(f -> "notebooks/" + f.getFileName()).filter(f -> f.matches("notebooks/\\d\\d-.*\\.ipynb")).sorted().forEach(notebooks::add);
         }
-        report("all notebooks on the real kernel, headless", whole(notebooks));
-        report("make check (the tests' fast tier)", whole(List.of("make", "-s", "check")));
+        reportWhole("all notebooks on the real kernel, headless", notebooks);
+        reportWhole("make check (the tests' fast tier)", List.of("make", "-s", "check"));
         lastTestRun();
         coldFirstRun();
     }
@@ -280,6 +280,15 @@ class bench implements Callable<Integer> {
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < wholeRuns; i++) times.add(timed(command, ROOT, Map.of("LAB_PORT", "" + Lab.freePort()), null));
         return times;
+    }
+
+    /** A whole step's row, or one line saying why it has none: the other rows still get measured. */
+    private void reportWhole(String what, List<String> command) throws Exception {
+        try {
+            report(what, whole(command));
+        } catch (Cli.Failure e) {
+            System.out.println("(" + what + ": not measured, " + e.getMessage() + ")");
+        }
     }
 
     /** `make test` is too long to run here: its last run, as tests/run.java wrote it down in .lab/. */
@@ -319,7 +328,7 @@ class bench implements Callable<Integer> {
      * containing {@code until} (then it is stopped, by PID, with all it started).
      */
     private static double timed(List<String> command, Path dir, Map<String, String> env, String until) throws Exception {
-        System.err.println("bench: timing " + String.join(" ", command));
+        System.err.println("bench: timing " + (command.size() > 6 ? String.join(" ", command.subList(0, 3)) + " ..." : String.join(" ", command)));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
         long start = System.nanoTime();
