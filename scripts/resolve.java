@@ -101,10 +101,10 @@ class resolve implements Callable<Integer> {
         return Resolving.format(addresses.get(0));
     }
 
-    /** curl 7.78+ answers "localhost" itself, with 127.0.0.1 then ::1, whatever /etc/hosts says. */
+    /** curl 7.78+ answers "localhost" itself, whatever /etc/hosts says: 127.0.0.1 first up to 8.2.0, ::1 first from 8.2.1. */
     private String curl(List<InetAddress> system) {
         if (host.equalsIgnoreCase("localhost")) {
-            return "127.0.0.1   then ::1 (curl ignores /etc/hosts for localhost)";
+            return "127.0.0.1   then ::1 (curl 7.78 to 8.2.0; from 8.2.1 ::1 first; neither reads /etc/hosts)";
         }
         return first(system) + "   (the OS order; curl may race IPv6 and IPv4)";
     }
