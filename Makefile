@@ -13,7 +13,7 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help prereqs check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
+.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,26 @@ prereqs:
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 	@ls .lab/jbang-cli-*/lib.classpath >/dev/null 2>&1 || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
+
+# The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing
+# and how to get it, – optional and what works without it), then "ready" (make lab will run here) or
+# "not ready", exit 1. The first run builds the tools, so it may take a minute; later runs take seconds.
+ready: ## the room check: one line per need, then "ready" (make lab will run here) or what is missing
+	@fail=0; \
+	if msg=$$($(MAKE) -s --no-print-directory prereqs 2>&1); then echo "✓ a JDK 17 or newer, and JBang or Maven to fetch it"; \
+	else echo "✗ $${msg#make: }"; fail=1; fi; \
+	if [ $$fail = 0 ]; then \
+	  if out=$$(./jbang resolve@catalog --list); then echo "✓ the lab's tools run: localhost is $$(echo $$out)"; \
+	  else echo "✗ the lab's tools do not run (the lines above say why)"; fail=1; fi; \
+	  mode=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null | grep -m1 'article mode:'); \
+	  echo "✓ $${mode#resolve: }"; \
+	fi; \
+	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
+	  && echo "✓ Jupyter, for make notebook" \
+	  || echo "– no Jupyter: make lab runs without it; for make notebook: pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)"; \
+	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
+	  || echo "– no $$tool: the cells that run it say so and skip it (Debian/Ubuntu: sudo make setup)"; done; \
+	if [ $$fail = 0 ]; then echo "ready"; else echo "not ready: fix the ✗ lines above, then run make ready again"; exit 1; fi
 
 # Debian/Ubuntu packages, by the command that shows each is there.
 SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
