@@ -174,11 +174,9 @@ class bench implements Callable<Integer> {
     }
 
     private void report(String what, List<Double> times) {
-        List<Double> sorted = new ArrayList<>(times);
-        Collections.sort(sorted);
-        double median = sorted.get(sorted.size() / 2);
+        double median = median(times);
         String ratio = floor > 0 ? String.format("  %5.1f×", median / floor) : "";
-        System.out.printf("%-72s %5.2f s%s  (%.2f-%.2f)%n", what, median / 1000, ratio, sorted.get(0) / 1000, sorted.get(sorted.size() - 1) / 1000);
+        System.out.printf("%-72s %5.2f s%s  (%.2f-%.2f)%n", what, median / 1000, ratio, Collections.min(times) / 1000, Collections.max(times) / 1000);
     }
 
     /** Median milliseconds of a JVM that prints "hi", measured in this run: the rows are read as multiples of it. */

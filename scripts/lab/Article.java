@@ -120,18 +120,17 @@ public final class Article {
          * {@code hostsFile} is the tool's --hosts-file, or null.
          */
         public OptionalInt enter(Path hostsFile) {
-            if (sandbox == null) return OptionalInt.empty();
+            if (sandbox == null) return OptionalInt.empty(); // the common case, decided before anything else is read
             return Article.enter(sandbox, hostsFile, Cli.invocation().tool(), Cli.invocation().args());
         }
     }
 
     /**
-     * What --sandbox does, first thing in a tool. Returns the tool's exit code
+     * What --sandbox SANDBOX (given) does, first thing in a tool. Returns the tool's exit code
      * when it ran inside the article's sandbox (return it too), or empty when the
      * tool should go on in this process.
      */
     private static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
-        if (sandbox == null) return OptionalInt.empty();
         if (!sandbox.equals(NAME)) throw Cli.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
         if (hostsFile != null) throw Cli.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
         if (current().isPresent()) {

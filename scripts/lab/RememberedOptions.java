@@ -64,10 +64,10 @@ final class RememberedOptions {
         Entry positional = null;
         String name;
         try {
-            Path file = recordOf(tool.getClass());
-            if (file == null || !Files.isRegularFile(file)) return Optional.empty();
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.size() < 2 || !lines.get(0).equals(HEADER) || !lines.get(1).equals(stamp(tool.getClass()))) return Optional.empty();
+            Path jar = jarOf(tool.getClass());
+            if (jar == null) return Optional.empty();
+            List<String> lines = Files.readAllLines(recordOf(jar, tool.getClass()), StandardCharsets.UTF_8); // none yet: IOException
+            if (lines.size() < 3 || !lines.get(0).equals(HEADER) || !lines.get(1).equals(stamp(jar, tool.getClass()))) return Optional.empty();
             name = lines.get(2);
             for (String line : lines.subList(3, lines.size())) {
                 String[] f = line.split("\t", -1);
@@ -165,10 +165,11 @@ final class RememberedOptions {
     static void remember(CommandSpec spec) {
         try {
             Class<?> tool = spec.userObject().getClass();
-            Path file = recordOf(tool);
-            if (file == null || !spec.subcommands().isEmpty() || !spec.argGroups().isEmpty()
+            Path jar = jarOf(tool);
+            if (jar == null || !spec.subcommands().isEmpty() || !spec.argGroups().isEmpty()
                     || !spec.unmatchedArgsBindings().isEmpty() || spec.positionalParameters().size() > 1) return;
-            List<String> lines = new ArrayList<>(List.of(HEADER, stamp(tool), spec.name()));
+            Path file = recordOf(jar, tool);
+            List<String> lines = new ArrayList<>(List.of(HEADER, stamp(jar, tool), spec.name()));
             for (OptionSpec o : spec.options()) {
                 Optional<String> line = line("option", o, List.of(o.names()), o.usageHelp() || o.versionHelp());
                 if (line.isEmpty()) return;
@@ -215,25 +216,25 @@ final class RememberedOptions {
         return null;
     }
 
-    /** Beside the tool's jar (JBang's build of it): a rebuilt jar has another stamp, a moved one another folder. */
-    private static Path recordOf(Class<?> tool) {
+    /** The jar the tool was loaded from (JBang's build of it), or null when it came from elsewhere. */
+    private static Path jarOf(Class<?> tool) {
         try {
             var source = tool.getProtectionDomain().getCodeSource();
             if (source == null) return null;
             Path jar = Path.of(source.getLocation().toURI());
-            if (!Files.isRegularFile(jar)) return null;
-            return jar.resolveSibling(jar.getFileName() + "." + tool.getName() + ".options"); // one jar may hold several tools
+            return Files.isRegularFile(jar) ? jar : null;
         } catch (URISyntaxException | RuntimeException e) {
             return null;
         }
     }
 
-    private static String stamp(Class<?> tool) throws IOException {
-        try {
-            Path jar = Path.of(tool.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return tool.getName() + " " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
+    /** Beside the jar, one per tool (one jar may hold several); a moved kit has another folder. */
+    private static Path recordOf(Path jar, Class<?> tool) {
+        return jar.resolveSibling(jar.getFileName() + "." + tool.getName() + ".options");
+    }
+
+    /** Which build of the tool the record describes: a rebuilt jar has another size or time. */
+    private static String stamp(Path jar, Class<?> tool) throws IOException {
+        return tool.getName() + " " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
     }
 }
