@@ -4,9 +4,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
 
 /** `make bench` keeps working: one short run, with its output read for what it measured, never for how fast. */
 class BenchTest extends Kit {

@@ -13,11 +13,16 @@ import lab.Clients;
 import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
 
 /**
  * The doctor against real listeners: two pongs of different PIDs on ::1 and 127.0.0.1

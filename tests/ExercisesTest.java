@@ -16,10 +16,15 @@ import lab.Exercise;
 import lab.Notebooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * The exercises, as a learner meets them: every untouched starter fails its

@@ -20,11 +20,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.AnotherUser.asAnotherUser;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.LeftBehind.stillRunning;
+import static tests.Ports.unusedPort;
+import static tests.Run.exec;
+import static tests.Scripts.STATE;
+import static tests.Scripts.tool;
+import static tests.Settled.settled;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.sharedFolder;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * The real IJava kernel in article mode (kernelspec localhost-lab-article, lab.ArticleKernel):

@@ -13,6 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.LeftBehind.sigkillLeavesNothing;
+import static tests.Scripts.tool;
+import static tests.Settled.once;
+import static tests.Settled.stderrOnceItSays;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
 
 /**
  * Linux: pong inside `unshare -n -m` with a private /etc/hosts. The real
@@ -94,8 +100,8 @@ class NamespaceTest extends Kit {
         Server cell = start(lab.Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ExecInSandbox",
                 List.of("sleep", "300")));
         assertEquals("ready", cell.firstLine, cell.stderr());
-        List<ProcessHandle> inside = once(cell, Kit::isSleep);
-        assertTrue(inside.stream().anyMatch(Kit::isSleep), "Lab.exec runs the command: " + inside);
+        List<ProcessHandle> inside = once(cell, Settled::isSleep);
+        assertTrue(inside.stream().anyMatch(Settled::isSleep), "Lab.exec runs the command: " + inside);
         sigkillLeavesNothing(cell, inside);
     }
 }

@@ -24,11 +24,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.AnotherUser.asAnotherUser;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.LeftBehind.listenersOnceGone;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.LeftBehind.stillRunning;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.foreignListener;
+import static tests.TempFiles.readableByAll;
 
 /**
  * Every notebook, executed headless on the real IJava kernel (through nbclient)

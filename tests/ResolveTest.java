@@ -6,9 +6,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.hostsFile;
 
 /** What localhost resolves to, in the OS order and in Java's default order. */
 @Tag("fast")
