@@ -14,12 +14,12 @@ import static tests.Run.exec;
 class BenchTest extends Kit {
     @BeforeAll
     static void build() {
-        Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "tests/bench.java")); // so that stderr holds only the tool's own lines
+        Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "dev/bench.java")); // so that stderr holds only the tool's own lines
         assertEquals(0, built.exit(), built.err());
     }
 
     private static List<String> bench(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString(), "tests/bench.java"));
+        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString(), "dev/bench.java"));
         command.addAll(List.of(args));
         return command;
     }

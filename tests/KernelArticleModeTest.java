@@ -156,7 +156,7 @@ class KernelArticleModeTest extends Kit {
         // What it runs is what the tests above run: the article-mode kernel, which implies the article rule.
         Result dry = exec(List.of("make", "-n", "html", "SANDBOX=article"));
         assertEquals(0, dry.exit(), dry.err());
-        String run = dry.lines().stream().filter(l -> l.contains("tests/execute_notebook.py")).findFirst().orElse(dry.out());
+        String run = dry.lines().stream().filter(l -> l.contains("dev/execute_notebook.py")).findFirst().orElse(dry.out());
         assertTrue(run.contains(" --kernel " + KERNEL + " "), run);
         for (String notebook : NotebookTest.notebooks().toList()) assertTrue(run.contains("notebooks/" + notebook), notebook + ": " + run);
     }
@@ -223,7 +223,7 @@ class KernelArticleModeTest extends Kit {
         Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
         Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
-                PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+                PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
         String page = Files.readString(html.resolve("03-third-server.html"));
@@ -243,7 +243,7 @@ class KernelArticleModeTest extends Kit {
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port)) {
             Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
-                    "JUPYTER_DATA_DIR=" + home, PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+                    "JUPYTER_DATA_DIR=" + home, PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
             assertEquals(0, r.exit(), r.out() + r.err());
             assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
             assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());

@@ -55,9 +55,9 @@ class NotebookTest extends Kit {
         }
     }
 
-    /** tests/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
+    /** dev/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
     static List<String> kernel(String... args) {
-        List<String> command = new ArrayList<>(List.of(PYTHON, "tests/execute_notebook.py"));
+        List<String> command = new ArrayList<>(List.of(PYTHON, "dev/execute_notebook.py"));
         command.addAll(List.of(args));
         return command;
     }
@@ -243,7 +243,7 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfTheKernelLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(PYTHON, "tests/execute_notebook.py"));
+        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py"));
     }
 
     /** Starts a notebook that starts a server and then waits; SIGKILLs the JVM that owns the server. */
