@@ -231,7 +231,7 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
-    void badSandboxOptions() {
+    void badSandboxOptionsAreOneLineAndExit2() {
         BadInputTest.oneLine(exec(tool("pong", "--sandbox", "mac")), 2, "unknown sandbox 'mac': the only one is 'article'");
         Path hosts = hostsFile("127.0.0.1 localhost");
         BadInputTest.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,

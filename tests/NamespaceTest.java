@@ -64,7 +64,7 @@ class NamespaceTest extends Kit {
     }
 
     @Test
-    void theArticlesThreeAddressesWithAPrivateHostsFile() throws Exception {
+    void threeServersTakeTheArticlesThreeAddressesInOrderAndTheFourthFails() throws Exception {
         // The article's Mac: ::1, fe80::1 on the loopback, 127.0.0.1, in that order.
         Path hosts = hostsFile("::1 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
         int port = freePort();

@@ -84,7 +84,7 @@ class NotebookTest extends Kit {
 
     @ParameterizedTest
     @MethodSource("notebooks")
-    void runsOnTheKernel(String notebook) throws Exception {
+    void eachNotebookRunsOnTheKernelOnAPortOfItsOwnAndLeavesNothing(String notebook) throws Exception {
         Result r = OnTheKernel.RUN.get();
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
         assertEquals(0, r.exit(), r.out() + r.err());

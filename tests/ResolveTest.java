@@ -19,7 +19,7 @@ import static tests.TempFiles.hostsFile;
 class ResolveTest extends Kit {
 
     @Test
-    void showsFileOrderAndJavasDefaultOrder() {
+    void showsTheFileOrderJavasDefaultOrderAndWhereEachClientGoesFirst() {
         Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
         Result r = exec(tool("resolve", "--hosts-file", hosts.toString()));
         assertEquals(0, r.exit(), r.err());

@@ -70,7 +70,7 @@ class run {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("tests"))
                 .filters(EngineFilter.includeEngines("junit-jupiter"))
-                // Classes at once, each class's tests in order on one thread (Kit tracks a test's servers by thread).
+                // Classes at once, each class's tests in order on one thread (StartedServers tracks a test's servers by thread).
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
                 .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
                 .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
@@ -209,7 +209,7 @@ class run {
             return (System.nanoTime() - start) / 1_000_000_000;
         }
 
-        /** "PongTest › secondServerTakesTheNextAddress", or with a parameterized test's arguments. */
+        /** "PongTest › aRepeatedAddressCountsOnce", or with a parameterized test's arguments. */
         private String name(TestIdentifier id) {
             List<String> parts = new ArrayList<>();
             for (TestIdentifier at = id; at != null; at = plan.getParent(at).orElse(null)) {
