@@ -27,7 +27,7 @@ import static tests.TempFiles.hostsFile;
 /**
  * The doctor against real listeners: two pongs of different PIDs on ::1 and 127.0.0.1
  * (the stale-server trap), in a sandbox whose localhost has both (this machine's has
- * 127.0.0.1 only). Whether the real clients agree is ClientsTest's job (branch clients).
+ * 127.0.0.1 only). Whether the real clients agree is RealClientsTest's job.
  */
 class DoctorTest extends Kit {
     private static final Path DEBIAN = hostsFile("127.0.0.1 localhost", "::1 localhost");

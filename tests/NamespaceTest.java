@@ -21,7 +21,8 @@ import static tests.StartedServers.start;
 import static tests.TempFiles.hostsFile;
 
 /**
- * Linux: pong inside `unshare -n -m` with a private /etc/hosts. The real
+ * Linux: pong inside `unshare -n -m` with a private /etc/hosts, beside a libc server
+ * (tests/article_server.py) and without IPv6, and what Lab.exec runs there. The real
  * /etc/hosts is never touched; each namespace has its own lo and its own copy.
  */
 class NamespaceTest extends Kit {

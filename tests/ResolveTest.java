@@ -14,7 +14,7 @@ import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.TempFiles.hostsFile;
 
-/** What localhost resolves to, in the OS order and in Java's default order. */
+/** What localhost resolves to, in the OS order and in Java's default order, and the address each client tries first. */
 @Tag("fast")
 class ResolveTest extends Kit {
 
