@@ -95,7 +95,7 @@ check: setup kernel ## the fast tier for the inner loop (about a minute): the to
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast
 
 bench: prereqs ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang tests/bench.java $(BENCH_ARGS)
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang dev/bench.java $(BENCH_ARGS)
 
 pong: prereqs ## start the article's server on localhost:PORT (PORT=3000 unless you set it)
 	./jbang pong@catalog $(SANDBOX_FLAG) --port $(TOOL_PORT)
@@ -224,7 +224,7 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 
 html: sandbox-name kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
 	@mkdir -p .lab/html
-	$(JUPYTER_PYTHON) tests/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
+	$(JUPYTER_PYTHON) dev/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
 
 # The kernel's only sandbox is the article's (the tools say the same for --sandbox).
 sandbox-name:

@@ -12,11 +12,24 @@ import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.AnotherUser.asAnotherUser;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.LeftBehind.sigkillLeavesNothing;
+import static tests.Run.exec;
+import static tests.Scripts.STATE;
+import static tests.Scripts.tool;
+import static tests.Settled.once;
+import static tests.Settled.settled;
+import static tests.Settled.stderrOnceItSays;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * --sandbox article: the article's Mac on this machine. With namespaces: the
@@ -144,8 +157,8 @@ class ArticleModeTest extends Kit {
         needsNamespaces();
         Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
         assertEquals("ready", tool.firstLine, tool.stderr());
-        List<ProcessHandle> inside = once(tool, Kit::isSleep); // "ready" comes from sh just before it execs sleep
-        assertTrue(inside.stream().anyMatch(Kit::isSleep), "the command runs: " + inside);
+        List<ProcessHandle> inside = once(tool, Settled::isSleep); // "ready" comes from sh just before it execs sleep
+        assertTrue(inside.stream().anyMatch(Settled::isSleep), "the command runs: " + inside);
         sigkillLeavesNothing(tool, inside);
     }
 
@@ -187,7 +200,7 @@ class ArticleModeTest extends Kit {
         needsNamespaces();
         assumeAnotherUserMayMakeSandboxes();
         int port = freePort();
-        List<Server> servers = pongs(3, port, Kit::asAnotherUser);
+        List<Server> servers = pongs(3, port, AnotherUser::asAnotherUser);
         assertEquals(List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers), servers.get(0).stderr());
         assertEquals(1, servers.get(3).exitCode(WAIT));
         assertTrue(servers.get(3).stderr().contains("Address already in use"), servers.get(3).stderr());
@@ -218,7 +231,7 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
-    void badSandboxOptions() {
+    void badSandboxOptionsAreOneLineAndExit2() {
         BadInputTest.oneLine(exec(tool("pong", "--sandbox", "mac")), 2, "unknown sandbox 'mac': the only one is 'article'");
         Path hosts = hostsFile("127.0.0.1 localhost");
         BadInputTest.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,

@@ -12,11 +12,17 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.foreignListener;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.temporaryFolder;
 
 /** Bad input gets one clear line, no stack trace, and exit 2 (usage) or 1 (runtime). */
 @Tag("fast")

@@ -4,20 +4,22 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
 
 /** `make bench` keeps working: one short run, with its output read for what it measured, never for how fast. */
 class BenchTest extends Kit {
     @BeforeAll
     static void build() {
-        Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "tests/bench.java")); // so that stderr holds only the tool's own lines
+        Result built = exec(List.of(ROOT.resolve("jbang").toString(), "build", "dev/bench.java")); // so that stderr holds only the tool's own lines
         assertEquals(0, built.exit(), built.err());
     }
 
     private static List<String> bench(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString(), "tests/bench.java"));
+        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString(), "dev/bench.java"));
         command.addAll(List.of(args));
         return command;
     }

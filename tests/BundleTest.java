@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.TempFiles.readableByAll;
 
 /**
  * `make bundle` as a workshop uses it: the archive, unpacked anywhere, runs the lab

@@ -10,10 +10,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.StartedServers.start;
 
 /** The real JBang, through the repo's ./jbang launcher and its catalog, as a learner types it. */
 class CatalogTest extends Kit {

@@ -13,16 +13,21 @@ import lab.Clients;
 import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
 
 /**
  * The doctor against real listeners: two pongs of different PIDs on ::1 and 127.0.0.1
  * (the stale-server trap), in a sandbox whose localhost has both (this machine's has
- * 127.0.0.1 only). Whether the real clients agree is ClientsTest's job (branch clients).
+ * 127.0.0.1 only). Whether the real clients agree is RealClientsTest's job.
  */
 class DoctorTest extends Kit {
     private static final Path DEBIAN = hostsFile("127.0.0.1 localhost", "::1 localhost");

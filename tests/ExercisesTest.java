@@ -16,10 +16,15 @@ import lab.Exercise;
 import lab.Notebooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * The exercises, as a learner meets them: every untouched starter fails its
@@ -113,7 +118,7 @@ class ExercisesTest extends Kit {
         Files.writeString(copy, JSON.toJson(solved));
         Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), Exercise.PROGRESS, mine.resolve(".progress").toString());
         Path html = temporaryFolder("html");
-        Result r = exec(env, List.of(NotebookTest.PYTHON, "tests/execute_notebook.py", "--html", html.toString(), copy.toString()));
+        Result r = exec(env, List.of(NotebookTest.PYTHON, "dev/execute_notebook.py", "--html", html.toString(), copy.toString()));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
         Result listed = exercises("list", "--notebooks", mine.toString());

@@ -156,7 +156,7 @@ final class Jupyter implements AutoCloseable {
         started.forEach(ProcessHandle::destroy);
         make.destroy();
         make.waitFor(30, TimeUnit.SECONDS);
-        List<String> left = Kit.stillRunning(started);
+        List<String> left = LeftBehind.stillRunning(started);
         started.forEach(ProcessHandle::destroyForcibly);
         make.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         Files.deleteIfExists(log);

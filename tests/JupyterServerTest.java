@@ -11,6 +11,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.LeftBehind.stillRunning;
+import static tests.Scripts.STATE;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * `make notebook`, as a workshop runs it: the real Jupyter server, on loopback

@@ -20,11 +20,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.AnotherUser.asAnotherUser;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.LeftBehind.stillRunning;
+import static tests.Ports.unusedPort;
+import static tests.Run.exec;
+import static tests.Scripts.STATE;
+import static tests.Scripts.tool;
+import static tests.Settled.settled;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.sharedFolder;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * The real IJava kernel in article mode (kernelspec localhost-lab-article, lab.ArticleKernel):
@@ -144,7 +156,7 @@ class KernelArticleModeTest extends Kit {
         // What it runs is what the tests above run: the article-mode kernel, which implies the article rule.
         Result dry = exec(List.of("make", "-n", "html", "SANDBOX=article"));
         assertEquals(0, dry.exit(), dry.err());
-        String run = dry.lines().stream().filter(l -> l.contains("tests/execute_notebook.py")).findFirst().orElse(dry.out());
+        String run = dry.lines().stream().filter(l -> l.contains("dev/execute_notebook.py")).findFirst().orElse(dry.out());
         assertTrue(run.contains(" --kernel " + KERNEL + " "), run);
         for (String notebook : NotebookTest.notebooks().toList()) assertTrue(run.contains("notebooks/" + notebook), notebook + ": " + run);
     }
@@ -211,7 +223,7 @@ class KernelArticleModeTest extends Kit {
         Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
         Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
-                PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+                PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
         String page = Files.readString(html.resolve("03-third-server.html"));
@@ -231,7 +243,7 @@ class KernelArticleModeTest extends Kit {
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port)) {
             Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
-                    "JUPYTER_DATA_DIR=" + home, PYTHON, "tests/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+                    "JUPYTER_DATA_DIR=" + home, PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
             assertEquals(0, r.exit(), r.out() + r.err());
             assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
             assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());

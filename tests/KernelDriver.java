@@ -75,7 +75,7 @@ final class KernelDriver implements AutoCloseable {
     /** Once the driver has submitted the waiting cell: the one `sleep 300` it waits on. */
     ProcessHandle waitedOn() throws Exception {
         assertEquals("submitted", next(), log());
-        List<ProcessHandle> found = Kit.settled(() -> kernel.descendants().filter(Kit::isSleep).toList(), f -> !f.isEmpty());
+        List<ProcessHandle> found = Settled.settled(() -> kernel.descendants().filter(Settled::isSleep).toList(), f -> !f.isEmpty());
         assertEquals(1, found.size(), "the cell waits on sleep 300");
         return found.get(0);
     }
@@ -84,7 +84,7 @@ final class KernelDriver implements AutoCloseable {
     public void close() throws Exception {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         kernel.destroy(); // we started it, through the driver: a failed test must not leave it running
-        Kit.stillRunning(List.of(kernel));
+        LeftBehind.stillRunning(List.of(kernel));
         Files.delete(log);
     }
 }

@@ -10,11 +10,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.Ports.unusedPort;
+import static tests.Run.exec;
+import static tests.Scripts.STATE;
 
 /**
  * The real `make lab`: every notebook in order in one JShell, as a learner without Jupyter plays

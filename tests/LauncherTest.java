@@ -6,10 +6,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.TempFiles.temporaryFolder;
 
 /** The ./jbang launcher's bootstrap, on a fresh copy: it says what it fetches, and the result can move. */
 class LauncherTest extends Kit {

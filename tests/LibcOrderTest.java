@@ -7,11 +7,16 @@ import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
 
 /**
  * Steps 7 and 8 on Linux, for libc programs: a private /etc/hosts and /etc/gai.conf in

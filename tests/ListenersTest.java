@@ -7,9 +7,15 @@ import lab.Listeners;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.pong;
+import static tests.StartedServers.pongs;
+import static tests.TempFiles.hostsFile;
 
 /** Step 5: every server's PID and address, dual-stack ones included. */
 @Tag("fast")

@@ -9,11 +9,14 @@ import java.util.stream.Stream;
 
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * The learner's own copies: `make notebook` serves copies in MY_NOTEBOOKS (never

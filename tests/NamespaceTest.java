@@ -13,9 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.LeftBehind.sigkillLeavesNothing;
+import static tests.Scripts.tool;
+import static tests.Settled.once;
+import static tests.Settled.stderrOnceItSays;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
 
 /**
- * Linux: pong inside `unshare -n -m` with a private /etc/hosts. The real
+ * Linux: pong inside `unshare -n -m` with a private /etc/hosts, beside a libc server
+ * (tests/article_server.py) and without IPv6, and what Lab.exec runs there. The real
  * /etc/hosts is never touched; each namespace has its own lo and its own copy.
  */
 class NamespaceTest extends Kit {
@@ -58,7 +65,7 @@ class NamespaceTest extends Kit {
     }
 
     @Test
-    void theArticlesThreeAddressesWithAPrivateHostsFile() throws Exception {
+    void threeServersTakeTheArticlesThreeAddressesInOrderAndTheFourthFails() throws Exception {
         // The article's Mac: ::1, fe80::1 on the loopback, 127.0.0.1, in that order.
         Path hosts = hostsFile("::1 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
         int port = freePort();
@@ -94,8 +101,8 @@ class NamespaceTest extends Kit {
         Server cell = start(lab.Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ExecInSandbox",
                 List.of("sleep", "300")));
         assertEquals("ready", cell.firstLine, cell.stderr());
-        List<ProcessHandle> inside = once(cell, Kit::isSleep);
-        assertTrue(inside.stream().anyMatch(Kit::isSleep), "Lab.exec runs the command: " + inside);
+        List<ProcessHandle> inside = once(cell, Settled::isSleep);
+        assertTrue(inside.stream().anyMatch(Settled::isSleep), "Lab.exec runs the command: " + inside);
         sigkillLeavesNothing(cell, inside);
     }
 }

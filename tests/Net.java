@@ -14,7 +14,7 @@ final class Net {
 
     /** The same, from inside a sandbox's network namespace (its loopback is not ours). */
     static String askInside(lab.Sandbox box, String endpoint) {
-        Kit.Result r = Kit.exec(box.inside(Kit.tool("ping", "--host", hostOf(endpoint), "--port", endpoint.substring(endpoint.lastIndexOf(':') + 1))));
+        Run.Result r = Run.exec(box.inside(Scripts.tool("ping", "--host", hostOf(endpoint), "--port", endpoint.substring(endpoint.lastIndexOf(':') + 1))));
         return r.exit() == 0 ? r.out().strip() : "no reply: " + r.err();
     }
 

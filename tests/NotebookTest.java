@@ -24,11 +24,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.AnotherUser.asAnotherUser;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.LeftBehind.listenersOnceGone;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.LeftBehind.stillRunning;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.foreignListener;
+import static tests.TempFiles.readableByAll;
 
 /**
  * Every notebook, executed headless on the real IJava kernel (through nbclient)
@@ -45,9 +55,9 @@ class NotebookTest extends Kit {
         }
     }
 
-    /** tests/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
+    /** dev/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
     static List<String> kernel(String... args) {
-        List<String> command = new ArrayList<>(List.of(PYTHON, "tests/execute_notebook.py"));
+        List<String> command = new ArrayList<>(List.of(PYTHON, "dev/execute_notebook.py"));
         command.addAll(List.of(args));
         return command;
     }
@@ -74,7 +84,7 @@ class NotebookTest extends Kit {
 
     @ParameterizedTest
     @MethodSource("notebooks")
-    void runsOnTheKernel(String notebook) throws Exception {
+    void eachNotebookRunsOnTheKernelOnAPortOfItsOwnAndLeavesNothing(String notebook) throws Exception {
         Result r = OnTheKernel.RUN.get();
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
         assertEquals(0, r.exit(), r.out() + r.err());
@@ -233,7 +243,7 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfTheKernelLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(PYTHON, "tests/execute_notebook.py"));
+        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py"));
     }
 
     /** Starts a notebook that starts a server and then waits; SIGKILLs the JVM that owns the server. */

@@ -6,9 +6,15 @@ import java.util.List;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.StartedServers.pong;
+import static tests.StartedServers.pongs;
+import static tests.TempFiles.hostsFile;
 
 /** Step 6: nc walks the list and falls back; Java's plain Socket takes one address and does not. */
 @Tag("fast")

@@ -7,9 +7,14 @@ import java.util.List;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.StartedServers.foreignListener;
+import static tests.StartedServers.pong;
+import static tests.TempFiles.hostsFile;
 
 /** Steps 1-4: one server per address of localhost, in resolver order, then "Address already in use". */
 @Tag("fast")

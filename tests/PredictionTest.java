@@ -12,11 +12,16 @@ import java.util.concurrent.TimeUnit;
 import lab.Prediction;
 import lab.Tools;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.HUNG;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.temporaryFolder;
 
 /** Predict, then see: the comparison's three answers, and the player asking at a terminal only. */
 class PredictionTest extends Kit {

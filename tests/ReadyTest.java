@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.TempFiles.temporaryFolder;
 
 /** `make ready`, the room check: ready on this machine, and on a laptop without what the lab needs, what is missing. */
 class ReadyTest extends Kit {

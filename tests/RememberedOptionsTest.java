@@ -7,10 +7,17 @@ import java.util.List;
 
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.Scripts.classpath;
+import static tests.Scripts.tool;
+import static tests.StartedServers.start;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * A tool that picocli parsed once starts without picocli (its options bound from the record

@@ -11,11 +11,16 @@ import java.util.concurrent.TimeUnit;
 import lab.Sandbox;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * reorder-hosts, the opt-in edit of /etc/hosts (the macOS lesson), proven on

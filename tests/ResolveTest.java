@@ -6,16 +6,20 @@ import java.util.List;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.hostsFile;
 
-/** What localhost resolves to, in the OS order and in Java's default order. */
+/** What localhost resolves to, in the OS order and in Java's default order, and the address each client tries first. */
 @Tag("fast")
 class ResolveTest extends Kit {
 
     @Test
-    void showsFileOrderAndJavasDefaultOrder() {
+    void showsTheFileOrderJavasDefaultOrderAndWhereEachClientGoesFirst() {
         Path hosts = hostsFile("::1 localhost", "127.0.0.2 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
         Result r = exec(tool("resolve", "--hosts-file", hosts.toString()));
         assertEquals(0, r.exit(), r.err());

@@ -12,7 +12,7 @@
 //   ./jbang tests/run.java --include-tag=fast                # the fast tier (make check)
 //   ./jbang tests/run.java --jobs=1                          # one class at a time (default: 2 at once)
 //
-// Classes run two at a time; a class that checks every process of this JVM (Kit.noChildrenLeft)
+// Classes run two at a time; a class that checks every process of this JVM (LeftBehind.noChildrenLeft)
 // or holds a fixed port is @Isolated, and those that share the article's sandbox take its
 // @ResourceLock, so a check never sees what a class beside it started.
 //
@@ -24,7 +24,8 @@
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
 //SOURCES ../scripts/lab/*.java
-//SOURCES *Test.java Kit.java Jupyter.java KernelDriver.java Net.java PrintAddresses.java ExecInSandbox.java ConnectLocalhost.java
+//SOURCES *Test.java Kit.java Run.java Scripts.java StartedServers.java Ports.java TempFiles.java AnotherUser.java Settled.java LeftBehind.java Once.java
+//SOURCES Jupyter.java KernelDriver.java Net.java PrintAddresses.java ExecInSandbox.java ConnectLocalhost.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ class run {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("tests"))
                 .filters(EngineFilter.includeEngines("junit-jupiter"))
-                // Classes at once, each class's tests in order on one thread (Kit tracks a test's servers by thread).
+                // Classes at once, each class's tests in order on one thread (StartedServers tracks a test's servers by thread).
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
                 .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
                 .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
@@ -208,7 +209,7 @@ class run {
             return (System.nanoTime() - start) / 1_000_000_000;
         }
 
-        /** "PongTest › secondServerTakesTheNextAddress", or with a parameterized test's arguments. */
+        /** "PongTest › aRepeatedAddressCountsOnce", or with a parameterized test's arguments. */
         private String name(TestIdentifier id) {
             List<String> parts = new ArrayList<>();
             for (TestIdentifier at = id; at != null; at = plan.getParent(at).orElse(null)) {

@@ -5,7 +5,7 @@
 // It shows why the lab starts servers as `java -cp` (a fresh JBang per server
 // is slower), what a sandbox costs, and how fast loopback answers.
 //
-//   make bench                 # or: ./jbang tests/bench.java --runs 9 --seconds 5
+//   make bench                 # or: ./jbang dev/bench.java --runs 9 --seconds 5
 //
 //JAVA 17+
 //COMPILE_OPTIONS -encoding UTF-8
@@ -264,7 +264,7 @@ class bench implements Callable<Integer> {
         String python = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
         reportWhole("make lab", List.of("make", "-s", "lab"));
         if (Sandbox.unavailable().isEmpty()) reportWhole("make lab SANDBOX=article", List.of("make", "-s", "lab", "SANDBOX=article"));
-        List<String> notebooks = new ArrayList<>(List.of(python, "tests/execute_notebook.py"));
+        List<String> notebooks = new ArrayList<>(List.of(python, "dev/execute_notebook.py"));
         try (var files = Files.list(ROOT.resolve("notebooks"))) {
             files.map(f -> "notebooks/" + f.getFileName()).filter(f -> f.matches("notebooks/\\d\\d-.*\\.ipynb")).sorted().forEach(notebooks::add);
         }

@@ -1,0 +1,36 @@
+package tests;
+
+import java.util.List;
+
+import lab.Listeners;
+import lab.Servers;
+import lab.Servers.Server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** What a test or a tool may leave behind, once it has had Kit.WAIT to go: processes and listeners. */
+public final class LeftBehind {
+    private LeftBehind() {}
+
+    /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */
+    public static List<String> stillRunning(List<ProcessHandle> processes) throws InterruptedException {
+        return Settled.settled(() -> processes.stream().filter(p -> !Servers.hasEnded(p))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), List::isEmpty);
+    }
+
+    /** The listeners on {@code port} once there are none, or after WAIT. */
+    public static List<Listeners.Listener> listenersOnceGone(int port) throws InterruptedException {
+        return Settled.settled(() -> Listeners.onPort(port), List::isEmpty);
+    }
+
+    /** SIGKILLs {@code parent} (no shutdown hook runs) and checks that its children end too. */
+    public static void sigkillLeavesNothing(Server parent, List<ProcessHandle> children) throws InterruptedException {
+        parent.process.destroyForcibly();
+        assertEquals(List.of(), stillRunning(children), "after SIGKILL of " + parent.pid());
+    }
+
+    /** Waits (up to WAIT) until this test JVM has no child process left. */
+    public static void noChildrenLeft() throws InterruptedException {
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()));
+    }
+}

@@ -1,0 +1,65 @@
+package tests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command to its end, with no stdin, and collects its output. */
+public final class Run {
+    private Run() {}
+
+    /** How long a command may run before it counts as hung: a guard, not a timing (notebooks and builds on a slow machine). */
+    public static final Duration HUNG = Duration.ofMinutes(4);
+
+    /** The output of a finished command. */
+    public record Result(int exit, String out, String err) {
+        public List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    public static Result exec(List<String> command) {
+        return exec(command, Kit.ROOT);
+    }
+
+    public static Result exec(List<String> command, Path dir) {
+        return exec(new ProcessBuilder(command).directory(dir.toFile()));
+    }
+
+    /** The same with these environment variables set, as `env K=V command` would. */
+    public static Result exec(Map<String, String> env, List<String> command) {
+        List<String> withEnv = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> withEnv.add(k + "=" + v));
+        withEnv.addAll(command);
+        return exec(withEnv);
+    }
+
+    /** What {@code builder} describes; its output goes to files, so a chatty command never blocks on a full pipe. */
+    public static Result exec(ProcessBuilder builder) {
+        try {
+            Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
+            try {
+                Process p = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                if (!p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    throw new AssertionError("still running after " + HUNG + ": " + builder.command());
+                }
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import lab.Sandbox;
+import lab.Servers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The kit's tools as the tests start them: scripts/NAME.java built by the real JBang, run as `java -cp`. */
+public final class Scripts {
+    private Scripts() {}
+
+    /** Shared sandboxes' state of this run: the tests that run tools as "nobody" (no rights) keep theirs here too. */
+    public static final Path STATE = TempFiles.sharedFolder("lab-state");
+
+    private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
+
+    /** The classpath JBang built for scripts/NAME.java (JBang runs once per script and test run). */
+    public static String classpath(String tool) {
+        return CLASSPATHS.computeIfAbsent(tool, t -> {
+            String jbang = Kit.ROOT.resolve("jbang").toString(), script = "scripts/" + t + ".java";
+            // `info classpath` names the jar but does not build it; `build` does.
+            Run.Result built = Run.exec(List.of(jbang, "build", script));
+            assertEquals(0, built.exit(), "jbang build " + t + ": " + built.err());
+            Run.Result r = Run.exec(List.of(jbang, "info", "classpath", script));
+            assertEquals(0, r.exit(), "jbang info classpath " + t + ": " + r.err());
+            List<String> lines = r.lines();
+            return lines.get(lines.size() - 1).trim();
+        });
+    }
+
+    /**
+     * `java [jvmOptions] -cp <tool's classpath> tool args` (scripts/reorder-hosts.java holds class reorder_hosts).
+     * Shared sandboxes keep their state in this run's own folder, so a learner's live article sandbox is never joined.
+     */
+    public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add(stateOption(STATE));
+        return Servers.javaCommand(classpath(tool), options, tool.replace('-', '_'), Arrays.asList(args));
+    }
+
+    public static List<String> tool(String tool, String... args) {
+        return tool(tool, List.of(), args);
+    }
+
+    /** The JVM option that keeps a tool's shared sandboxes in {@code state}. */
+    static String stateOption(Path state) {
+        return "-D" + Sandbox.STATE + "=" + state;
+    }
+}
