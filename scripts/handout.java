@@ -186,7 +186,7 @@ class handout implements Callable<Integer> {
     String row(Reach reach, String name) {
         String reaches = reach.listener() == null ? "nothing"
                 : "<span class=\"server" + reach.listener().pid() + "\">#" + reach.listener().pid() + " " + escape(Resolving.format(reach.reached())) + "</span>";
-        return "      <tr><td class=\"client\">" + escape(name) + "</td><td class=\"reaches\">" + reaches + "</td><td>"
+        return "      <tr><td class=\"client\">" + escape(name) + "</td><td class=\"reaches\">" + reaches + "</td><td class=\"fallback\">"
                 + (reach.fallback() ? "yes" : "<b>no</b>") + "</td><td>" + escape(reach.how()) + "</td></tr>\n";
     }
 
