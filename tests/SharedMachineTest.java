@@ -19,10 +19,15 @@ import java.util.stream.Stream;
 
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
+import static tests.Run.exec;
+import static tests.Settled.settled;
+import static tests.TempFiles.readableByAll;
 
 /**
  * A room on one shared machine, as docs/facilitator.md sets it up: five learners, each with
