@@ -18,11 +18,17 @@ import lab.Listeners;
 import lab.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
+import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static tests.LeftBehind.noChildrenLeft;
+import static tests.Run.HUNG;
+import static tests.Run.exec;
+import static tests.Scripts.tool;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * `make handout`, for real: one printed page on A4 and on Letter (the PDFs' pages counted), the

@@ -57,7 +57,7 @@ class SharedMachineTest extends Kit {
         List<Learner> learners = accounts(room);
 
         List<Process> running = new ArrayList<>();
-        Map<String, Set<Integer>> ownersByLoopback = new TreeMap<>();
+        Map<String, Map<Integer, String>> ownersByLoopback = new TreeMap<>();
         int mostAtOnce = 0;
         try {
             for (Learner learner : learners) running.add(makeLab(room, learner));
@@ -65,8 +65,9 @@ class SharedMachineTest extends Kit {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
             while (running.stream().anyMatch(Process::isAlive)) {
                 assertTrue(System.nanoTime() < deadline, "five labs still running after 20 minutes");
-                Map<String, Set<Integer>> now = holdersOfPort3000(uids(learners));
-                now.forEach((loopback, uids) -> ownersByLoopback.computeIfAbsent(loopback, k -> new TreeSet<>()).addAll(uids));
+                Map<String, Map<Integer, String>> now = holdersOfPort3000(uids(learners));
+                now.forEach((loopback, holders) -> holders.forEach((uid, process) ->
+                        ownersByLoopback.computeIfAbsent(loopback, k -> new TreeMap<>()).putIfAbsent(uid, process)));
                 mostAtOnce = Math.max(mostAtOnce, now.size());
                 Thread.sleep(300);
             }
@@ -94,8 +95,8 @@ class SharedMachineTest extends Kit {
 
         // Each loopback that had a listener on 3000 belonged to one learner alone, every learner had one,
         // and they had them at the same time.
-        ownersByLoopback.forEach((loopback, uids) -> assertEquals(1, uids.size(), "learners " + uids + " shared loopback " + loopback));
-        Set<Integer> seen = ownersByLoopback.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
+        ownersByLoopback.forEach((loopback, holders) -> assertEquals(1, holders.size(), "learners shared loopback " + loopback + ": " + holders));
+        Set<Integer> seen = ownersByLoopback.values().stream().flatMap(h -> h.keySet().stream()).collect(Collectors.toSet());
         assertEquals(uids(learners), seen, "learners seen with servers on port 3000");
         assertTrue(mostAtOnce >= 2, "at most " + mostAtOnce + " learner(s) had servers on port 3000 at one time: not at once");
 
@@ -159,9 +160,12 @@ class SharedMachineTest extends Kit {
         return learners.stream().map(Learner::uid).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** For each network namespace with a listener on port 3000 held by one of {@code uids}: whose those listeners are. */
-    private static Map<String, Set<Integer>> holdersOfPort3000(Set<Integer> uids) {
-        Map<String, Set<Integer>> holders = new HashMap<>();
+    /**
+     * For each network namespace with a listener on port 3000 held by one of {@code uids}: whose those
+     * listeners are (uid, and one process holding them, as "pid command line").
+     */
+    private static Map<String, Map<Integer, String>> holdersOfPort3000(Set<Integer> uids) {
+        Map<String, Map<Integer, String>> holders = new HashMap<>();
         Map<String, Set<String>> listeningByNamespace = new HashMap<>();
         for (long pid : processIds()) {
             Optional<Integer> uid = uidOf(pid);
@@ -171,7 +175,8 @@ class SharedMachineTest extends Kit {
                 Set<String> listening = listeningByNamespace.computeIfAbsent(namespace, n -> listeningSockets(pid));
                 try (Stream<Path> fds = Files.list(Path.of("/proc", "" + pid, "fd"))) {
                     boolean holds = fds.map(SharedMachineTest::linkOrEmpty).anyMatch(listening::contains);
-                    if (holds) holders.computeIfAbsent(namespace, n -> new TreeSet<>()).add(uid.get());
+                    if (holds) holders.computeIfAbsent(namespace, n -> new TreeMap<>()).putIfAbsent(uid.get(), pid + " "
+                            + ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("?"));
                 }
             } catch (IOException | UncheckedIOException gone) {
                 // the process ended while we looked
