@@ -16,7 +16,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java lab/Clients.java
+//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java lab/Clients.java
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -42,9 +42,11 @@ import lab.Article;
 import lab.Cli;
 import lab.Clients;
 import lab.Clients.Reach;
+import lab.Failure;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,7 +80,7 @@ class doctor implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         // Java reads preferIPv6Addresses once, when InetAddress first loads: keep getaddrinfo's order from the start.
@@ -89,10 +91,10 @@ class doctor implements Callable<Integer> {
     @Override
     public Integer call() {
         if (port != null && portOption != null && !port.equals(portOption)) {
-            throw Cli.usage("two ports given (" + port + " and " + portOption + "); give one");
+            throw Failure.usage("two ports given (" + port + " and " + portOption + "); give one");
         }
         int p = port != null ? port : portOption != null ? portOption : 3000;
-        if (host.isBlank() || host.contains(" ")) throw Cli.usage("'" + host + "' is not a host name");
+        if (host.isBlank() || host.contains(" ")) throw Failure.usage("'" + host + "' is not a host name");
         OptionalInt ranInSandbox = sandbox.enter(null);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
 

@@ -34,11 +34,13 @@ import java.util.Map;
 import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
+import lab.Failure;
 import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Servers;
+import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,7 +59,7 @@ class exercises implements Runnable {
 
     @Override
     public void run() {
-        throw Cli.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
+        throw Failure.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
     }
 
     /** Where the learner's copies are, shared by the subcommands. */
@@ -98,7 +100,7 @@ class exercises implements Runnable {
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
             System.out.println(count + " of " + all.size() + " done. Write yours in " + mine.folder()
-                    + "/ (make notebook), then: " + Cli.jbang() + " exercises@catalog verify ID");
+                    + "/ (make notebook), then: " + Tools.jbang() + " exercises@catalog verify ID");
         }
     }
 
@@ -121,7 +123,7 @@ class exercises implements Runnable {
             for (Map.Entry<Path, java.util.List<String>> entry : byNotebook.entrySet()) {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
-            if (notYet > 0) throw Cli.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
+            if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
             System.out.println(chosen.size() == 1 ? "Done." : "All " + chosen.size() + " done.");
             return Cli.OK;
         }
@@ -193,10 +195,10 @@ class exercises implements Runnable {
 
         @Override
         public void run() {
-            if (n < 1) throw Cli.usage("hints count from 1");
+            if (n < 1) throw Failure.usage("hints count from 1");
             Info e = Exercise.find(theExercises(), id);
             System.out.println(Exercise.hintText(e, n));
-            if (n < e.hints().size()) System.out.println("Still stuck? " + Cli.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
+            if (n < e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
         }
     }
 

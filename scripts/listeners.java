@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.util.List;
 import java.util.OptionalInt;
@@ -25,6 +25,7 @@ import lab.Article;
 import lab.Cli;
 import lab.Listeners;
 import lab.Listeners.Listener;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +39,7 @@ class listeners implements Callable<Integer> {
     int port;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new listeners(), args));

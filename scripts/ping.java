@@ -16,7 +16,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,7 +30,9 @@ import java.util.concurrent.Callable;
 
 import lab.Article;
 import lab.Cli;
+import lab.Failure;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,7 +61,7 @@ class ping implements Callable<Integer> {
     int timeoutMillis;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new ping(), args));
@@ -68,7 +70,7 @@ class ping implements Callable<Integer> {
     @Override
     public Integer call() {
         // 0 would mean "wait forever" to Java's sockets.
-        if (timeoutMillis < 1) throw Cli.usage("--timeout must be at least 1 ms, not " + timeoutMillis);
+        if (timeoutMillis < 1) throw Failure.usage("--timeout must be at least 1 ms, not " + timeoutMillis);
         OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
@@ -91,7 +93,7 @@ class ping implements Callable<Integer> {
                 System.err.println("ping: " + Resolving.format(addresses.get(i), port) + ": " + reason(e) + (more ? ", trying the next address" : ""));
             }
         }
-        throw Cli.failed("nothing answered on " + host + ":" + port + " (" + addresses.size() + " address(es) tried)");
+        throw Failure.failed("nothing answered on " + host + ":" + port + " (" + addresses.size() + " address(es) tried)");
     }
 
     /** The article's loop over every address: one line each, the reply or why there was none. */
@@ -117,7 +119,7 @@ class ping implements Callable<Integer> {
             return Cli.OK;
         } catch (IOException e) {
             String first = Resolving.format(Resolving.resolve(host).get(0), port);
-            throw Cli.failed("new Socket(\"" + host + "\", " + port + ") tried " + first + " only: " + reason(e)
+            throw Failure.failed("new Socket(\"" + host + "\", " + port + ") tried " + first + " only: " + reason(e)
                     + " (Java does not fall back to the next address)");
         }
     }

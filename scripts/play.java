@@ -42,11 +42,13 @@ import java.util.regex.Matcher;
 
 import lab.Article;
 import lab.Cli;
+import lab.Failure;
 import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Sandbox;
+import lab.SandboxOption;
 import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,7 +70,7 @@ class play implements Callable<Integer> {
     boolean step;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
@@ -135,7 +137,7 @@ class play implements Callable<Integer> {
             try {
                 Lab.portFromEnvironment(labPort);
             } catch (IllegalArgumentException e) {
-                throw Cli.usage(e.getMessage());
+                throw Failure.usage(e.getMessage());
             }
         }
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
@@ -173,7 +175,7 @@ class play implements Callable<Integer> {
             }
         }
         if (Article.current().isPresent()) Article.explainIfActive(Lab.port()); // once, unless notebook 07 did
-        if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
+        if (failures > 0) throw Failure.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }
 }

@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,8 +32,10 @@ import java.util.concurrent.Callable;
 
 import lab.Article;
 import lab.Cli;
+import lab.Failure;
 import lab.Listeners;
 import lab.Resolving;
+import lab.SandboxOption;
 import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,7 +66,7 @@ class pong implements Callable<Integer> {
     boolean exitWithStdin;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new pong(), args));
@@ -100,7 +102,7 @@ class pong implements Callable<Integer> {
             }
         }
         if (server == null) {
-            throw Cli.failed("cannot listen on " + host + ":" + port + ": " + summary(tried) + ": " + String.join(", ", tried));
+            throw Failure.failed("cannot listen on " + host + ":" + port + ": " + summary(tried) + ": " + String.join(", ", tried));
         }
 
         String self = Resolving.format(server.getInetAddress(), port);
@@ -122,7 +124,7 @@ class pong implements Callable<Integer> {
     private static void requireReusePort() throws IOException {
         try (ServerSocket probe = new ServerSocket()) {
             if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-                throw Cli.usage("--reuse-port: this system's Java has no SO_REUSEPORT");
+                throw Failure.usage("--reuse-port: this system's Java has no SO_REUSEPORT");
             }
         }
     }
@@ -136,7 +138,7 @@ class pong implements Callable<Integer> {
             return where + (holders.isEmpty() ? " (in use)" : " (held by " + String.join(", ", holders) + ")");
         }
         if (reason.startsWith("Permission denied") && port < 1024) {
-            throw Cli.usage("port " + port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+            throw Failure.usage("port " + port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
         }
         // Not an address of this machine; for ::1 that means IPv6 is off (Java then has no IPv6 sockets at all).
         if (reason.startsWith("Cannot assign requested address") || reason.startsWith("Protocol family unavailable")

@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
 import lab.Article;
 import lab.Cli;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,7 +46,7 @@ class resolve implements Callable<Integer> {
     Path hostsFile;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     @Option(names = "--list", description = "print only the addresses, in the order of the OS (or of --hosts-file), one per line")
     boolean list;

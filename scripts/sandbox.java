@@ -17,7 +17,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
 
 import lab.Article;
 import lab.Cli;
+import lab.Failure;
 import lab.Sandbox;
 import lab.Servers;
 import picocli.CommandLine.Command;
@@ -60,7 +61,7 @@ class sandbox implements Callable<Integer> {
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
         List<String> withLifeline = Servers.diesWithUs(command); // setpriv is there: Sandbox checked
         if (hosts == null && gaiConf == null && addresses.isEmpty()) {
-            Sandbox.unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
+            Sandbox.unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
                     + String.join(", ", Article.hostsLines(Article.Mode.NAMESPACE)));
             return Sandbox.runShared(Article.NAME, Article::sandboxSpec, withLifeline);

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import picocli.CommandLine;
-
 /**
  * Article mode: the article's Mac, where localhost is three loopback addresses
  * ([::1], [fe80::1], 127.0.0.1, in that order), on whatever machine the lab runs.
@@ -108,31 +106,14 @@ public final class Article {
         return file;
     }
 
-    /** The --sandbox option, shared by every tool as a picocli mixin. */
-    public static final class SandboxOption {
-        @CommandLine.Option(names = "--sandbox", paramLabel = "article",
-                description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; see README)")
-        String sandbox;
-
-        /**
-         * Call it first in call(): the tool's exit code when it ran inside the
-         * article's sandbox (return it too), or empty to go on here.
-         * {@code hostsFile} is the tool's --hosts-file, or null.
-         */
-        public OptionalInt enter(Path hostsFile) {
-            if (sandbox == null) return OptionalInt.empty(); // the common case, decided before anything else is read
-            return Article.enter(sandbox, hostsFile, Cli.invocation().tool(), Cli.invocation().args());
-        }
-    }
-
     /**
      * What --sandbox SANDBOX (given) does, first thing in a tool. Returns the tool's exit code
      * when it ran inside the article's sandbox (return it too), or empty when the
      * tool should go on in this process.
      */
-    private static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
-        if (!sandbox.equals(NAME)) throw Cli.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
-        if (hostsFile != null) throw Cli.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
+    public static OptionalInt enter(String sandbox, Path hostsFile, String tool, List<String> args) {
+        if (!sandbox.equals(NAME)) throw Failure.usage("unknown sandbox '" + sandbox + "': the only one is '" + NAME + "'");
+        if (hostsFile != null) throw Failure.usage("--sandbox " + NAME + " brings its own hosts file; drop --hosts-file");
         if (current().isPresent()) {
             // We share the terminal, so stdin cannot be the lifeline: watch the launcher's pid.
             Servers.exitWhenParentDies(Long.getLong(PARENT, 0));
@@ -175,7 +156,7 @@ public final class Article {
     /** One line: the mode, and where to read what it reproduces. */
     public static String summary(Mode mode) {
         return switch (mode) {
-            case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`" + Cli.jbang() + " resolve@catalog --sandbox article` says what is exact)";
+            case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`" + Tools.jbang() + " resolve@catalog --sandbox article` says what is exact)";
             case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
             case MACOS -> "article mode on macOS: this Mac is the article's machine, so nothing is sandboxed or stood in for";
         };

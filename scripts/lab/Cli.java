@@ -13,28 +13,10 @@ import picocli.CommandLine;
  */
 public final class Cli {
     public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
+    public static final int FAILED = Failure.FAILED;
+    public static final int USAGE = Failure.USAGE;
 
     private Cli() {}
-
-    /** A failure the user can act on; {@link #run} prints its message as one line. */
-    public static final class Failure extends RuntimeException {
-        public final int exitCode;
-
-        private Failure(int exitCode, String message) {
-            super(message, null, false, false);
-            this.exitCode = exitCode;
-        }
-    }
-
-    public static Failure usage(String message) {
-        return new Failure(USAGE, message);
-    }
-
-    public static Failure failed(String message) {
-        return new Failure(FAILED, message);
-    }
 
     /** The tool running in this JVM and its arguments as given: what --sandbox runs again inside. */
     public record Invocation(String tool, List<String> args) {}
@@ -78,7 +60,7 @@ public final class Cli {
         }
     }
 
-    /** One line for what went wrong, and the exit code: the Failure's own, else 1. */
+    /** One line for what went wrong, and the exit code: the {@link Failure}'s own, else 1. */
     private static int exitCode(String name, Exception e) {
         if (e instanceof Failure f) {
             System.err.println(name + ": " + f.getMessage());
@@ -88,32 +70,12 @@ public final class Cli {
         return FAILED;
     }
 
-    /**
-     * How to run JBang here, for a hint the learner can paste: "jbang" where it
-     * is installed, else the kit's own launcher, run from the repo's root.
-     */
-    public static String jbang() {
-        return Tools.find("jbang").isPresent() ? "jbang" : "./jbang";
-    }
-
-    /** A port number from 1 to 65535, or an IllegalArgumentException that says what is wrong with {@code text}. */
-    public static int port(String text) {
-        int port;
-        try {
-            port = Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a port number (1-65535)");
-        }
-        if (port < 1 || port > 65535) throw new IllegalArgumentException(port + " is out of range (1-65535)");
-        return port;
-    }
-
     /** Reads --port values, with a message that says what is wrong. */
     public static final class Port implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String text) {
             try {
-                return port(text);
+                return Resolving.port(text);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

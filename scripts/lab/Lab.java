@@ -74,7 +74,7 @@ public final class Lab {
     /** LAB_PORT's value as a port, or one line that names LAB_PORT and says what is wrong. */
     public static int portFromEnvironment(String value) {
         try {
-            return Cli.port(value);
+            return Resolving.port(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("LAB_PORT=" + value + ": " + e.getMessage()
                     + "; set LAB_PORT to a free port, such as LAB_PORT=4000, or unset it");
@@ -253,7 +253,7 @@ public final class Lab {
         Set<Process> before = Servers.running();
         try (Sandbox box = Sandbox.start(spec)) {
             steps.accept(box);
-        } catch (Cli.Failure e) {
+        } catch (Failure e) {
             System.out.println("≠ skipped: " + e.getMessage());
         } finally {
             Servers.running().stream().filter(p -> !before.contains(p)).forEach(Servers::stop);

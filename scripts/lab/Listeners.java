@@ -284,7 +284,7 @@ public final class Listeners {
             p.waitFor(10, TimeUnit.SECONDS);
             return lines;
         } catch (IOException e) {
-            throw Cli.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
+            throw Failure.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();

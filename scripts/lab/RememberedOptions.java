@@ -137,7 +137,7 @@ final class RememberedOptions {
                 if (!text.matches("-?[0-9]{1,9}")) throw new IllegalArgumentException(text);
                 yield Integer.parseInt(text);
             }
-            case PORT -> Cli.port(text);
+            case PORT -> Resolving.port(text);
             case PATH -> Path.of(text);
             case HELP -> throw new IllegalArgumentException("help is picocli's");
         };

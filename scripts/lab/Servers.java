@@ -67,7 +67,7 @@ public final class Servers {
                     return;
                 }
             }
-            System.exit(Cli.FAILED);
+            System.exit(Failure.FAILED);
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
