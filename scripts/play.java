@@ -41,6 +41,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 
 import lab.Article;
+import lab.ArticleStory;
 import lab.Cli;
 import lab.Failure;
 import lab.Lab;
@@ -174,7 +175,7 @@ class play implements Callable<Integer> {
                 Servers.stopAll(); // no server outlives its notebook (the JShell and its variables go on)
             }
         }
-        if (Article.current().isPresent()) Article.explainIfActive(Lab.port()); // once, unless notebook 07 did
+        if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did
         if (failures > 0) throw Failure.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }

@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,13 +30,12 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
 import lab.Cli;
 import lab.Failure;
+import lab.Lifelines;
 import lab.Listeners;
 import lab.Resolving;
 import lab.SandboxOption;
-import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,7 +75,7 @@ class pong implements Callable<Integer> {
     public Integer call() throws IOException {
         OptionalInt ranInSandbox = sandbox.enter(hostsFile);
         if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        if (exitWithStdin) Servers.exitWhenStdinCloses();
+        if (exitWithStdin) Lifelines.exitWhenStdinCloses();
         if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         // Java's default order puts 127.0.0.1 before ::1. The article's server and nc
         // take getaddrinfo's order, so ask for the OS order before the first lookup.

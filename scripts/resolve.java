@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/SandboxOption.java lab/Failure.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
+import lab.ArticleStory;
 import lab.Cli;
 import lab.Resolving;
 import lab.SandboxOption;
@@ -83,7 +83,7 @@ class resolve implements Callable<Integer> {
         client("nc " + host + " " + port, nc);
         client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
         client("curl http://" + host + ":" + port + "/", curl(system));
-        Article.explainIfActive(port);
+        ArticleStory.explainIfActive(port);
         return Cli.OK;
     }
 

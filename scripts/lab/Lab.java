@@ -147,12 +147,12 @@ public final class Lab {
         if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
         long pid = Long.parseLong(jupyter);
         // Only our own parent: a program started from a kernel inherits the variable too.
-        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Servers.exitWhenParentDies(pid);
+        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Lifelines.exitWhenParentDies(pid);
     }
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
     public static void run(String tool, String... args) {
-        runAndPrint(null, command(tool, args));
+        read(tool, args);
     }
 
     /** The same, and returns the output too, for a cell that checks it. */
@@ -193,7 +193,7 @@ public final class Lab {
      */
     private static String output(Sandbox box, List<String> command) {
         String name = command.get(0);
-        List<String> tied = Servers.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
+        List<String> tied = Lifelines.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
         Process p;
         try {
             p = new ProcessBuilder(box == null ? tied : box.inside(tied)).redirectErrorStream(true).start();
