@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import lab.Lifelines;
 import lab.Listeners;
 import lab.Sandbox;
 import lab.Servers;
@@ -286,7 +287,7 @@ public abstract class Kit {
 
     /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */
     public static List<String> stillRunning(List<ProcessHandle> processes) throws InterruptedException {
-        return settled(() -> processes.stream().filter(p -> !Servers.hasEnded(p))
+        return settled(() -> processes.stream().filter(p -> !Lifelines.hasEnded(p))
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), List::isEmpty);
     }
 
