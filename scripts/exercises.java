@@ -14,10 +14,8 @@
 // -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
-//DEPS info.picocli:picocli:4.7.7
-//DEPS com.google.code.gson:gson:2.13.2
-//DEPS org.commonmark:commonmark:0.26.0
-//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
+// A notebook's cells get what the player gives them: play.java's //DEPS and //SOURCES, kept there only (JBang reads an included file's too).
+//SOURCES play.java
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

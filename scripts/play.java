@@ -24,6 +24,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
+// The whole library and every tool a cell may start (`java -cp` this classpath); exercises.java includes this list.
 //SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java doctor.java
 
 import java.io.BufferedReader;
