@@ -3,8 +3,10 @@
 //
 // It reads a notebook (.ipynb) and plays it in JShell: markdown cells are printed
 // as text, code cells run one after another, each followed by its output. The
-// classpath and start-up are the kernel's, so one notebook serves both. Servers a
-// cell starts die with the player, even if it is killed.
+// classpath and start-up are the kernel's, so one notebook serves both. One JShell
+// plays every notebook given, as one kernel would: variables carry over, and only
+// the servers are stopped after each notebook. Servers a cell starts die with the
+// player, even if it is killed.
 //
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell

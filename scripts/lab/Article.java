@@ -50,7 +50,7 @@ public final class Article {
     }
 
     /**
-     * What --sandbox SANDBOX (given) does, first thing in a tool. Returns the tool's exit code
+     * What --sandbox SANDBOX (given) does, before the tool's story (the CLI layer calls it). Returns the tool's exit code
      * when it ran inside the article's sandbox (return it too), or empty when the
      * tool should go on in this process.
      */

@@ -3,7 +3,7 @@ package lab;
 /**
  * A failure the user can act on, with the exit code a tool ends with: {@link #usage} when the
  * command line (or a file it names) is wrong, {@link #failed} when it was right but did not work.
- * The CLI layer ({@link Cli}) prints its message as one line, never a stack trace; a notebook
+ * The CLI layer prints its message as one line, never a stack trace; a notebook
  * shows it as the cell's error.
  */
 public final class Failure extends RuntimeException {

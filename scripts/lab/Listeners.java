@@ -212,7 +212,8 @@ public final class Listeners {
         }
     }
 
-    // ---- macOS: lsof's field output (-F): p=PID, c=command, t=IPv4/IPv6, n=address:port (f, the fd, may come unasked).
+    // ---- macOS: lsof's field output, asked for as -Fpctn: p=PID, c=command, t=IPv4/IPv6, n=address:port.
+    // lsof adds f (the fd) to every set unasked; it is skipped like any other field.
 
     /** The listeners as lsof sees them: the macOS way, and the same program on Linux where it is installed. */
     public static List<Listener> fromLsof(int port) {

@@ -57,7 +57,7 @@ final class RememberedOptions {
 
     private RememberedOptions() {}
 
-    /** The command's name when the record bound every argument to the tool's fields, else empty: then picocli decides. */
+    /** The command's name when the record bound every argument to the tool's fields (its mixins' too), else empty: then picocli decides. */
     static Optional<String> bind(Object tool, String[] args) {
         Map<String, Entry> options = new HashMap<>();
         List<Entry> all = new ArrayList<>();
