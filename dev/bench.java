@@ -11,7 +11,7 @@
 //COMPILE_OPTIONS -encoding UTF-8
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Resolving.java ../scripts/lab/Listeners.java ../scripts/lab/Servers.java ../scripts/lab/Sandbox.java ../scripts/lab/Article.java ../scripts/lab/Lab.java ../scripts/lab/HostsFile.java ../scripts/lab/Tools.java ../scripts/lab/Localhost.java
+//SOURCES ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/Servers.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 import lab.Cli;
+import lab.Failure;
 import lab.Lab;
 import lab.Sandbox;
 import lab.Servers;
@@ -57,8 +58,8 @@ class bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || seconds < 1) throw Cli.usage("--runs and --seconds must be at least 1");
-        if (wholeRuns < 0) throw Cli.usage("--whole-runs must be 0 or more");
+        if (runs < 1 || seconds < 1) throw Failure.usage("--runs and --seconds must be at least 1");
+        if (wholeRuns < 0) throw Failure.usage("--whole-runs must be 0 or more");
         System.out.printf("%d CPUs, Java %s, %s %s; median of %d runs (min-max)%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version"), runs);
         String classpath = classpath("pong");
@@ -108,7 +109,7 @@ class bench implements Callable<Integer> {
             boolean listening = server.listening();
             String why = server.stderr().strip();
             server.stop();
-            if (!listening) throw Cli.failed("the server did not start: " + why);
+            if (!listening) throw Failure.failed("the server did not start: " + why);
             times.add(ms);
         }
         return times;
@@ -124,7 +125,7 @@ class bench implements Callable<Integer> {
                 long start = System.nanoTime();
                 Process ping = new ProcessBuilder(Servers.javaCommand(pingClasspath, List.of(), "ping", List.of("--port", "" + port)))
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (ping.waitFor() != 0) throw Cli.failed("ping failed against pong on port " + port);
+                if (ping.waitFor() != 0) throw Failure.failed("ping failed against pong on port " + port);
                 times.add((System.nanoTime() - start) / 1e6);
             }
             return times;
@@ -194,14 +195,14 @@ class bench implements Callable<Integer> {
         try {
             java.nio.file.Files.writeString(dir.resolve("Hello.java"), "class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }");
             javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
-            if (javac.run(null, null, null, "-d", dir.toString(), dir.resolve("Hello.java").toString()) != 0) throw Cli.failed("could not compile Hello");
+            if (javac.run(null, null, null, "-d", dir.toString(), dir.resolve("Hello.java").toString()) != 0) throw Failure.failed("could not compile Hello");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
                 long start = System.nanoTime();
                 Process hello = new ProcessBuilder(java, "-cp", dir.toString(), "Hello").redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (hello.waitFor() != 0) throw Cli.failed("java -cp " + dir + " Hello failed");
+                if (hello.waitFor() != 0) throw Failure.failed("java -cp " + dir + " Hello failed");
                 times.add((System.nanoTime() - start) / 1e6);
             }
             return times;
@@ -253,7 +254,7 @@ class bench implements Callable<Integer> {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw Cli.failed(String.join(" ", command) + " failed");
+        if (p.waitFor() != 0) throw Failure.failed(String.join(" ", command) + " failed");
         return out;
     }
 
@@ -284,7 +285,7 @@ class bench implements Callable<Integer> {
     private void reportWhole(String what, List<String> command) throws Exception {
         try {
             report(what, whole(command));
-        } catch (Cli.Failure e) {
+        } catch (Failure e) {
             System.out.println("(" + what + ": not measured, " + e.getMessage() + ")");
         }
     }
@@ -313,7 +314,7 @@ class bench implements Callable<Integer> {
             try {
                 report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook",
                         List.of(timed(List.of("make", "-s", "lab"), kit, env, "══════ ")));
-            } catch (Cli.Failure e) {
+            } catch (Failure e) {
                 System.out.println("(cold first run skipped: " + e.getMessage() + ")");
             }
         } finally {
@@ -353,7 +354,7 @@ class bench implements Callable<Integer> {
             }
             int exit = process.waitFor();
             if (exit != 0 || until != null) {
-                throw Cli.failed(String.join(" ", command) + " ended with exit " + exit + ": " + String.join(" | ", last));
+                throw Failure.failed(String.join(" ", command) + " ended with exit " + exit + ": " + String.join(" | ", last));
             }
             return (System.nanoTime() - start) / 1e6;
         } finally {

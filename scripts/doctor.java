@@ -16,7 +16,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java lab/Clients.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -38,13 +37,14 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import lab.Article;
 import lab.Cli;
 import lab.Clients;
 import lab.Clients.Reach;
+import lab.Failure;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,7 +64,7 @@ import picocli.CommandLine.Parameters;
                 "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:inspected (read the warning, if any)", "1:could not inspect", "2:bad command line"})
-class doctor implements Callable<Integer> {
+class doctor implements Callable<Integer>, Cli.Checked {
     @Parameters(paramLabel = "PORT", arity = "0..1", converter = Cli.Port.class, description = "TCP port (default: 3000)")
     Integer port;
 
@@ -78,7 +78,7 @@ class doctor implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         // Java reads preferIPv6Addresses once, when InetAddress first loads: keep getaddrinfo's order from the start.
@@ -87,14 +87,16 @@ class doctor implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public void check() {
         if (port != null && portOption != null && !port.equals(portOption)) {
-            throw Cli.usage("two ports given (" + port + " and " + portOption + "); give one");
+            throw Failure.usage("two ports given (" + port + " and " + portOption + "); give one");
         }
+        if (host.isBlank() || host.contains(" ")) throw Failure.usage("'" + host + "' is not a host name");
+    }
+
+    @Override
+    public Integer call() {
         int p = port != null ? port : portOption != null ? portOption : 3000;
-        if (host.isBlank() || host.contains(" ")) throw Cli.usage("'" + host + "' is not a host name");
-        OptionalInt ranInSandbox = sandbox.enter(null);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
 
         List<Listener> listeners = Listeners.onPort(p);
         Predicate<Listener> dualStack = Clients.dualStack(p);

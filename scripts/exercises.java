@@ -14,10 +14,8 @@
 // -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
-//DEPS info.picocli:picocli:4.7.7
-//DEPS com.google.code.gson:gson:2.13.2
-//DEPS org.commonmark:commonmark:0.26.0
-//SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java
+// A notebook's cells get what the player gives them: play.java's //DEPS and //SOURCES, kept there only (JBang reads an included file's too).
+//SOURCES play.java
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,11 +32,13 @@ import java.util.Map;
 import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
+import lab.Failure;
 import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Servers;
+import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,7 +57,7 @@ class exercises implements Runnable {
 
     @Override
     public void run() {
-        throw Cli.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
+        throw Failure.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
     }
 
     /** Where the learner's copies are, shared by the subcommands. */
@@ -98,7 +98,7 @@ class exercises implements Runnable {
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
             System.out.println(count + " of " + all.size() + " done. Write yours in " + mine.folder()
-                    + "/ (make notebook), then: " + Cli.jbang() + " exercises@catalog verify ID");
+                    + "/ (make notebook), then: " + Tools.jbang() + " exercises@catalog verify ID");
         }
     }
 
@@ -121,7 +121,7 @@ class exercises implements Runnable {
             for (Map.Entry<Path, java.util.List<String>> entry : byNotebook.entrySet()) {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
-            if (notYet > 0) throw Cli.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
+            if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
             System.out.println(chosen.size() == 1 ? "Done." : "All " + chosen.size() + " done.");
             return Cli.OK;
         }
@@ -193,10 +193,10 @@ class exercises implements Runnable {
 
         @Override
         public void run() {
-            if (n < 1) throw Cli.usage("hints count from 1");
+            if (n < 1) throw Failure.usage("hints count from 1");
             Info e = Exercise.find(theExercises(), id);
             System.out.println(Exercise.hintText(e, n));
-            if (n < e.hints().size()) System.out.println("Still stuck? " + Cli.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
+            if (n < e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
         }
     }
 

@@ -16,7 +16,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java lab/Clients.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.BindException;
@@ -41,10 +41,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Article;
+import lab.ArticleHosts;
 import lab.Cli;
 import lab.Clients;
 import lab.Clients.Program;
 import lab.Clients.Reach;
+import lab.Failure;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
@@ -95,7 +97,7 @@ class handout implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (Path source : List.of(template, notebook)) {
-            if (!Files.isRegularFile(source)) throw Cli.usage("no " + source + " here: run it in the kit's folder (make handout)");
+            if (!Files.isRegularFile(source)) throw Failure.usage("no " + source + " here: run it in the kit's folder (make handout)");
         }
         String page = Files.readString(template, StandardCharsets.UTF_8);
         Map<String, String> facts = facts();
@@ -123,7 +125,7 @@ class handout implements Callable<Integer> {
     // ---- The facts, from the kit.
 
     Map<String, String> facts() throws IOException {
-        List<String> hostsLines = Article.hostsLines(Article.Mode.NAMESPACE);
+        List<String> hostsLines = ArticleHosts.lines(Article.Mode.NAMESPACE);
         List<InetAddress> mac = hostsLines.stream().map(l -> Resolving.literal(l.split("\\s+")[0].replaceFirst("%.*", ""))).toList();
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("port", "" + port);
@@ -159,7 +161,7 @@ class handout implements Callable<Integer> {
                 return e.getMessage().replaceFirst(" \\(Bind failed\\)$", "");
             }
         }
-        throw Cli.failed("a second bind of the same address and port did not fail here");
+        throw Failure.failed("a second bind of the same address and port did not fail here");
     }
 
     /**
@@ -216,7 +218,7 @@ class handout implements Callable<Integer> {
                 items.append("<li><b>").append(markdown(m.group(1))).append(".</b> ").append(markdown(String.join(" ", said))).append("</li>");
             }
         }
-        if (items.length() == 0) throw Cli.failed(notebook + " has no \"## 1. ...\" headings: the handout takes its fixes from them");
+        if (items.length() == 0) throw Failure.failed(notebook + " has no \"## 1. ...\" headings: the handout takes its fixes from them");
         return items.toString();
     }
 
@@ -230,7 +232,7 @@ class handout implements Callable<Integer> {
         StringBuilder filled = new StringBuilder();
         while (m.find()) {
             String value = all.get(m.group(1));
-            if (value == null) throw Cli.failed("the template names {{" + m.group(1) + "}}, which the handout does not know (it knows " + all.keySet() + ")");
+            if (value == null) throw Failure.failed("the template names {{" + m.group(1) + "}}, which the handout does not know (it knows " + all.keySet() + ")");
             m.appendReplacement(filled, Matcher.quoteReplacement(value));
         }
         return m.appendTail(filled).toString();
@@ -262,7 +264,7 @@ class handout implements Callable<Integer> {
             }
             if (!done || browser.exitValue() != 0 || !Files.isRegularFile(printed) || Files.size(printed) == 0) {
                 List<String> said = Files.readAllLines(log).stream().filter(l -> !l.contains(":ERROR:dbus/") && !l.isBlank()).toList();
-                throw Cli.failed("Chromium " + (done ? "did not print " + pdf.getFileName() : "hung for 120 s on " + pdf.getFileName())
+                throw Failure.failed("Chromium " + (done ? "did not print " + pdf.getFileName() : "hung for 120 s on " + pdf.getFileName())
                         + (said.isEmpty() ? "" : ": " + said.get(said.size() - 1).strip()));
             }
             Files.move(printed, pdf, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -280,7 +282,7 @@ class handout implements Callable<Integer> {
             try {
                 p.onExit().get(10, TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw Cli.failed("Chromium's process " + p.pid() + " did not stop within 10 s of SIGKILL");
+                throw Failure.failed("Chromium's process " + p.pid() + " did not stop within 10 s of SIGKILL");
             }
         }
     }

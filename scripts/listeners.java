@@ -15,16 +15,15 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
 import lab.Cli;
 import lab.Listeners;
 import lab.Listeners.Listener;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +37,7 @@ class listeners implements Callable<Integer> {
     int port;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new listeners(), args));
@@ -46,8 +45,6 @@ class listeners implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionalInt ranInSandbox = sandbox.enter(null);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         List<Listener> found = Listeners.onPort(port);
         if (found.isEmpty()) {
             System.out.println("No TCP listener on port " + port + ".");

@@ -16,21 +16,21 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
 import lab.Cli;
+import lab.Endpoint;
+import lab.Failure;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,15 +39,9 @@ import picocli.CommandLine.Option;
         description = "Connect to HOST:PORT the way nc does (next address on failure) and print the reply.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:a server answered", "1:nothing answered", "2:bad command line"})
-class ping implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
-    String host;
-
-    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
-    int port;
-
-    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file instead of the OS (Java's jdk.net.hosts.file)")
-    Path hostsFile;
+class ping implements Callable<Integer>, Cli.Checked {
+    @Mixin
+    Endpoint endpoint;
 
     @Option(names = "--all", description = "ask every address in turn and print one line each")
     boolean all;
@@ -59,25 +53,26 @@ class ping implements Callable<Integer> {
     int timeoutMillis;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new ping(), args));
     }
 
     @Override
-    public Integer call() {
+    public void check() {
         // 0 would mean "wait forever" to Java's sockets.
-        if (timeoutMillis < 1) throw Cli.usage("--timeout must be at least 1 ms, not " + timeoutMillis);
-        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        if (timeoutMillis < 1) throw Failure.usage("--timeout must be at least 1 ms, not " + timeoutMillis);
+    }
+
+    @Override
+    public Integer call() {
         // nc asks getaddrinfo and keeps its order; --java-socket shows Java's default instead,
         // even when a parent (the lab's kernel) passed its own order setting on.
         if (javaSocket) System.setProperty(Resolving.PREFER_IPV6, "false");
         else Resolving.useOsOrder();
-        List<InetAddress> addresses = Resolving.resolve(host);
-        Resolving.requireLoopback(host, addresses, null, false);
+        List<InetAddress> addresses = Resolving.resolve(endpoint.host);
+        Resolving.requireLoopback(endpoint.host, addresses, null, false);
         if (javaSocket) return javaSocket();
         if (all) return askEach(addresses);
 
@@ -88,17 +83,17 @@ class ping implements Callable<Integer> {
                 return Cli.OK;
             } catch (IOException e) {
                 boolean more = i + 1 < addresses.size();
-                System.err.println("ping: " + Resolving.format(addresses.get(i), port) + ": " + reason(e) + (more ? ", trying the next address" : ""));
+                System.err.println("ping: " + Resolving.format(addresses.get(i), endpoint.port) + ": " + reason(e) + (more ? ", trying the next address" : ""));
             }
         }
-        throw Cli.failed("nothing answered on " + host + ":" + port + " (" + addresses.size() + " address(es) tried)");
+        throw Failure.failed("nothing answered on " + endpoint.host + ":" + endpoint.port + " (" + addresses.size() + " address(es) tried)");
     }
 
     /** The article's loop over every address: one line each, the reply or why there was none. */
     private int askEach(List<InetAddress> addresses) {
         int answered = 0;
         for (InetAddress address : addresses) {
-            String where = Resolving.format(address, port);
+            String where = Resolving.format(address, endpoint.port);
             try {
                 System.out.printf("%-22s %s%n", where, ask(address));
                 answered++;
@@ -111,20 +106,20 @@ class ping implements Callable<Integer> {
 
     /** Java's one-liner: it resolves once, takes the first address, and never falls back. */
     private int javaSocket() {
-        try (Socket socket = new Socket(host, port)) {
+        try (Socket socket = new Socket(endpoint.host, endpoint.port)) {
             socket.setSoTimeout(timeoutMillis);
             System.out.println(readReply(socket));
             return Cli.OK;
         } catch (IOException e) {
-            String first = Resolving.format(Resolving.resolve(host).get(0), port);
-            throw Cli.failed("new Socket(\"" + host + "\", " + port + ") tried " + first + " only: " + reason(e)
+            String first = Resolving.format(Resolving.resolve(endpoint.host).get(0), endpoint.port);
+            throw Failure.failed("new Socket(\"" + endpoint.host + "\", " + endpoint.port + ") tried " + first + " only: " + reason(e)
                     + " (Java does not fall back to the next address)");
         }
     }
 
     private String ask(InetAddress address) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address, port), timeoutMillis);
+            socket.connect(new InetSocketAddress(address, endpoint.port), timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
             return readReply(socket);
         }

@@ -3,8 +3,10 @@
 //
 // It reads a notebook (.ipynb) and plays it in JShell: markdown cells are printed
 // as text, code cells run one after another, each followed by its output. The
-// classpath and start-up are the kernel's, so one notebook serves both. Servers a
-// cell starts die with the player, even if it is killed.
+// classpath and start-up are the kernel's, so one notebook serves both. One JShell
+// plays every notebook given, as one kernel would: variables carry over, and only
+// the servers are stopped after each notebook. Servers a cell starts die with the
+// player, even if it is killed.
 //
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
@@ -24,6 +26,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
+// The whole library and every tool a cell may start (`java -cp` this classpath); exercises.java includes this list.
 //SOURCES lab/*.java pong.java ping.java listeners.java resolve.java sandbox.java doctor.java
 
 import java.io.BufferedReader;
@@ -36,17 +39,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 
 import lab.Article;
+import lab.ArticleStory;
 import lab.Cli;
+import lab.Failure;
 import lab.Lab;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
 import lab.Sandbox;
+import lab.SandboxOption;
 import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,7 +73,7 @@ class play implements Callable<Integer> {
     boolean step;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         // As in the kernel: the OS resolver order, set before anything resolves a name.
@@ -128,14 +133,12 @@ class play implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        OptionalInt ranInSandbox = sandbox.enter(null);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
         String labPort = System.getenv("LAB_PORT");
         if (labPort != null && !labPort.isBlank()) {
             try {
                 Lab.portFromEnvironment(labPort);
             } catch (IllegalArgumentException e) {
-                throw Cli.usage(e.getMessage());
+                throw Failure.usage(e.getMessage());
             }
         }
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
@@ -172,8 +175,8 @@ class play implements Callable<Integer> {
                 Servers.stopAll(); // no server outlives its notebook (the JShell and its variables go on)
             }
         }
-        if (Article.current().isPresent()) Article.explainIfActive(Lab.port()); // once, unless notebook 07 did
-        if (failures > 0) throw Cli.failed(failures + " cell(s) did not run as the notebook expects");
+        if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did
+        if (failures > 0) throw Failure.failed(failures + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }
 }

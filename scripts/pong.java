@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Listeners.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,17 +24,17 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
 import lab.Cli;
+import lab.Endpoint;
+import lab.Failure;
+import lab.Lifelines;
 import lab.Listeners;
 import lab.Resolving;
-import lab.Servers;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,14 +45,8 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "1:no address could be bound (Address already in use)", "2:bad command line"})
 class pong implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
-    String host;
-
-    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "TCP port (default: ${DEFAULT-VALUE})")
-    int port;
-
-    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, in its order, instead of the OS (Java's jdk.net.hosts.file)")
-    Path hostsFile;
+    @Mixin
+    Endpoint endpoint;
 
     @Option(names = "--allow-non-loopback", description = "allow binding an address that is not loopback (prints a warning)")
     boolean allowNonLoopback;
@@ -64,7 +58,7 @@ class pong implements Callable<Integer> {
     boolean exitWithStdin;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     public static void main(String... args) {
         System.exit(Cli.run(new pong(), args));
@@ -72,15 +66,12 @@ class pong implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        if (exitWithStdin) Servers.exitWhenStdinCloses();
-        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        if (exitWithStdin) Lifelines.exitWhenStdinCloses();
         // Java's default order puts 127.0.0.1 before ::1. The article's server and nc
         // take getaddrinfo's order, so ask for the OS order before the first lookup.
         Resolving.useOsOrder();
-        List<InetAddress> addresses = Resolving.resolve(host);
-        Resolving.requireLoopback(host, addresses, "--allow-non-loopback", allowNonLoopback);
+        List<InetAddress> addresses = Resolving.resolve(endpoint.host);
+        Resolving.requireLoopback(endpoint.host, addresses, "--allow-non-loopback", allowNonLoopback);
 
         if (reusePort) requireReusePort();
 
@@ -91,7 +82,7 @@ class pong implements Callable<Integer> {
             ServerSocket candidate = new ServerSocket(); // no SO_REUSEPORT: one listener per address
             if (reusePort) candidate.setOption(StandardSocketOptions.SO_REUSEPORT, true); // unless asked
             try {
-                candidate.bind(new InetSocketAddress(address, port));
+                candidate.bind(new InetSocketAddress(address, endpoint.port));
                 server = candidate;
                 break;
             } catch (IOException e) {
@@ -100,10 +91,10 @@ class pong implements Callable<Integer> {
             }
         }
         if (server == null) {
-            throw Cli.failed("cannot listen on " + host + ":" + port + ": " + summary(tried) + ": " + String.join(", ", tried));
+            throw Failure.failed("cannot listen on " + endpoint.host + ":" + endpoint.port + ": " + summary(tried) + ": " + String.join(", ", tried));
         }
 
-        String self = Resolving.format(server.getInetAddress(), port);
+        String self = Resolving.format(server.getInetAddress(), endpoint.port);
         System.out.println("Listen on " + self);
         System.out.flush();
         // Servers that share an address by SO_REUSEPORT would all say the same: name the process too.
@@ -122,21 +113,21 @@ class pong implements Callable<Integer> {
     private static void requireReusePort() throws IOException {
         try (ServerSocket probe = new ServerSocket()) {
             if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-                throw Cli.usage("--reuse-port: this system's Java has no SO_REUSEPORT");
+                throw Failure.usage("--reuse-port: this system's Java has no SO_REUSEPORT");
             }
         }
     }
 
     /** One tried address and why it did not bind, naming who holds it when it is taken. */
     private String whyNot(InetAddress address, IOException e) {
-        String where = Resolving.format(address, port);
+        String where = Resolving.format(address, endpoint.port);
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
         if (reason.startsWith("Address already in use")) {
-            List<String> holders = Listeners.holding(address, port).stream().map(Listeners.Listener::owner).toList();
+            List<String> holders = Listeners.holding(address, endpoint.port).stream().map(Listeners.Listener::owner).toList();
             return where + (holders.isEmpty() ? " (in use)" : " (held by " + String.join(", ", holders) + ")");
         }
-        if (reason.startsWith("Permission denied") && port < 1024) {
-            throw Cli.usage("port " + port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+        if (reason.startsWith("Permission denied") && endpoint.port < 1024) {
+            throw Failure.usage("port " + endpoint.port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
         }
         // Not an address of this machine; for ::1 that means IPv6 is off (Java then has no IPv6 sockets at all).
         if (reason.startsWith("Cannot assign requested address") || reason.startsWith("Protocol family unavailable")

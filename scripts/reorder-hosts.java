@@ -20,7 +20,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Resolving.java lab/Tools.java
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import lab.Cli;
+import lab.Failure;
 import lab.HostsFile;
 import lab.Resolving;
 import picocli.CommandLine.Command;
@@ -74,7 +75,7 @@ class reorder_hosts implements Callable<Integer> {
         try {
             address = Resolving.literal(first);
         } catch (IllegalArgumentException e) {
-            throw Cli.usage("--first wants an address such as 127.0.0.1 or ::1, not '" + first + "'");
+            throw Failure.usage("--first wants an address such as 127.0.0.1 or ::1, not '" + first + "'");
         }
         String reordered = hosts.withFirst(address);
         System.out.println("localhost in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));

@@ -15,17 +15,17 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Resolving.java lab/Sandbox.java lab/SandboxOption.java lab/Servers.java lab/Tools.java
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-import lab.Article;
+import lab.ArticleStory;
 import lab.Cli;
+import lab.Endpoint;
 import lab.Resolving;
+import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,17 +35,11 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:resolved", "2:bad command line or unknown host"})
 class resolve implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "localhost", description = "name to resolve (default: ${DEFAULT-VALUE})")
-    String host;
-
-    @Option(names = {"-p", "--port"}, defaultValue = "3000", converter = Cli.Port.class, description = "port shown in the client lines (default: ${DEFAULT-VALUE})")
-    int port;
-
-    @Option(names = "--hosts-file", paramLabel = "FILE", description = "resolve from this private hosts file, as pong --hosts-file does")
-    Path hostsFile;
+    @Mixin
+    Endpoint endpoint;
 
     @Mixin
-    Article.SandboxOption sandbox;
+    SandboxOption sandbox;
 
     @Option(names = "--list", description = "print only the addresses, in the order of the OS (or of --hosts-file), one per line")
     boolean list;
@@ -56,11 +50,8 @@ class resolve implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionalInt ranInSandbox = sandbox.enter(hostsFile);
-        if (ranInSandbox.isPresent()) return ranInSandbox.getAsInt();
-        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
         Resolving.useOsOrder();
-        List<InetAddress> system = Resolving.resolve(host);
+        List<InetAddress> system = Resolving.resolve(endpoint.host);
         if (list) {
             Resolving.distinct(system).forEach(a -> System.out.println(Resolving.format(a)));
             return Cli.OK;
@@ -73,16 +64,16 @@ class resolve implements Callable<Integer> {
         String privateFile = System.getProperty(Resolving.HOSTS_FILE);
         String source = privateFile == null ? "the operating system's order (getaddrinfo: nc, the article's server, pong)"
                                             : "private hosts file " + privateFile + ", in file order (pong --hosts-file)";
-        print(host + " in " + source + ":", system);
-        print(host + " in Java's default order (IPv4 first: a plain Java program):", javaDefault);
+        print(endpoint.host + " in " + source + ":", system);
+        print(endpoint.host + " in Java's default order (IPv4 first: a plain Java program):", javaDefault);
 
         System.out.println("First address each client tries:");
         String nc = privateFile == null ? first(system) + "   then the next one if refused"
                                         : "(nc asks the OS resolver, not this file)";
-        client("nc " + host + " " + port, nc);
-        client("new Socket(\"" + host + "\", " + port + ")", first(javaDefault) + "   and no other");
-        client("curl http://" + host + ":" + port + "/", curl(system));
-        Article.explainIfActive(port);
+        client("nc " + endpoint.host + " " + endpoint.port, nc);
+        client("new Socket(\"" + endpoint.host + "\", " + endpoint.port + ")", first(javaDefault) + "   and no other");
+        client("curl http://" + endpoint.host + ":" + endpoint.port + "/", curl(system));
+        ArticleStory.explainIfActive(endpoint.port);
         return Cli.OK;
     }
 
@@ -103,7 +94,7 @@ class resolve implements Callable<Integer> {
 
     /** curl 7.78+ answers "localhost" itself, whatever /etc/hosts says: 127.0.0.1 first up to 8.2.0, ::1 first from 8.2.1. */
     private String curl(List<InetAddress> system) {
-        if (host.equalsIgnoreCase("localhost")) {
+        if (endpoint.host.equalsIgnoreCase("localhost")) {
             return "127.0.0.1   then ::1 (curl 7.78 to 8.2.0; from 8.2.1 ::1 first; neither reads /etc/hosts)";
         }
         return first(system) + "   (the OS order; curl may race IPv6 and IPv4)";

@@ -17,7 +17,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Resolving.java lab/HostsFile.java lab/Tools.java lab/Servers.java lab/Sandbox.java lab/Article.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/Resolving.java lab/Sandbox.java lab/Servers.java lab/Tools.java
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,9 +26,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import lab.Article;
+import lab.ArticleHosts;
 import lab.Cli;
+import lab.Failure;
+import lab.Lifelines;
 import lab.Sandbox;
-import lab.Servers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,11 +60,11 @@ class sandbox implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
-        List<String> withLifeline = Servers.diesWithUs(command); // setpriv is there: Sandbox checked
+        List<String> withLifeline = Lifelines.diesWithUs(command); // setpriv is there: Sandbox checked
         if (hosts == null && gaiConf == null && addresses.isEmpty()) {
-            Sandbox.unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
+            Sandbox.unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
-                    + String.join(", ", Article.hostsLines(Article.Mode.NAMESPACE)));
+                    + String.join(", ", ArticleHosts.lines(Article.Mode.NAMESPACE)));
             return Sandbox.runShared(Article.NAME, Article::sandboxSpec, withLifeline);
         }
         Sandbox.Spec spec = Sandbox.Spec.hosts(hosts).withGaiConf(gaiConf);

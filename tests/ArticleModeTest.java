@@ -209,8 +209,11 @@ class ArticleModeTest extends Kit {
 
         Result ping = exec(asAnotherUser(tool("ping", "--sandbox", "article", "--port", "" + port)));
         assertEquals("pong from [::1]:" + port, ping.out().strip(), ping.err());
-        Result explained = exec(asAnotherUser(tool("resolve", "--sandbox", "article")));
+        Result explained = exec(asAnotherUser(tool("resolve", "--sandbox", "article", "--port", "" + port)));
         assertTrue(explained.out().contains("(Linux sandbox, in a user namespace of this user's own, no root rights needed)"), explained.out());
+        assertTrue(explained.out().contains("  exact      three servers on [::1]:" + port + ", [fe80::1]:" + port + " and 127.0.0.1:" + port)
+                && explained.out().contains("`nc localhost " + port + "` reaching [::1]:" + port) && (port == 3000 || !explained.out().matches("(?s).*:3000(?![0-9]).*")),
+                "the port asked for, throughout:\n" + explained.out());
         List<ProcessHandle> second = once(servers.get(1), ArticleModeTest::isPong);
         assertTrue(second.stream().anyMatch(ArticleModeTest::isPong), "the second launcher runs pong inside: " + second);
         sigkillLeavesNothing(servers.get(1), second);

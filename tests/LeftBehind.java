@@ -3,6 +3,7 @@ package tests;
 import java.util.List;
 
 import lab.Listeners;
+import lab.Lifelines;
 import lab.Servers;
 import lab.Servers.Server;
 
@@ -14,7 +15,7 @@ public final class LeftBehind {
 
     /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */
     public static List<String> stillRunning(List<ProcessHandle> processes) throws InterruptedException {
-        return Settled.settled(() -> processes.stream().filter(p -> !Servers.hasEnded(p))
+        return Settled.settled(() -> processes.stream().filter(p -> !Lifelines.hasEnded(p))
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), List::isEmpty);
     }
 

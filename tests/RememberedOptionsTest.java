@@ -111,6 +111,7 @@ class RememberedOptionsTest extends Kit {
         Server server = start(tool("pong", "--exit-with-stdin", "--reuse-port", "--port", "" + port));
         try {
             assertTrue(server.listening(), server.stderr());
+            assertTrue(server.address().endsWith(":" + port), "--port reached the Endpoint mixin's field: " + server.address());
             String reply = Net.ask(server.address());
             assertTrue(reply.contains("(pid " + server.pid() + ")"), "--reuse-port reached the field: " + reply);
         } finally {

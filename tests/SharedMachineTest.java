@@ -232,7 +232,7 @@ class SharedMachineTest extends Kit {
         List<String> left = new ArrayList<>();
         for (long pid : processIds()) {
             Optional<Integer> uid = uidOf(pid);
-            boolean ended = ProcessHandle.of(pid).map(lab.Servers::hasEnded).orElse(true);
+            boolean ended = ProcessHandle.of(pid).map(lab.Lifelines::hasEnded).orElse(true);
             if (uid.isPresent() && uids.contains(uid.get()) && !ended) left.add(pid + " uid " + uid.get());
         }
         return left;

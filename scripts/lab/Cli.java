@@ -1,49 +1,43 @@
 package lab;
 
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 
 /**
- * The kit's command-line rules, shared by every script: bad input gets one
+ * The kit's command-line rules, shared by every tool: bad input gets one
  * clear line and never a stack trace; exit 2 means "the command line is
- * wrong", exit 1 means "it was right, but it did not work".
+ * wrong", exit 1 means "it was right, but it did not work" ({@link Failure}).
+ * What every tool does before its story is done here, once: checks picocli
+ * cannot make, --sandbox (which may run the tool elsewhere), then --hosts-file.
  */
 public final class Cli {
     public static final int OK = 0;
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
+    public static final int FAILED = Failure.FAILED;
+    public static final int USAGE = Failure.USAGE;
 
     private Cli() {}
-
-    /** A failure the user can act on; {@link #run} prints its message as one line. */
-    public static final class Failure extends RuntimeException {
-        public final int exitCode;
-
-        private Failure(int exitCode, String message) {
-            super(message, null, false, false);
-            this.exitCode = exitCode;
-        }
-    }
-
-    public static Failure usage(String message) {
-        return new Failure(USAGE, message);
-    }
-
-    public static Failure failed(String message) {
-        return new Failure(FAILED, message);
-    }
 
     /** The tool running in this JVM and its arguments as given: what --sandbox runs again inside. */
     public record Invocation(String tool, List<String> args) {}
 
-    private static Invocation invocation;
-
-    public static Invocation invocation() {
-        return invocation;
+    /** A tool whose options need a check picocli cannot make: it runs before --sandbox, so bad input stays one line. */
+    public interface Checked {
+        void check();
     }
+
+    /** A mixin that may run the whole tool somewhere else (--sandbox): then its exit code, else empty. */
+    public interface RunsElsewhere {
+        OptionalInt runElsewhere(Invocation invocation, Path hostsFile);
+    }
+
+    private static Invocation invocation;
 
     /**
      * Parses and runs a picocli command, and returns the exit code for System.exit. A command
@@ -65,6 +59,15 @@ public final class Cli {
         line.setExecutionExceptionHandler((e, l, parsed) -> exitCode(name, e));
         line.setExecutionStrategy(parsed -> {
             RememberedOptions.remember(parsed.commandSpec());
+            List<CommandLine> chosen = parsed.asCommandLineList();
+            if (chosen.stream().noneMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested())) {
+                try {
+                    OptionalInt ranElsewhere = beforeCall(chosen.get(chosen.size() - 1).getCommand());
+                    if (ranElsewhere.isPresent()) return ranElsewhere.getAsInt();
+                } catch (Exception e) {
+                    return exitCode(name, e);
+                }
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         return line.execute(args);
@@ -72,13 +75,39 @@ public final class Cli {
 
     private static int call(String name, Callable<?> command) {
         try {
+            OptionalInt ranElsewhere = beforeCall(command);
+            if (ranElsewhere.isPresent()) return ranElsewhere.getAsInt();
             return command.call() instanceof Integer code ? code : OK;
         } catch (Exception e) {
             return exitCode(name, e);
         }
     }
 
-    /** One line for what went wrong, and the exit code: the Failure's own, else 1. */
+    /**
+     * What comes before every tool's story: its own checks, then --sandbox (the tool's exit
+     * code when it ran inside the article's sandbox), then --hosts-file for this JVM.
+     */
+    private static OptionalInt beforeCall(Object tool) throws IllegalAccessException {
+        if (tool instanceof Checked checked) checked.check();
+        Path hostsFile = null;
+        List<RunsElsewhere> elsewhere = new ArrayList<>();
+        for (Field field : tool.getClass().getDeclaredFields()) {
+            // By type, not by annotation: reading annotations would cost the picocli-free start its lead.
+            if (field.getType() != Endpoint.class && !RunsElsewhere.class.isAssignableFrom(field.getType())) continue;
+            field.setAccessible(true);
+            Object mixin = field.get(tool);
+            if (mixin instanceof Endpoint endpoint) hostsFile = endpoint.hostsFile;
+            if (mixin instanceof RunsElsewhere runs) elsewhere.add(runs);
+        }
+        for (RunsElsewhere runs : elsewhere) {
+            OptionalInt code = runs.runElsewhere(invocation, hostsFile);
+            if (code.isPresent()) return code;
+        }
+        if (hostsFile != null) Resolving.useHostsFile(hostsFile);
+        return OptionalInt.empty();
+    }
+
+    /** One line for what went wrong, and the exit code: the {@link Failure}'s own, else 1. */
     private static int exitCode(String name, Exception e) {
         if (e instanceof Failure f) {
             System.err.println(name + ": " + f.getMessage());
@@ -88,32 +117,12 @@ public final class Cli {
         return FAILED;
     }
 
-    /**
-     * How to run JBang here, for a hint the learner can paste: "jbang" where it
-     * is installed, else the kit's own launcher, run from the repo's root.
-     */
-    public static String jbang() {
-        return Tools.find("jbang").isPresent() ? "jbang" : "./jbang";
-    }
-
-    /** A port number from 1 to 65535, or an IllegalArgumentException that says what is wrong with {@code text}. */
-    public static int port(String text) {
-        int port;
-        try {
-            port = Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a port number (1-65535)");
-        }
-        if (port < 1 || port > 65535) throw new IllegalArgumentException(port + " is out of range (1-65535)");
-        return port;
-    }
-
     /** Reads --port values, with a message that says what is wrong. */
     public static final class Port implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String text) {
             try {
-                return port(text);
+                return Resolving.port(text);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -163,7 +163,7 @@ public final class Exercise {
 
     /** The exercise called {@code id}, or a usage failure naming the ids there are. */
     public static Info find(List<Info> all, String id) {
-        return all.stream().filter(e -> e.id().equals(id)).findFirst().orElseThrow(() -> Cli.usage("no exercise '" + id
+        return all.stream().filter(e -> e.id().equals(id)).findFirst().orElseThrow(() -> Failure.usage("no exercise '" + id
                 + "': the exercises are " + String.join(", ", all.stream().map(Info::id).toList())));
     }
 

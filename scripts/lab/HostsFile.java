@@ -36,7 +36,7 @@ public final class HostsFile {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw Cli.usage("cannot read " + file);
+            throw Failure.usage("cannot read " + file);
         }
     }
 
@@ -76,7 +76,7 @@ public final class HostsFile {
             }
             (match ? front : rest).add(lines.get(i));
         }
-        if (front.isEmpty()) throw Cli.usage("no localhost line for " + Resolving.format(first) + " in " + file);
+        if (front.isEmpty()) throw Failure.usage("no localhost line for " + Resolving.format(first) + " in " + file);
         front.addAll(rest);
         for (int i = 0; i < slots.size(); i++) lines.set(slots.get(i), front.get(i));
         return String.join("\n", lines) + "\n";
@@ -86,7 +86,7 @@ public final class HostsFile {
     public synchronized void edit(String newText) {
         refuseTheMachinesFileOnLinux();
         if (!Files.isWritable(file)) {
-            throw Cli.failed("cannot write " + file + ": permission denied (on macOS: sudo " + Cli.jbang() + " reorder-hosts@catalog --edit)");
+            throw Failure.failed("cannot write " + file + ": permission denied (on macOS: sudo " + Tools.jbang() + " reorder-hosts@catalog --edit)");
         }
         byte[] original;
         try {
@@ -95,15 +95,15 @@ public final class HostsFile {
             Files.write(backup, original, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.writeString(owner(), file.toAbsolutePath() + "\n"); // which file the backup belongs to
         } catch (FileAlreadyExistsException e) {
-            throw Cli.failed("a backup from an earlier run is still at " + backup + ", so " + file
+            throw Failure.failed("a backup from an earlier run is still at " + backup + ", so " + file
                     + " may still be edited: put it back with --restore (or delete the backup if " + file + " is right), then run again");
         } catch (IOException e) {
-            throw Cli.failed("cannot back up " + file + " to " + backup + ": " + e.getMessage());
+            throw Failure.failed("cannot back up " + file + " to " + backup + ": " + e.getMessage());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 if (restore()) System.err.println(file + " put back from " + backup + "; backup removed.");
-            } catch (Cli.Failure e) {
+            } catch (Failure e) {
                 System.err.println(e.getMessage());
             }
         }, "put " + file + " back"));
@@ -112,7 +112,7 @@ public final class HostsFile {
             edited = true;
         } catch (IOException e) {
             deleteBackup();
-            throw Cli.failed("cannot write " + file + ": " + e.getMessage());
+            throw Failure.failed("cannot write " + file + ": " + e.getMessage());
         }
     }
 
@@ -122,7 +122,7 @@ public final class HostsFile {
         try {
             Files.write(file, Files.readAllBytes(backup));
         } catch (IOException e) {
-            throw Cli.failed("cannot put " + file + " back: " + e.getMessage() + "; the backup stays at " + backup);
+            throw Failure.failed("cannot put " + file + " back: " + e.getMessage() + "; the backup stays at " + backup);
         }
         edited = false;
         deleteBackup();
@@ -131,14 +131,14 @@ public final class HostsFile {
 
     /** After a run that could not clean up (SIGKILL, power cut): puts the leftover backup back, into the file it came from. */
     public synchronized void restoreLeftover() {
-        if (!Files.exists(backup)) throw Cli.failed("no backup at " + backup + ": nothing to restore");
+        if (!Files.exists(backup)) throw Failure.failed("no backup at " + backup + ": nothing to restore");
         try {
             String of = Files.exists(owner()) ? Files.readString(owner()).strip() : file.toAbsolutePath().toString();
             if (!of.equals(file.toAbsolutePath().toString())) {
-                throw Cli.failed("the backup at " + backup + " is of " + of + ", not of " + file + ": add --file " + of);
+                throw Failure.failed("the backup at " + backup + " is of " + of + ", not of " + file + ": add --file " + of);
             }
         } catch (IOException e) {
-            throw Cli.failed("cannot read " + owner() + ": " + e.getMessage());
+            throw Failure.failed("cannot read " + owner() + ": " + e.getMessage());
         }
         refuseTheMachinesFileOnLinux();
         edited = true;
@@ -160,8 +160,8 @@ public final class HostsFile {
                 same = true; // cannot tell: assume the worst
             }
             if (same) {
-                throw Cli.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
-                        + "where /etc/hosts is a private copy (" + Cli.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+                throw Failure.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
+                        + "where /etc/hosts is a private copy (" + Tools.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY");
             }
         }
     }

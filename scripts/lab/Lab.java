@@ -74,7 +74,7 @@ public final class Lab {
     /** LAB_PORT's value as a port, or one line that names LAB_PORT and says what is wrong. */
     public static int portFromEnvironment(String value) {
         try {
-            return Cli.port(value);
+            return Resolving.port(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("LAB_PORT=" + value + ": " + e.getMessage()
                     + "; set LAB_PORT to a free port, such as LAB_PORT=4000, or unset it");
@@ -147,12 +147,12 @@ public final class Lab {
         if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
         long pid = Long.parseLong(jupyter);
         // Only our own parent: a program started from a kernel inherits the variable too.
-        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Servers.exitWhenParentDies(pid);
+        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Lifelines.exitWhenParentDies(pid);
     }
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
     public static void run(String tool, String... args) {
-        runAndPrint(null, command(tool, args));
+        read(tool, args);
     }
 
     /** The same, and returns the output too, for a cell that checks it. */
@@ -193,7 +193,7 @@ public final class Lab {
      */
     private static String output(Sandbox box, List<String> command) {
         String name = command.get(0);
-        List<String> tied = Servers.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
+        List<String> tied = Lifelines.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
         Process p;
         try {
             p = new ProcessBuilder(box == null ? tied : box.inside(tied)).redirectErrorStream(true).start();
@@ -253,7 +253,7 @@ public final class Lab {
         Set<Process> before = Servers.running();
         try (Sandbox box = Sandbox.start(spec)) {
             steps.accept(box);
-        } catch (Cli.Failure e) {
+        } catch (Failure e) {
             System.out.println("≠ skipped: " + e.getMessage());
         } finally {
             Servers.running().stream().filter(p -> !before.contains(p)).forEach(Servers::stop);

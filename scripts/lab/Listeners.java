@@ -217,7 +217,8 @@ public final class Listeners {
         }
     }
 
-    // ---- macOS: lsof's field output (-F): p=PID, c=command, t=IPv4/IPv6, n=address:port (f, the fd, may come unasked).
+    // ---- macOS: lsof's field output, asked for as -Fpctn: p=PID, c=command, t=IPv4/IPv6, n=address:port.
+    // lsof adds f (the fd) to every set unasked; it is skipped like any other field.
 
     /** The listeners as lsof sees them: the macOS way, and the same program on Linux where it is installed. */
     public static List<Listener> fromLsof(int port) {
@@ -289,7 +290,7 @@ public final class Listeners {
             p.waitFor(10, TimeUnit.SECONDS);
             return lines;
         } catch (IOException e) {
-            throw Cli.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
+            throw Failure.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();

@@ -27,7 +27,7 @@ public final class Localhost {
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
         boolean mac = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("mac");
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
-        return line + " The article's three addresses: " + Cli.jbang() + " lab@catalog --sandbox article.";
+        return line + " The article's three addresses: " + Tools.jbang() + " lab@catalog --sandbox article.";
     }
 
     /** Which common system has a localhost like {@code addresses}. */

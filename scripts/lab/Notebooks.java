@@ -57,11 +57,11 @@ public final class Notebooks {
 
     /** The lab's notebooks in a folder, NN-*.ipynb, in order. */
     public static List<Path> inOrder(Path folder) {
-        if (!Files.isDirectory(folder)) throw Cli.usage("no notebooks in " + folder + ": run from the kit's root");
+        if (!Files.isDirectory(folder)) throw Failure.usage("no notebooks in " + folder + ": run from the kit's root");
         try (var files = Files.list(folder)) {
             return files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.ipynb")).sorted().toList();
         } catch (IOException e) {
-            throw Cli.failed("cannot list " + folder + ": " + e.getMessage());
+            throw Failure.failed("cannot list " + folder + ": " + e.getMessage());
         }
     }
 
@@ -71,11 +71,11 @@ public final class Notebooks {
         try {
             root = parse(Files.readString(notebook));
         } catch (IOException e) {
-            throw Cli.usage("cannot read " + notebook);
+            throw Failure.usage("cannot read " + notebook);
         } catch (JsonParseException | IllegalStateException e) {
-            throw Cli.usage(notebook + " is not a notebook (not JSON)");
+            throw Failure.usage(notebook + " is not a notebook (not JSON)");
         }
-        if (!root.has("cells")) throw Cli.usage(notebook + " is not a notebook (no cells)");
+        if (!root.has("cells")) throw Failure.usage(notebook + " is not a notebook (no cells)");
         List<Cell> cells = new ArrayList<>();
         for (JsonElement element : root.getAsJsonArray("cells")) {
             JsonObject cell = element.getAsJsonObject();
@@ -104,7 +104,7 @@ public final class Notebooks {
             e.getAsJsonArray("hints").forEach(h -> hints.add(h.getAsString()));
             return new Declared(e.get("id").getAsString(), e.get("title").getAsString(), List.copyOf(hints));
         } catch (RuntimeException bad) {
-            throw Cli.usage(notebook + ": an exercise needs an id, a title and hints in its cell's metadata");
+            throw Failure.usage(notebook + ": an exercise needs an id, a title and hints in its cell's metadata");
         }
     }
 
@@ -141,9 +141,9 @@ public final class Notebooks {
             try {
                 String startup = Files.readString(Path.of(STARTUP));
                 String problem = run(new Cell("code", startup, List.of()));
-                if (problem != null) throw Cli.failed("start-up " + STARTUP + " failed: " + problem);
+                if (problem != null) throw Failure.failed("start-up " + STARTUP + " failed: " + problem);
             } catch (IOException e) {
-                throw Cli.usage("cannot read " + STARTUP + ": run play from the repo root");
+                throw Failure.usage("cannot read " + STARTUP + ": run play from the repo root");
             }
         }
 

@@ -57,7 +57,7 @@ final class RememberedOptions {
 
     private RememberedOptions() {}
 
-    /** The command's name when the record bound every argument to the tool's fields, else empty: then picocli decides. */
+    /** The command's name when the record bound every argument to the tool's fields (its mixins' too), else empty: then picocli decides. */
     static Optional<String> bind(Object tool, String[] args) {
         Map<String, Entry> options = new HashMap<>();
         List<Entry> all = new ArrayList<>();
@@ -137,7 +137,7 @@ final class RememberedOptions {
                 if (!text.matches("-?[0-9]{1,9}")) throw new IllegalArgumentException(text);
                 yield Integer.parseInt(text);
             }
-            case PORT -> Cli.port(text);
+            case PORT -> Resolving.port(text);
             case PATH -> Path.of(text);
             case HELP -> throw new IllegalArgumentException("help is picocli's");
         };

@@ -46,16 +46,16 @@ public final class Resolving {
      * a usage error: Java would answer "localhost" with its own loopback instead.
      */
     public static void useHostsFile(Path file) {
-        if (Files.isDirectory(file)) throw Cli.usage("hosts file " + file + " is a folder, not a file");
-        if (!Files.isReadable(file)) throw Cli.usage("cannot read hosts file " + file);
+        if (Files.isDirectory(file)) throw Failure.usage("hosts file " + file + " is a folder, not a file");
+        if (!Files.isReadable(file)) throw Failure.usage("cannot read hosts file " + file);
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (IOException e) { // includes a CharacterCodingException: not text
             text = "\0";
         }
-        if (text.indexOf('\0') >= 0) throw Cli.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
-        if (HostsFile.entries(text).isEmpty()) throw Cli.usage("hosts file " + file + " lists no address; " + HOSTS_LINE);
+        if (text.indexOf('\0') >= 0) throw Failure.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
+        if (HostsFile.entries(text).isEmpty()) throw Failure.usage("hosts file " + file + " lists no address; " + HOSTS_LINE);
         System.setProperty(HOSTS_FILE, file.toAbsolutePath().toString());
     }
 
@@ -66,12 +66,12 @@ public final class Resolving {
         String hostsFile = System.getProperty(HOSTS_FILE);
         if (hostsFile != null && !looksLikeAddress(host) && !listedIn(Path.of(hostsFile), host)) {
             // Java would fall back to its own loopback for "localhost", which is in neither file.
-            throw Cli.usage("hosts file " + hostsFile + " lists no address for '" + host + "'; " + HOSTS_LINE.replace("localhost", host));
+            throw Failure.usage("hosts file " + hostsFile + " lists no address for '" + host + "'; " + HOSTS_LINE.replace("localhost", host));
         }
         try {
             return List.of(InetAddress.getAllByName(host));
         } catch (UnknownHostException e) {
-            throw Cli.usage("cannot resolve host '" + host + "'");
+            throw Failure.usage("cannot resolve host '" + host + "'");
         }
     }
 
@@ -167,6 +167,18 @@ public final class Resolving {
         return text.toString();
     }
 
+    /** A port number from 1 to 65535, or an IllegalArgumentException that says what is wrong with {@code text}. */
+    public static int port(String text) {
+        int port;
+        try {
+            port = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a port number (1-65535)");
+        }
+        if (port < 1 || port > 65535) throw new IllegalArgumentException(port + " is out of range (1-65535)");
+        return port;
+    }
+
     /** Parses an address literal such as 127.0.0.1, ::1 or fe80::1%lo0 without any lookup. */
     public static InetAddress literal(String text) {
         if (!looksLikeAddress(text)) throw new IllegalArgumentException("not an address literal: " + text);
@@ -194,8 +206,8 @@ public final class Resolving {
         List<String> outside = addresses.stream().filter(a -> !isLoopback(a)).map(Resolving::format).toList();
         if (outside.isEmpty()) return;
         String what = "'" + host + "' gives " + String.join(", ", outside) + ", not a loopback address";
-        if (allowFlag == null) throw Cli.usage(what + "; the lab only talks to loopback");
-        if (!allowed) throw Cli.usage(what + "; the lab stays on loopback (add " + allowFlag + " to bind it anyway)");
+        if (allowFlag == null) throw Failure.usage(what + "; the lab only talks to loopback");
+        if (!allowed) throw Failure.usage(what + "; the lab stays on loopback (add " + allowFlag + " to bind it anyway)");
         System.err.println("warning: " + what + "; other machines may reach this server");
     }
 }

@@ -162,12 +162,12 @@ public final class Sandbox implements AutoCloseable {
     private static Sandbox start(Spec spec, String name) {
         // A wrong command line is said first (exit 2), then what this machine cannot do (exit 1).
         for (Path file : Stream.of(spec.hostsFile(), spec.gaiConf()).filter(f -> f != null).toList()) {
-            if (!Files.isReadable(file)) throw Cli.usage("cannot read " + file);
+            if (!Files.isReadable(file)) throw Failure.usage("cannot read " + file);
         }
         for (String cidr : spec.loopbackAddresses()) requireCidr(cidr);
-        unavailable().ifPresent(why -> { throw Cli.failed("cannot make a sandbox: " + why); });
+        unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
         if (spec.gaiConf() != null && !Files.isRegularFile(GAI_CONF, LinkOption.NOFOLLOW_LINKS)) {
-            throw Cli.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
+            throw Failure.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
                     + "(glibc uses its built-in table), and the lab creates nothing in the real /etc");
         }
         List<String> command = new ArrayList<>(List.of("unshare"));
@@ -181,11 +181,11 @@ public final class Sandbox implements AutoCloseable {
                 Servers.stop(holder);
                 String why = new String(holder.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip().lines()
                         .reduce((a, b) -> b).orElse("exit " + holder.exitValue());
-                throw Cli.failed("cannot make a sandbox: its set-up failed: " + why);
+                throw Failure.failed("cannot make a sandbox: its set-up failed: " + why);
             }
             return new Sandbox(holder, holder.pid(), namespacesOf(holder.pid()).orElse("?"), name);
         } catch (IOException e) {
-            throw Cli.failed("cannot make a sandbox: " + e.getMessage());
+            throw Failure.failed("cannot make a sandbox: " + e.getMessage());
         }
     }
 
@@ -200,7 +200,7 @@ public final class Sandbox implements AutoCloseable {
             Resolving.literal(parts[0]);
             if (parts.length > 2 || (parts.length == 2 && !parts[1].matches("\\d{1,3}"))) throw new IllegalArgumentException();
         } catch (IllegalArgumentException e) {
-            throw Cli.usage("'" + cidr + "' is not an address with a prefix length, such as fe80::1/64");
+            throw Failure.usage("'" + cidr + "' is not an address with a prefix length, such as fe80::1/64");
         }
     }
 
@@ -219,14 +219,14 @@ public final class Sandbox implements AutoCloseable {
             box = joinOrStart(name, spec);
             process = new ProcessBuilder(box.inside(command)).inheritIO().start();
         } catch (IOException e) {
-            throw Cli.failed("cannot run " + command.get(0) + " in the " + name + " sandbox: " + e.getMessage());
+            throw Failure.failed("cannot run " + command.get(0) + " in the " + name + " sandbox: " + e.getMessage());
         }
         try {
             return process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-            return Cli.FAILED;
+            return Failure.FAILED;
         } finally {
             box.close();
             removeIfUnused(name);
@@ -347,7 +347,7 @@ public final class Sandbox implements AutoCloseable {
                     boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
                             && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
                             && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
-                    if (!ours) throw Cli.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
+                    if (!ours) throw Failure.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
                     try {
                         Files.createDirectory(base.resolve(name), privately);
                     } catch (FileAlreadyExistsException made) {

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The plumbing behind "open another terminal and run the server again": start
- * lab servers as separate OS processes, read what they print, stop them, and
- * make sure none outlives the program that started it.
+ * lab servers as separate OS processes, read what they print, and stop them
+ * (their lifelines, which make sure none outlives us, are in {@link Lifelines}).
  */
 public final class Servers {
     private Servers() {}
@@ -31,76 +30,6 @@ public final class Servers {
     static {
         // A clean exit (end of a notebook, Ctrl-C) stops our children at once.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
-    }
-
-    /**
-     * Called in a server the lab started: exit when stdin reaches end of file.
-     * The parent holds the other end of that pipe, and the kernel closes it when
-     * the parent dies in any way, SIGKILL included.
-     */
-    public static void exitWhenStdinCloses() {
-        Thread lifeline = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) { /* a parent never writes; wait for the end */ }
-            } catch (IOException e) {
-                // a broken pipe means the same thing
-            }
-            System.exit(0); // hooks run: a private hosts file (article fallback) is deleted
-        }, "lifeline");
-        lifeline.setDaemon(true);
-        lifeline.start();
-    }
-
-    /**
-     * The lifeline for a child that shares its parent's terminal (and so cannot
-     * wait on stdin): exit as soon as process {@code parent} is gone, SIGKILL
-     * included, or at once if it is gone already. Shutdown hooks run, so this
-     * child's own servers stop too.
-     */
-    public static void exitWhenParentDies(long parent) {
-        ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
-        Thread lifeline = new Thread(() -> {
-            while (launcher != null && !hasEnded(launcher)) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            System.exit(Cli.FAILED);
-        }, "lifeline");
-        lifeline.setDaemon(true);
-        lifeline.start();
-    }
-
-    /**
-     * {@code command}, made to die with this JVM, SIGKILL included, where Linux
-     * allows it (setpriv --pdeathsig); unchanged elsewhere, so use it for commands
-     * that end on their own. The kernel sends the signal when the thread that
-     * started the command ends: start it and wait for it on one thread, never for
-     * a server that must outlive a notebook cell.
-     */
-    public static List<String> diesWithUs(List<String> command) {
-        if (SETPRIV == null) return command;
-        List<String> tied = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
-        tied.addAll(command);
-        return tied;
-    }
-
-    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? Tools.find("setpriv").orElse(null) : null;
-
-    /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
-    public static boolean hasEnded(ProcessHandle process) {
-        return !process.isAlive() || isZombie(process.pid());
-    }
-
-    private static boolean isZombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException | RuntimeException e) {
-            return false; // no /proc (macOS, Windows): isAlive() is all we have
-        }
     }
 
     /** A started child process, what it printed first, and what it printed on stderr. */

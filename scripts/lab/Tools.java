@@ -64,6 +64,14 @@ public final class Tools {
         return Optional.empty();
     }
 
+    /**
+     * How to run JBang here, for a hint the learner can paste: "jbang" where it
+     * is installed, else the kit's own launcher, run from the repo's root.
+     */
+    public static String jbang() {
+        return find("jbang").isPresent() ? "jbang" : "./jbang";
+    }
+
     /** "'nc' is not installed here (install it: sudo apt-get install netcat-openbsd)". */
     public static String notInstalled(String tool) {
         return "'" + tool + "' is not installed here (install it: " + installCommand(tool) + ")";

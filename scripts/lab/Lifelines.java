@@ -1,0 +1,85 @@
+package lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Lifelines: no process the lab starts outlives the program that started it,
+ * SIGKILL included, and no program outlives the launcher or Jupyter it serves.
+ */
+public final class Lifelines {
+    private Lifelines() {}
+
+    /**
+     * Called in a server the lab started: exit when stdin reaches end of file.
+     * The parent holds the other end of that pipe, and the kernel closes it when
+     * the parent dies in any way, SIGKILL included.
+     */
+    public static void exitWhenStdinCloses() {
+        Thread lifeline = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) { /* a parent never writes; wait for the end */ }
+            } catch (IOException e) {
+                // a broken pipe means the same thing
+            }
+            System.exit(0); // hooks run: a private hosts file (article fallback) is deleted
+        }, "lifeline");
+        lifeline.setDaemon(true);
+        lifeline.start();
+    }
+
+    /**
+     * The lifeline for a child that shares its parent's terminal (and so cannot
+     * wait on stdin): exit as soon as process {@code parent} is gone, SIGKILL
+     * included, or at once if it is gone already. Shutdown hooks run, so this
+     * child's own servers stop too.
+     */
+    public static void exitWhenParentDies(long parent) {
+        ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
+        Thread lifeline = new Thread(() -> {
+            while (launcher != null && !hasEnded(launcher)) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.exit(Failure.FAILED);
+        }, "lifeline");
+        lifeline.setDaemon(true);
+        lifeline.start();
+    }
+
+    /**
+     * {@code command}, made to die with this JVM, SIGKILL included, where Linux
+     * allows it (setpriv --pdeathsig); unchanged elsewhere, so use it for commands
+     * that end on their own. The kernel sends the signal when the thread that
+     * started the command ends: start it and wait for it on one thread, never for
+     * a server that must outlive a notebook cell.
+     */
+    public static List<String> diesWithUs(List<String> command) {
+        if (SETPRIV == null) return command;
+        List<String> tied = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        tied.addAll(command);
+        return tied;
+    }
+
+    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? Tools.find("setpriv").orElse(null) : null;
+
+    /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
+    public static boolean hasEnded(ProcessHandle process) {
+        return !process.isAlive() || isZombie(process.pid());
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return false; // no /proc (macOS, Windows): isAlive() is all we have
+        }
+    }
+}
