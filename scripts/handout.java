@@ -26,6 +26,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,11 +48,11 @@ import lab.Clients;
 import lab.Clients.Program;
 import lab.Clients.Reach;
 import lab.Failure;
+import lab.Lifelines;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
 import lab.Sandbox;
-import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -87,9 +88,6 @@ class handout implements Callable<Integer> {
         return papers;
     }
 
-    /** The browsers that print the PDFs, in the order they are looked for. */
-    static final List<String> CHROMIUMS = List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable");
-
     public static void main(String... args) {
         System.exit(Cli.run(new handout(), args));
     }
@@ -107,7 +105,7 @@ class handout implements Callable<Integer> {
         Files.writeString(html, fill(page, facts, "auto"), StandardCharsets.UTF_8);
         System.out.println("handout: " + html);
         if (noPdf) return Cli.OK;
-        Optional<Path> chromium = CHROMIUMS.stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+        Optional<Path> chromium = Clients.find("chromium"); // the doctor's Chromium prints the PDFs
         if (chromium.isEmpty()) {
             System.out.println("handout: the PDFs need Chromium, which is not installed here (Debian: sudo apt-get install chromium); "
                     + "print the HTML from any browser instead");
@@ -260,7 +258,9 @@ class handout implements Callable<Integer> {
             try {
                 done = browser.waitFor(120, TimeUnit.SECONDS);
             } finally {
-                stop(browser);
+                if (!Lifelines.killTree(browser, Duration.ofSeconds(10))) {
+                    throw Failure.failed("Chromium or a process it started did not stop within 10 s of SIGKILL");
+                }
             }
             if (!done || browser.exitValue() != 0 || !Files.isRegularFile(printed) || Files.size(printed) == 0) {
                 List<String> said = Files.readAllLines(log).stream().filter(l -> !l.contains(":ERROR:dbus/") && !l.isBlank()).toList();
@@ -270,20 +270,6 @@ class handout implements Callable<Integer> {
             Files.move(printed, pdf, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Sandbox.removeTree(work);
-        }
-    }
-
-    /** Chromium and every process it started, by PID. */
-    static void stop(Process browser) throws InterruptedException {
-        List<ProcessHandle> all = new ArrayList<>(browser.descendants().toList());
-        all.add(browser.toHandle());
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : all) {
-            try {
-                p.onExit().get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw Failure.failed("Chromium's process " + p.pid() + " did not stop within 10 s of SIGKILL");
-            }
         }
     }
 

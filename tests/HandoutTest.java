@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import lab.Clients;
+import lab.Lifelines;
 import lab.Listeners;
-import lab.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import tests.Run.Result;
@@ -49,7 +49,7 @@ class HandoutTest extends Kit {
     });
 
     static Optional<Path> chromium() {
-        return Stream.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable").map(Tools::find).flatMap(Optional::stream).findFirst();
+        return Clients.find("chromium");
     }
 
     static void assumeChromium() {
@@ -173,10 +173,7 @@ class HandoutTest extends Kit {
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         browser.getOutputStream().close();
         boolean done = browser.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS);
-        List<ProcessHandle> all = new ArrayList<>(browser.descendants().toList());
-        all.add(browser.toHandle());
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : all) p.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(Lifelines.killTree(browser, WAIT), "Chromium and its children stopped within " + WAIT + " of SIGKILL");
         assertTrue(done, "Chromium still running after " + HUNG);
         return Files.readString(out);
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import lab.Lifelines;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
@@ -76,10 +77,7 @@ class SharedMachineTest extends Kit {
                 Thread.sleep(300);
             }
         } finally {
-            for (Process p : running) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
-            }
+            for (Process p : running) Lifelines.killTree(p, WAIT);
         }
 
         for (int i = 0; i < LEARNERS; i++) {
@@ -126,9 +124,11 @@ class SharedMachineTest extends Kit {
     /** Five accounts that exist nowhere yet, each with the bundle unpacked in a home of its own. */
     private static List<Learner> accounts(Path room) throws IOException {
         List<String> passwd = Files.readAllLines(Path.of("/etc/passwd")), group = Files.readAllLines(Path.of("/etc/group"));
-        Set<String> taken = new HashSet<>();
-        for (String line : passwd) taken.addAll(List.of(line.split(":")).subList(0, Math.min(3, line.split(":").length)));
-        for (String line : group) taken.addAll(List.of(line.split(":")).subList(0, Math.min(3, line.split(":").length)));
+        Set<String> taken = new HashSet<>(); // names and ids in use
+        for (String line : Stream.concat(passwd.stream(), group.stream()).toList()) {
+            String[] fields = line.split(":");
+            taken.addAll(List.of(fields).subList(0, Math.min(3, fields.length)));
+        }
         List<Learner> learners = new ArrayList<>();
         for (int uid = 61001; learners.size() < LEARNERS; uid++) {
             String name = "lab-learner" + (learners.size() + 1);
@@ -176,10 +176,8 @@ class SharedMachineTest extends Kit {
             if (uid.isEmpty() || !uids.contains(uid.get())) continue;
             try {
                 String namespace = Files.readSymbolicLink(Path.of("/proc", "" + pid, "ns", "net")).toString();
-                Set<String> listening = listeningByNamespace.computeIfAbsent(namespace, n -> listeningSockets(pid));
-                try (Stream<Path> fds = Files.list(Path.of("/proc", "" + pid, "fd"))) {
-                    boolean holds = fds.map(SharedMachineTest::linkOrEmpty).anyMatch(listening::contains);
-                    if (holds) holders.computeIfAbsent(namespace, n -> new TreeMap<>()).putIfAbsent(uid.get(), pid + " "
+                if (holdsOneOf(pid, listeningByNamespace.computeIfAbsent(namespace, n -> listeningSockets(pid)))) {
+                    holders.computeIfAbsent(namespace, n -> new TreeMap<>()).putIfAbsent(uid.get(), pid + " "
                             + ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("?"));
                 }
             } catch (IOException | UncheckedIOException gone) {
@@ -198,10 +196,7 @@ class SharedMachineTest extends Kit {
             long pid = Long.parseLong(holder.substring(0, holder.indexOf(' ')));
             try {
                 if (!Files.readSymbolicLink(Path.of("/proc", "" + pid, "ns", "net")).toString().equals(namespace)) return false;
-                Set<String> listening = listeningSockets(pid);
-                try (Stream<Path> fds = Files.list(Path.of("/proc", "" + pid, "fd"))) {
-                    if (fds.map(SharedMachineTest::linkOrEmpty).noneMatch(listening::contains)) return false;
-                }
+                if (!holdsOneOf(pid, listeningSockets(pid))) return false;
             } catch (IOException | UncheckedIOException gone) {
                 return false;
             }
@@ -223,6 +218,13 @@ class SharedMachineTest extends Kit {
             }
         }
         return sockets;
+    }
+
+    /** Whether {@code pid} has one of {@code sockets} ("socket:[inode]") among its open files. */
+    private static boolean holdsOneOf(long pid, Set<String> sockets) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", "" + pid, "fd"))) {
+            return fds.map(SharedMachineTest::linkOrEmpty).anyMatch(sockets::contains);
+        }
     }
 
     private static String linkOrEmpty(Path fd) {

@@ -224,8 +224,13 @@ public final class Clients {
         return programs;
     }
 
+    /** Where {@code client} (one of {@link #NAMES}) is installed here: the first of the programs that stand for it. */
+    public static Optional<Path> find(String client) {
+        return COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+    }
+
     private static Program program(String client) {
-        Optional<Path> path = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+        Optional<Path> path = find(client);
         if (path.isEmpty()) return new Program(client, path, Optional.empty(), "");
         String p = path.get().toString();
         return switch (client) {

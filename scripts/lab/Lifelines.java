@@ -3,8 +3,12 @@ package lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Lifelines: no process the lab starts outlives the program that started it,
@@ -81,5 +85,24 @@ public final class Lifelines {
         } catch (IOException | RuntimeException e) {
             return false; // no /proc (macOS, Windows): isAlive() is all we have
         }
+    }
+
+    /**
+     * SIGKILLs {@code process} and every process it started, by PID (its children are listed
+     * first, before they could be handed to init), and waits up to {@code wait} for each.
+     * True when all of them ended.
+     */
+    public static boolean killTree(Process process, Duration wait) throws InterruptedException {
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                return false;
+            }
+        }
+        return true;
     }
 }
