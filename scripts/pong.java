@@ -66,7 +66,6 @@ class pong implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (exitWithStdin) Lifelines.exitWhenStdinCloses();
         // Java's default order puts 127.0.0.1 before ::1. The article's server and nc
         // take getaddrinfo's order, so ask for the OS order before the first lookup.
         Resolving.useOsOrder();
@@ -97,16 +96,18 @@ class pong implements Callable<Integer> {
         String self = Resolving.format(server.getInetAddress(), endpoint.port);
         System.out.println("Listen on " + self);
         System.out.flush();
+        if (exitWithStdin) Lifelines.exitWhenStdinCloses(server);
         // Servers that share an address by SO_REUSEPORT would all say the same: name the process too.
         String who = reusePort ? " (pid " + ProcessHandle.current().pid() + ")" : "";
         byte[] reply = ("pong from " + self + who + "\n").getBytes(StandardCharsets.UTF_8);
-        while (true) {
+        while (!server.isClosed()) {
             try (Socket client = server.accept()) {
                 client.getOutputStream().write(reply);
             } catch (IOException e) {
                 // a client that hung up early is its own problem; keep serving
             }
         }
+        return Cli.OK; // the lab closed us: its lifeline (stdin) ended
     }
 
     /** SO_REUSEPORT is Linux's and BSD's; a system without it (Windows) says so in one line. */

@@ -1,5 +1,6 @@
 package lab;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +21,20 @@ public final class Lifelines {
     /**
      * Called in a server the lab started: exit when stdin reaches end of file.
      * The parent holds the other end of that pipe, and the kernel closes it when
-     * the parent dies in any way, SIGKILL included.
+     * the parent dies in any way, SIGKILL included. {@code server} is closed first:
+     * HotSpot holds System.exit back 300 ms while a thread waits in accept().
      */
-    public static void exitWhenStdinCloses() {
+    public static void exitWhenStdinCloses(Closeable server) {
         Thread lifeline = new Thread(() -> {
             try {
                 while (System.in.read() >= 0) { /* a parent never writes; wait for the end */ }
             } catch (IOException e) {
                 // a broken pipe means the same thing
+            }
+            try {
+                server.close();
+            } catch (IOException e) {
+                // closing is only to be quick; we exit either way
             }
             System.exit(0); // hooks run: a private hosts file (article fallback) is deleted
         }, "lifeline");
