@@ -77,9 +77,24 @@ public final class Article {
 
     /** Runs {@code tool args} again, as a `java -cp` child inside the shared sandbox, and waits for it. */
     private static int runInside(String tool, List<String> args) {
-        List<String> options = new ArrayList<>(jvmOptions(Mode.NAMESPACE));
+        List<String> options = new ArrayList<>(ourTuning());
+        options.addAll(jvmOptions(Mode.NAMESPACE));
         options.add("-D" + PARENT + "=" + ProcessHandle.current().pid());
         return Sandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));
+    }
+
+    /**
+     * Our own -XX: options (play's C1 only and serial GC): without them the run inside
+     * compiles with C2 on every CPU, and the article-mode lab takes twice the CPU.
+     */
+    private static List<String> ourTuning() {
+        String[] ours = ProcessHandle.current().info().arguments().orElse(new String[0]);
+        List<String> tuning = new ArrayList<>();
+        for (int i = 0; i < ours.length && ours[i].startsWith("-"); i++) { // JVM options end at the main class
+            if (ours[i].startsWith("-XX:")) tuning.add(ours[i]);
+            if (List.of("-cp", "-classpath", "--class-path").contains(ours[i])) i++; // its value
+        }
+        return tuning;
     }
 
     /**

@@ -1,6 +1,8 @@
 package lab;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.spi.ToolProvider;
 
 import lab.Servers.Server;
 
@@ -234,6 +237,33 @@ public final class Lab {
             file.toFile().deleteOnExit();
             Files.writeString(file, String.join("\n", lines) + "\n");
             return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A Java class from these source lines, compiled once by javac (this JVM's own, as
+     * `javac -d DIR` would): returns DIR, for `java -cp DIR Name`. Each run is then a
+     * plain JVM start, where `java --source` compiles again (about a second each time).
+     * Deleted when this session ends.
+     */
+    public static Path compiled(String... lines) {
+        try {
+            Path classes = Files.createTempDirectory("lab-classes-");
+            classes.toFile().deleteOnExit();
+            Path source = classes.resolve("Source.java"); // no class in it is public: any name will do
+            source.toFile().deleteOnExit();
+            Files.writeString(source, String.join("\n", lines) + "\n");
+            StringWriter errors = new StringWriter();
+            PrintWriter to = new PrintWriter(errors);
+            int code = ToolProvider.findFirst("javac").orElseThrow(() -> new IllegalStateException(
+                    "no javac in this Java: the lab needs a JDK")).run(to, to, "-d", classes.toString(), source.toString());
+            try (var made = Files.list(classes)) {
+                made.forEach(f -> f.toFile().deleteOnExit());
+            }
+            if (code != 0) throw new IllegalStateException("javac: " + errors.toString().strip().lines().findFirst().orElse("failed"));
+            return classes;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
