@@ -13,11 +13,12 @@ the article's sandbox every outcome is the article's. The article-mode kernel
 
 --jobs N runs up to N notebooks at once (default: the CPU count), each in a process of its
 own with its own kernel and its own free port (LAB_PORT), and prints each notebook's lines
-in the order given. Article mode runs one at a time: its kernels share one sandbox, on the
-article's one port.
+in the order given. In article mode each of them gets an article sandbox of its own instead
+(LAB_SANDBOX_STATE), with the article's port in each.
 """
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -153,11 +154,20 @@ def die_with_parent():
         pass
 
 
+def left_behind(state, wait=5):
+    """Whether anything is still in a kernel's sandbox folder once it has had a few seconds to go."""
+    until = time.monotonic() + wait
+    while any(files for _, _, files in os.walk(state)) and time.monotonic() < until:
+        time.sleep(0.1)
+    return any(files for _, _, files in os.walk(state))
+
+
 def execute_in_parallel(paths, jobs):
     """Each notebook in a child runner of its own; their lines in the given order; progress at least every 10 s."""
     options = ["--child", "--timeout", str(args.timeout), "--kernel", args.kernel, "--jobs", "1"]
     options += (["--html", args.html] if args.html else []) + (["--strict"] if args.strict else []) + (["--article"] if args.article else [])
-    ports = free_ports(len(paths))
+    # Article mode: the article's port, in a sandbox of each kernel's own; else a free port each.
+    ports = [os.environ.get("LAB_PORT", "3000")] * len(paths) if article else free_ports(len(paths))
     lock = threading.Condition()
     results = {}  # path: (passed, output)
     running = {}  # path: start time
@@ -173,17 +183,28 @@ def execute_in_parallel(paths, jobs):
         with slots:
             with lock:
                 running[path] = time.monotonic()
-            say(f"running {path} (port {port}) ...")
-            child = subprocess.Popen([sys.executable, os.path.abspath(__file__), *options, path],
-                                     env=dict(os.environ, LAB_PORT=str(port)), stdout=subprocess.PIPE,
-                                     text=True, encoding="utf-8", preexec_fn=die_with_parent)
-            out, _ = child.communicate()
-            # A runner that died before its verdict still fails the run, with one line.
-            if not out.rstrip().endswith((f"{path}: ok", f"{path}: FAILED")):
-                out += f"{path}: FAILED (the runner exited with {child.returncode})\n"
+            env = dict(os.environ, LAB_PORT=str(port))
+            if article:  # where the sandbox keeps its state: a folder per kernel is a sandbox per kernel
+                env["LAB_SANDBOX_STATE"] = tempfile.mkdtemp(prefix="lab-article-")
+            say(f"running {path} (port {port}{', an article sandbox of its own' if article else ''}) ...")
+            try:
+                child = subprocess.Popen([sys.executable, os.path.abspath(__file__), *options, path],
+                                         env=env, stdout=subprocess.PIPE,
+                                         text=True, encoding="utf-8", preexec_fn=die_with_parent)
+                out, _ = child.communicate()
+                passed = child.returncode == 0
+                # A runner that died before its verdict still fails the run, with one line.
+                if not out.rstrip().endswith((f"{path}: ok", f"{path}: FAILED")):
+                    out += f"{path}: FAILED (the runner exited with {child.returncode})\n"
+                if article and left_behind(env["LAB_SANDBOX_STATE"]):
+                    out += f"{path}: its kernel left its sandbox's state behind\n{path}: FAILED\n"
+                    passed = False
+            finally:
+                if article:
+                    shutil.rmtree(env["LAB_SANDBOX_STATE"], ignore_errors=True)
             with lock:
                 del running[path]
-                results[path] = (child.returncode == 0, out)
+                results[path] = (passed, out)
                 lock.notify_all()
 
     threads = [threading.Thread(target=run, args=(path, port), daemon=True) for path, port in zip(paths, ports)]
@@ -205,8 +226,7 @@ def execute_in_parallel(paths, jobs):
     return passed
 
 
-# Article mode's kernels all join one sandbox, where the lesson is the article's one port: one at a time.
-jobs = 1 if article else min(args.jobs, len(args.notebooks))
+jobs = min(args.jobs, len(args.notebooks))
 if jobs == 1:
     results = [execute(path) for path in args.notebooks]
     sys.exit(0 if all(results) else 1)

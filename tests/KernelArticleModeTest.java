@@ -53,36 +53,55 @@ class KernelArticleModeTest extends Kit {
     /** One notebook's run on the article-mode kernel: what execute_notebook.py said, its HTML, who else listened on the host. */
     private record ArticleRun(Result result, Path html, List<String> hostOthers) {}
 
-    /** Each notebook runs once in article mode, whichever test asks first; all on one port, the player's too. */
-    private static final Map<String, ArticleRun> RUNS = new ConcurrentHashMap<>();
+    /** Every notebook runs once in article mode, whichever test asks first; all on one port, the player's too. */
+    private static final Once<Map<String, ArticleRun>> RUNS = new Once<>(KernelArticleModeTest::everyNotebookInArticleMode);
     private static final class Shared {
         static final int PORT = unusedPort();
         static final Path HTML = temporaryFolder("lab-html");
     }
 
     /**
-     * notebooks/{@code notebook} on the article-mode kernel, as `make html SANDBOX=article` runs it (the
-     * kernel implies execute_notebook.py's article rule: no ≠ line at all), with the host's loopback
-     * held on the port; checks that the run leaves no process and no folder of Unix sockets.
+     * Every notebook on the article-mode kernel in one call, as `make html SANDBOX=article` runs them:
+     * several at once, each kernel in an article sandbox of its own, on the same port (the kernel implies
+     * execute_notebook.py's article rule: no ≠ line at all). The host's loopback is held on that port
+     * meanwhile; afterwards no process, no folder of Unix sockets and no sandbox state may be left.
      */
-    private static ArticleRun inArticleMode(String notebook) {
-        return RUNS.computeIfAbsent(notebook, n -> {
-            try {
-                Set<String> before = kernelFolders();
-                ArticleRun run;
-                try (HostPort host = new HostPort(Shared.PORT)) {
-                    Result r = exec(Map.of("LAB_PORT", "" + Shared.PORT, "LAB_SANDBOX_STATE", STATE.toString()), NotebookTest.kernel(
-                            "--kernel", KERNEL, "--html", Shared.HTML.toString(), "notebooks/" + n));
-                    run = new ArticleRun(r, Shared.HTML.resolve(n.replace(".ipynb", ".html")), host.others());
-                }
-                assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left after " + n);
-                assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left after " + n);
-                assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state: " + articleState());
-                return run;
-            } catch (Exception e) {
-                throw new AssertionError(n + " in article mode", e);
+    private static Map<String, ArticleRun> everyNotebookInArticleMode() {
+        try {
+            List<String> notebooks = NotebookTest.notebooks().toList();
+            List<String> args = new ArrayList<>(List.of("--kernel", KERNEL, "--html", Shared.HTML.toString()));
+            notebooks.forEach(n -> args.add("notebooks/" + n));
+            Set<String> before = kernelFolders();
+            Result all;
+            List<String> hostOthers;
+            try (HostPort host = new HostPort(Shared.PORT)) {
+                all = exec(Map.of("LAB_PORT", "" + Shared.PORT, "LAB_SANDBOX_STATE", STATE.toString()), NotebookTest.kernel(args.toArray(String[]::new)));
+                hostOthers = host.others();
             }
-        });
+            assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left after the notebooks");
+            assertEquals(before, settled(KernelArticleModeTest::kernelFolders, before::equals), "no folder of Unix sockets left");
+            // execute_notebook.py fails a notebook whose kernel left its sandbox's state, then removes the folder.
+            assertEquals(List.of(), sandboxFoldersOfKernels(), "each kernel's sandbox folder is gone");
+            Map<String, ArticleRun> runs = new ConcurrentHashMap<>();
+            for (String n : notebooks) {
+                Result own = new Result(all.exit(), block(all.out(), "notebooks/" + n), all.err());
+                runs.put(n, new ArticleRun(own, Shared.HTML.resolve(n.replace(".ipynb", ".html")), hostOthers));
+            }
+            return runs;
+        } catch (Exception e) {
+            throw new AssertionError("the notebooks in article mode", e);
+        }
+    }
+
+    /** The lines execute_notebook.py printed for {@code path}: its ✓ and ≠ lines, its problems and its verdict. */
+    private static String block(String out, String path) {
+        String name = Path.of(path).getFileName().toString();
+        return out.lines().filter(l -> l.startsWith("  " + name + ": ") || l.startsWith(path + ": "))
+                .map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
+    private static ArticleRun inArticleMode(String notebook) {
+        return RUNS.get().get(notebook);
     }
 
     @ParameterizedTest
@@ -288,6 +307,16 @@ class KernelArticleModeTest extends Kit {
             return Set.copyOf(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("localhost-lab-kernel-")).toList());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Where execute_notebook.py keeps each article kernel's sandbox (its runtime folder, as Jupyter's). */
+    private static List<Path> sandboxFoldersOfKernels() throws IOException {
+        String runtime = System.getenv("JUPYTER_RUNTIME_DIR");
+        Path folder = runtime != null && !runtime.isBlank() ? Path.of(runtime) : ROOT.resolve(".lab/jupyter/runtime");
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("lab-article-")).toList();
         }
     }
 

@@ -1,5 +1,8 @@
 package tests;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,17 +39,33 @@ public final class Scripts {
     }
 
     /**
-     * `java [jvmOptions] -cp <tool's classpath> tool args` (scripts/reorder-hosts.java holds class reorder_hosts).
-     * Shared sandboxes keep their state in this run's own folder, so a learner's live article sandbox is never joined.
+     * `java [the script's //RUNTIME_OPTIONS] [jvmOptions] -cp <tool's classpath> tool args`, as JBang
+     * starts it (scripts/reorder-hosts.java holds class reorder_hosts). Shared sandboxes keep their
+     * state in this run's own folder, so a learner's live article sandbox is never joined.
      */
     public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
-        List<String> options = new ArrayList<>(jvmOptions);
+        List<String> options = new ArrayList<>(RUNTIME_OPTIONS.computeIfAbsent(tool, Scripts::runtimeOptions));
+        options.addAll(jvmOptions);
         options.add(stateOption(STATE));
         return Servers.javaCommand(classpath(tool), options, tool.replace('-', '_'), Arrays.asList(args));
     }
 
     public static List<String> tool(String tool, String... args) {
         return tool(tool, List.of(), args);
+    }
+
+    private static final Map<String, List<String>> RUNTIME_OPTIONS = new ConcurrentHashMap<>();
+
+    /** The JVM options scripts/NAME.java asks JBang for (play's C1 and serial GC among them). */
+    private static List<String> runtimeOptions(String tool) {
+        try {
+            return Files.readAllLines(Kit.ROOT.resolve("scripts/" + tool + ".java")).stream()
+                    .filter(l -> l.startsWith("//RUNTIME_OPTIONS "))
+                    .flatMap(l -> Arrays.stream(l.substring("//RUNTIME_OPTIONS ".length()).trim().split("\\s+")))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The JVM option that keeps a tool's shared sandboxes in {@code state}. */
