@@ -3,6 +3,7 @@ package tests;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import lab.Listeners;
 import lab.Sandbox;
@@ -45,10 +46,33 @@ class LabTest extends Kit {
         }
     }
 
-    /** The plain `make lab`, played once, whichever test asks first; its port and what it printed. */
+    /**
+     * The plain `make lab` and `make lab SANDBOX=article`, played once and side by side, whichever test
+     * asks first: each on a port of its own (article mode's inside its sandbox), so neither sees the other.
+     */
+    private record Played(Result plain, Result article) {}
     private static final class Plain {
         static final int PORT = unusedPort();
-        static final Once<Result> RUN = new Once<>(() -> makeLab(PORT));
+        static final int ARTICLE_PORT = unusedPort();
+        static final Once<Played> BOTH = new Once<>(Plain::both);
+        static final Once<Result> RUN = new Once<>(() -> BOTH.get().plain());
+
+        private static Played both() {
+            CompletableFuture<Result> article = new CompletableFuture<>();
+            if (Sandbox.unavailable().isEmpty()) {
+                new Thread(() -> {
+                    try {
+                        article.complete(makeLab(ARTICLE_PORT, "SANDBOX=article"));
+                    } catch (Throwable e) {
+                        article.completeExceptionally(e);
+                    }
+                }, "make lab SANDBOX=article").start();
+            } else {
+                article.complete(null);
+            }
+            Result plain = makeLab(PORT);
+            return new Played(plain, article.join());
+        }
     }
 
     @Test
@@ -86,8 +110,8 @@ class LabTest extends Kit {
     @Test
     void theWholeLabInArticleModeShowsTheArticlesSequenceAndNoNotEqualLine() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
-        int port = freePort();
-        Result r = makeLab(port, "SANDBOX=article");
+        int port = Plain.ARTICLE_PORT;
+        Result r = Plain.BOTH.get().article();
         playedEveryNotebook(r);
         assertTrue(r.err().contains("play: article mode: in a private Linux sandbox"), r.err());
         assertEquals(List.of(), r.lines().stream().filter(l -> l.startsWith("≠")).toList(), "no ≠ line in article mode:\n" + r.out());
