@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -74,10 +75,41 @@ class ExercisesTest extends Kit {
         for (String row : rows) assertEquals("todo", row.split("\\s+")[1], row);
     }
 
+    /**
+     * `exercises verify` on untouched copies and on solved ones, run once and side by side (a folder
+     * and a free port each), whichever test asks first; with `git status` of the kit's notebooks before.
+     */
+    private record Verified(Result starters, Path solved, Result solutions, String trackedBefore) {}
+    private static final Once<Verified> VERIFIED = new Once<>(ExercisesTest::verifyBoth);
+
+    private static Verified verifyBoth() {
+        try {
+            Path untouched = temporaryFolder("my-notebooks"), solved = temporaryFolder("my-notebooks");
+            String tracked = exec(List.of("git", "status", "--porcelain", "--", "notebooks")).out();
+            for (Path notebook : Notebooks.inOrder(NOTEBOOKS)) Files.writeString(solved.resolve(notebook.getFileName()), solved(notebook));
+            int startersPort = Ports.unusedPort(), solutionsPort = Ports.unusedPort();
+            CompletableFuture<Result> starters = new CompletableFuture<>();
+            new Thread(() -> {
+                try {
+                    starters.complete(exercises(startersPort, "verify", "--notebooks", untouched.toString()));
+                } catch (Throwable e) {
+                    starters.completeExceptionally(e);
+                }
+            }, "verify the starters").start();
+            Result solutions = exercises(solutionsPort, "verify", "--notebooks", solved.toString());
+            Verified verified = new Verified(starters.join(), solved, solutions, tracked);
+            for (int port : List.of(startersPort, solutionsPort)) {
+                assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "listeners left on port " + port);
+            }
+            return verified;
+        } catch (Exception e) {
+            throw new AssertionError("exercises verify", e);
+        }
+    }
+
     @Test
     void untouchedStartersFailTheirChecksAndNothingIsDone() throws Exception {
-        Path mine = temporaryFolder("my-notebooks");
-        Result r = exercises("verify", "--notebooks", mine.toString());
+        Result r = VERIFIED.get().starters();
         assertEquals(1, r.exit(), r.out() + r.err());
         for (Exercise.Info e : all()) {
             assertTrue(r.out().contains("☐ " + e.id() + ", not yet: "), "the starter of " + e.id() + " fails its check:\n" + r.out());
@@ -90,10 +122,9 @@ class ExercisesTest extends Kit {
 
     @Test
     void everySolutionPassesItsCheckAndIsThenDone() throws Exception {
-        Path mine = temporaryFolder("my-notebooks");
-        String tracked = exec(List.of("git", "status", "--porcelain", "--", "notebooks")).out();
-        for (Path notebook : Notebooks.inOrder(NOTEBOOKS)) Files.writeString(mine.resolve(notebook.getFileName()), solved(notebook));
-        Result r = exercises("verify", "--notebooks", mine.toString());
+        Verified verified = VERIFIED.get();
+        Path mine = verified.solved();
+        Result r = verified.solutions();
         assertEquals(0, r.exit(), r.out() + r.err());
         for (Exercise.Info e : all()) assertTrue(r.out().contains("✓ " + e.id() + ": done"), e.id() + ":\n" + r.out());
         assertFalse(r.out().contains("☐") || r.out().contains("✗"), r.out());
@@ -102,7 +133,7 @@ class ExercisesTest extends Kit {
         for (Exercise.Info e : all()) assertTrue(listed.out().lines().anyMatch(l -> l.matches(e.id() + "\\s+done\\s.*")), listed.out());
         assertTrue(Files.isRegularFile(mine.resolve(".progress")), "progress is kept with the learner's copies");
         Result status = exec(List.of("git", "status", "--porcelain", "--", "notebooks"));
-        assertEquals(tracked, status.out(), "the kit's tracked notebooks are untouched");
+        assertEquals(verified.trackedBefore(), status.out(), "the kit's tracked notebooks are untouched");
         noChildrenLeft();
     }
 
@@ -185,9 +216,13 @@ class ExercisesTest extends Kit {
         }
     }
 
-    /** The terminal front, on a free port of its own. */
+    /** The terminal front, on a free port of its own (checked after the test). */
     private Result exercises(String... args) {
-        return exec(Map.of("LAB_PORT", "" + freePort()), tool("exercises", args));
+        return exercises(freePort(), args);
+    }
+
+    private static Result exercises(int port, String... args) {
+        return exec(Map.of("LAB_PORT", "" + port), tool("exercises", args));
     }
 
     /** A notebook's text with every starter replaced by its solution, as a learner who finished would have it. */
