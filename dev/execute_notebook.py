@@ -14,7 +14,8 @@ the article's sandbox every outcome is the article's. The article-mode kernel
 --jobs N runs up to N notebooks at once (default: the CPU count), each in a process of its
 own with its own kernel and its own free port (LAB_PORT), and prints each notebook's lines
 in the order given. In article mode each of them gets an article sandbox of its own instead
-(LAB_SANDBOX_STATE), with the article's port in each.
+(LAB_SANDBOX_STATE), with the article's port in each; where the kit says this machine has
+no sandboxes, article mode's kernels share its loopback, so they run one at a time.
 """
 import argparse
 import os
@@ -226,7 +227,24 @@ def execute_in_parallel(paths, jobs):
     return passed
 
 
+def article_sandboxes_here():
+    """Whether article mode gets Linux sandboxes here, as the kit itself says: without them its kernels
+    all use this machine's loopback, on the article's one port, so they must run one at a time."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    spec = KernelSpecManager().get_kernel_spec(args.kernel)
+    java, classpath = spec.argv[0], spec.env.get("LAB_CLASSPATH", "")
+    state = tempfile.mkdtemp(prefix="lab-article-")  # a sandbox of its own, as each kernel's
+    try:
+        probe = subprocess.run([java, f"-Dlab.state={state}", "-cp", classpath, "resolve", "--sandbox", "article", "--list"],
+                               capture_output=True, text=True, encoding="utf-8")
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+    return "article mode: in a private Linux sandbox" in probe.stderr
+
+
 jobs = min(args.jobs, len(args.notebooks))
+if jobs > 1 and article and not args.child and not article_sandboxes_here():
+    jobs = 1
 if jobs == 1:
     results = [execute(path) for path in args.notebooks]
     sys.exit(0 if all(results) else 1)

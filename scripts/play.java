@@ -41,6 +41,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 
 import lab.Article;
@@ -98,6 +100,16 @@ class play implements Callable<Integer> {
         return new Cell(cell.type(), cell.source().replaceFirst("\"\"", Matcher.quoteReplacement(quoted)), cell.tags(), cell.exercise());
     }
 
+    /** The player once JShell has started; its failure as it would have been thrown here. */
+    private static Notebooks.Player started(CompletableFuture<Notebooks.Player> starting) {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
+            throw e;
+        }
+    }
+
     /** What the cells print from now on, kept as well as shown: for LAB_STRICT. */
     private static ByteArrayOutputStream alsoKeepOutput() {
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
@@ -143,13 +155,15 @@ class play implements Callable<Integer> {
             }
         }
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
+        ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
+        // JShell takes half a second to start: it starts beside the next two steps, which take as long.
+        CompletableFuture<Notebooks.Player> starting = CompletableFuture.supplyAsync(() -> new Notebooks.Player(System.out));
         Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
-        ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
         int failures = 0;
-        try (Notebooks.Player player = new Notebooks.Player(System.out)) {
+        try (Notebooks.Player player = started(starting)) {
             for (int n = 0; n < notebooks.size(); n++) {
                 System.out.println("\n══════ " + notebooks.get(n).getFileName() + " ══════");
                 for (Cell cell : all.get(n)) {

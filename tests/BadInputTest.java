@@ -132,6 +132,16 @@ class BadInputTest extends Kit {
         oneLine(r, 2, timeout.equals("soon") ? "Invalid value for option '--timeout'" : "--timeout must be at least 1 ms, not " + timeout);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"cells\": 5}", "{\"cells\": [3]}", "{\"cells\": [{\"source\": \"1\"}]}", "[]", "not json"})
+    void aFileThatIsNotANotebookIsNamedInOneLineAndExit2(String text) throws Exception {
+        Path file = temporaryFolder("lab-bad").resolve("bad.ipynb");
+        Files.writeString(file, text);
+        Result r = exec(Map.of("LAB_PORT", "" + freePort()), tool("play", file.toString()));
+        oneLine(r, 2, file + " is not a notebook");
+        assertFalse(r.out().contains("══════"), "no notebook was played: " + r.out());
+    }
+
     @Test
     void aBadLabPortIsNamedOnceAndExit2() {
         Result r = exec(Map.of("LAB_PORT", "abc"), tool("play", "notebooks/01-single-server.ipynb"));

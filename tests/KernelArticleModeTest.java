@@ -242,9 +242,13 @@ class KernelArticleModeTest extends Kit {
         Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
         Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
-                PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+                PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "--jobs", "2",
+                "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
+        // Without sandboxes both kernels use this machine's loopback on one port: one at a time, not side by side.
+        assertTrue(r.out().contains("notebooks/04-bind-failure.ipynb: ok"), r.out());
+        assertFalse(r.out().contains("a sandbox of its own"), r.out());
         String page = Files.readString(html.resolve("03-third-server.html"));
         assertTrue(page.contains("article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1"), "the first cell says so");
         assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));

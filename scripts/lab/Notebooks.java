@@ -77,12 +77,17 @@ public final class Notebooks {
         }
         if (!root.has("cells")) throw Failure.usage(notebook + " is not a notebook (no cells)");
         List<Cell> cells = new ArrayList<>();
-        for (JsonElement element : root.getAsJsonArray("cells")) {
-            JsonObject cell = element.getAsJsonObject();
-            List<String> tags = new ArrayList<>();
-            JsonObject metadata = cell.has("metadata") ? cell.getAsJsonObject("metadata") : new JsonObject();
-            if (metadata.has("tags")) metadata.getAsJsonArray("tags").forEach(t -> tags.add(t.getAsString()));
-            cells.add(new Cell(cell.get("cell_type").getAsString(), joined(cell.get("source")), tags, declared(notebook, metadata)));
+        try {
+            for (JsonElement element : root.getAsJsonArray("cells")) {
+                JsonObject cell = element.getAsJsonObject();
+                List<String> tags = new ArrayList<>();
+                JsonObject metadata = cell.has("metadata") ? cell.getAsJsonObject("metadata") : new JsonObject();
+                if (metadata.has("tags")) metadata.getAsJsonArray("tags").forEach(t -> tags.add(t.getAsString()));
+                cells.add(new Cell(cell.get("cell_type").getAsString(), joined(cell.get("source")), tags, declared(notebook, metadata)));
+            }
+        } catch (ClassCastException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
+            // Gson's getAs... on the wrong kind of value: not the notebook format (nbformat 4)
+            throw Failure.usage(notebook + " is not a notebook (its cells are not nbformat 4 cells)");
         }
         return cells;
     }
