@@ -96,8 +96,12 @@ public final class Listeners {
     static List<Listener> fromProc(int port) {
         Map<Long, InetAddress> byInode = new HashMap<>();
         Map<Long, Boolean> mapped = new HashMap<>();
+        // A busy machine lists thousands of sockets (TIME_WAIT lasts a minute): split only the lines
+        // that hold the port and LISTEN's state, a few out of thousands.
+        String portField = String.format(":%04X ", port), listenField = " " + LISTEN + " ";
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             for (String line : readLines(Path.of(table))) {
+                if (!line.contains(portField) || !line.contains(listenField)) continue;
                 String[] f = line.trim().split("\\s+");
                 if (f.length < 10 || !f[3].equals(LISTEN)) continue;
                 String[] local = f[1].split(":");
