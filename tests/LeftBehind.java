@@ -1,6 +1,7 @@
 package tests;
 
 import java.util.List;
+import java.util.Optional;
 
 import lab.Listeners;
 import lab.Lifelines;
@@ -33,5 +34,18 @@ public final class LeftBehind {
     /** Waits (up to WAIT) until this test JVM has no child process left. */
     public static void noChildrenLeft() throws InterruptedException {
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()));
+    }
+
+    /** The same, besides {@code ongoing} and what it started: a run that this check goes on beside. */
+    public static void noChildrenLeftBesides(Optional<ProcessHandle> ongoing) throws InterruptedException {
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants()
+                .filter(p -> ongoing.isEmpty() || !startedBy(p, ongoing.get())).toList()));
+    }
+
+    private static boolean startedBy(ProcessHandle process, ProcessHandle root) {
+        for (Optional<ProcessHandle> p = Optional.of(process); p.isPresent(); p = p.get().parent()) {
+            if (p.get().pid() == root.pid()) return true;
+        }
+        return false;
     }
 }

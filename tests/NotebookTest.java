@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,8 +20,11 @@ import lab.Listeners;
 import lab.Notebooks;
 import lab.Sandbox;
 import lab.Servers.Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +38,7 @@ import static tests.AnotherUser.asAnotherUser;
 import static tests.AnotherUser.assumeAnotherUserMayMakeSandboxes;
 import static tests.LeftBehind.listenersOnceGone;
 import static tests.LeftBehind.noChildrenLeft;
+import static tests.LeftBehind.noChildrenLeftBesides;
 import static tests.LeftBehind.stillRunning;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
@@ -66,11 +71,16 @@ class NotebookTest extends Kit {
         return tool("play", notebook);
     }
 
-    /** Every notebook on the kernel in one call, several at once (each on its own kernel and free port), whichever test asks first. */
+    /**
+     * Every notebook on the kernel in one call, several at once (each on its own kernel and free port). The
+     * first test outside the fast tier starts it, and the other tests go on beside it; RUN waits for it.
+     */
     private static final class OnTheKernel {
-        static final Once<Result> RUN = new Once<>(OnTheKernel::everyNotebook);
+        private static Run.Started started;
+        static final Once<Result> RUN = new Once<>(() -> start().finish());
 
-        private static Result everyNotebook() {
+        static synchronized Run.Started start() {
+            if (started != null) return started;
             List<String> args = new ArrayList<>(List.of("--strict"));
             try {
                 notebooks().forEach(n -> args.add("notebooks/" + n));
@@ -78,8 +88,25 @@ class NotebookTest extends Kit {
                 throw new AssertionError(e);
             }
             // --strict: a ≠ line (this machine differs from the article) only from a cell tagged machine-dependent.
-            return exec(kernel(args.toArray(String[]::new)));
+            started = Run.started(new ProcessBuilder(kernel(args.toArray(String[]::new))).directory(ROOT.toFile()));
+            return started;
         }
+
+        /** The run while it goes on: what a check of this JVM's processes leaves aside. */
+        static synchronized Optional<ProcessHandle> ongoing() {
+            return started == null || !started.process().isAlive() ? Optional.empty() : Optional.of(started.process().toHandle());
+        }
+    }
+
+    @BeforeEach
+    void startEveryNotebookOnTheKernelBesideTheOtherTests(TestInfo test) {
+        if (!test.getTags().contains("fast")) OnTheKernel.start(); // the fast tier (make check) never waits for it
+    }
+
+    /** A run started by a test whose checks were left out (a subset of the tests) still ends with the class. */
+    @AfterAll
+    static void waitForTheRunOnTheKernel() {
+        if (OnTheKernel.ongoing().isPresent()) OnTheKernel.RUN.get();
     }
 
     @ParameterizedTest
@@ -112,7 +139,7 @@ class NotebookTest extends Kit {
         assertEquals(0, player.exit(), player.out() + player.err());
         assertTrue(player.out().contains("✓"), "the notebook checks at least one claim:\n" + player.out());
         assertFalse(player.out().contains("✗"), player.out());
-        noChildrenLeft();
+        noChildrenLeftBesides(OnTheKernel.ongoing());
     }
 
     @Test

@@ -42,24 +42,40 @@ public final class Run {
 
     /** What {@code builder} describes; its output goes to files, so a chatty command never blocks on a full pipe. */
     public static Result exec(ProcessBuilder builder) {
+        return started(builder).finish();
+    }
+
+    /** A command started with its output going to files: {@link #finish} waits for it and reads them. */
+    public record Started(Process process, List<String> command, Path out, Path err) {
+        public Result finish() {
+            try {
+                try {
+                    if (!process.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor();
+                        throw new AssertionError("still running after " + HUNG + ": " + command);
+                    }
+                    return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+                } finally {
+                    Files.deleteIfExists(out);
+                    Files.deleteIfExists(err);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** {@code command} started now, as exec runs it, for a long run that other checks go on beside. */
+    public static Started started(ProcessBuilder builder) {
         try {
             Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
-            try {
-                Process p = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor();
-                    throw new AssertionError("still running after " + HUNG + ": " + builder.command());
-                }
-                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
+            Process p = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            return new Started(p, builder.command(), out, err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 }
