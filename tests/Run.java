@@ -51,7 +51,8 @@ public final class Run {
             try {
                 try {
                     if (!process.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS)) {
-                        process.destroyForcibly().waitFor();
+                        // The whole tree: a hung `make lab` would leave its player running, orphaned.
+                        lab.Lifelines.killTree(process, Duration.ofSeconds(10));
                         throw new AssertionError("still running after " + HUNG + ": " + command);
                     }
                     return new Result(process.exitValue(), Files.readString(out), Files.readString(err));

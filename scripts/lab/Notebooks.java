@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.google.gson.JsonArray;
@@ -18,6 +19,10 @@ import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.text.TextContentRenderer;
 
@@ -141,7 +146,7 @@ public final class Notebooks {
 
         public Player(PrintStream out) {
             this.out = out;
-            this.shell = JShell.builder().executionEngine("local").out(out).err(out).build();
+            this.shell = JShell.builder().executionEngine(new OnTheCallersThread(), Map.of()).out(out).err(out).build();
             shell.addToClasspath(System.getProperty("java.class.path"));
             try {
                 String startup = Files.readString(Path.of(STARTUP));
@@ -149,6 +154,24 @@ public final class Notebooks {
                 if (problem != null) throw Failure.failed("start-up " + STARTUP + " failed: " + problem);
             } catch (IOException e) {
                 throw Failure.usage("cannot read " + STARTUP + ": run play from the repo root");
+            }
+        }
+
+        /**
+         * JShell's "local" engine runs each snippet on a new thread, then joins every thread of that
+         * snippet's group alive at that moment. On a loaded machine a cell that starts a server can
+         * create the server's reader threads first, and the cell then waits for the server to end: the
+         * lab hung so. Here a snippet runs on the thread that asked for it, and joins nothing.
+         */
+        private static final class OnTheCallersThread implements ExecutionControlProvider {
+            @Override
+            public String name() {
+                return "callers-thread";
+            }
+
+            @Override
+            public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+                return new DirectExecutionControl();
             }
         }
 
