@@ -344,6 +344,8 @@ public final class Sandbox implements AutoCloseable {
                     } catch (FileAlreadyExistsException made) {
                         // by us earlier, or by someone else: checked below
                     }
+                    // Gone again (the last one out of another sandbox removed it): make it again.
+                    if (Files.notExists(base, LinkOption.NOFOLLOW_LINKS)) throw new NoSuchFileException(base.toString());
                     boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
                             && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
                             && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
