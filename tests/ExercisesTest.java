@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -88,16 +87,9 @@ class ExercisesTest extends Kit {
             String tracked = exec(List.of("git", "status", "--porcelain", "--", "notebooks")).out();
             for (Path notebook : Notebooks.inOrder(NOTEBOOKS)) Files.writeString(solved.resolve(notebook.getFileName()), solved(notebook));
             int startersPort = Ports.unusedPort(), solutionsPort = Ports.unusedPort();
-            CompletableFuture<Result> starters = new CompletableFuture<>();
-            new Thread(() -> {
-                try {
-                    starters.complete(exercises(startersPort, "verify", "--notebooks", untouched.toString()));
-                } catch (Throwable e) {
-                    starters.completeExceptionally(e);
-                }
-            }, "verify the starters").start();
+            Run.Started starters = Run.started(Map.of("LAB_PORT", "" + startersPort), tool("exercises", "verify", "--notebooks", untouched.toString()));
             Result solutions = exercises(solutionsPort, "verify", "--notebooks", solved.toString());
-            Verified verified = new Verified(starters.join(), solved, solutions, tracked);
+            Verified verified = new Verified(starters.finish(), solved, solutions, tracked);
             for (int port : List.of(startersPort, solutionsPort)) {
                 assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "listeners left on port " + port);
             }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import lab.Listeners;
@@ -97,7 +98,7 @@ class KernelArticleModeTest extends Kit {
     private static String block(String out, String path) {
         String name = Path.of(path).getFileName().toString();
         return out.lines().filter(l -> l.startsWith("  " + name + ": ") || l.startsWith(path + ": "))
-                .map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+                .map(l -> l + "\n").collect(Collectors.joining());
     }
 
     private static ArticleRun inArticleMode(String notebook) {

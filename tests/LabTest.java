@@ -3,7 +3,6 @@ package tests;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import lab.Listeners;
 import lab.Sandbox;
@@ -32,10 +31,10 @@ import static tests.Scripts.STATE;
 class LabTest extends Kit {
 
     /** `make lab VARIABLES` on {@code port}, strict, with this run's sandbox state (a learner's live sandbox is never joined). */
-    private static Result makeLab(int port, String... variables) {
+    private static Run.Started makeLab(int port, String... variables) {
         List<String> command = new ArrayList<>(List.of("make", "lab"));
         command.addAll(List.of(variables));
-        return exec(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1", "LAB_SANDBOX_STATE", STATE.toString()), command);
+        return Run.started(Map.of("LAB_PORT", "" + port, "LAB_STRICT", "1", "LAB_SANDBOX_STATE", STATE.toString()), command);
     }
 
     private static void playedEveryNotebook(Result r) throws Exception {
@@ -58,20 +57,13 @@ class LabTest extends Kit {
         static final Once<Result> RUN = new Once<>(() -> BOTH.get().plain());
 
         private static Played both() {
-            CompletableFuture<Result> article = new CompletableFuture<>();
-            if (Sandbox.unavailable().isEmpty()) {
-                new Thread(() -> {
-                    try {
-                        article.complete(makeLab(ARTICLE_PORT, "SANDBOX=article"));
-                    } catch (Throwable e) {
-                        article.completeExceptionally(e);
-                    }
-                }, "make lab SANDBOX=article").start();
-            } else {
-                article.complete(null);
+            Run.Started article = Sandbox.unavailable().isEmpty() ? makeLab(ARTICLE_PORT, "SANDBOX=article") : null;
+            Run.Started plain = makeLab(PORT);
+            try {
+                return new Played(plain.finish(), article == null ? null : article.finish());
+            } finally {
+                if (article != null && article.process().isAlive()) article.finish(); // never left running
             }
-            Result plain = makeLab(PORT);
-            return new Played(plain, article.join());
         }
     }
 

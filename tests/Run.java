@@ -34,10 +34,15 @@ public final class Run {
 
     /** The same with these environment variables set, as `env K=V command` would. */
     public static Result exec(Map<String, String> env, List<String> command) {
+        return started(env, command).finish();
+    }
+
+    /** The same, started now: two runs side by side are two of these, then their finish(). */
+    public static Started started(Map<String, String> env, List<String> command) {
         List<String> withEnv = new ArrayList<>(List.of("env"));
         env.forEach((k, v) -> withEnv.add(k + "=" + v));
         withEnv.addAll(command);
-        return exec(withEnv);
+        return started(new ProcessBuilder(withEnv).directory(Kit.ROOT.toFile()));
     }
 
     /** What {@code builder} describes; its output goes to files, so a chatty command never blocks on a full pipe. */
