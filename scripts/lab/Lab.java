@@ -107,7 +107,7 @@ public final class Lab {
     private static List<String> command(List<String> passedOn, String tool, String... args) {
         String classpath = System.getenv("LAB_CLASSPATH");
         if (classpath == null) classpath = System.getProperty("java.class.path");
-        List<String> options = new ArrayList<>();
+        List<String> options = new ArrayList<>(ClassArchive.options(classpath));
         for (String property : passedOn) {
             String value = System.getProperty(property);
             if (value != null) options.add("-D" + property + "=" + value);

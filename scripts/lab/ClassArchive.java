@@ -1,0 +1,253 @@
+package lab;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+
+/**
+ * A class-data archive for the JVMs the lab starts (pong, ping, resolve, ...): they map the
+ * kit's classes from one file instead of reading the jars, about 15 ms sooner each, and the
+ * lab starts some fifty. One archive per JDK and classpath, in .lab/cds/, made once in the
+ * background by a training pong the first time it is missing; until then, and for a JDK or
+ * jars it was not made from, the JVMs start as they always did. JDK 25 gets its AOT cache
+ * instead of a dynamic CDS archive.
+ *
+ * An archive is used only while its CRC matches the one written beside it when it was made:
+ * a changed archive can crash a JVM, so it is made again instead. A foreign archive (another
+ * JDK, other jars) is refused by the JVM itself, and that refusal is silenced: it only costs
+ * time. LAB_CLASS_ARCHIVE=off turns it all off.
+ */
+public final class ClassArchive {
+    private ClassArchive() {}
+
+    private static final boolean AOT = Runtime.version().feature() >= 25;
+    /** A training left by a JVM that died is taken over after this. */
+    private static final Duration STALE_TRAINING = Duration.ofMinutes(2);
+    /** Archives of older jars and JDKs: the newest few stay, for a kit that switches between JDKs. */
+    private static final int KEPT = 4;
+    /** Per archive: the file whose CRC we checked, as it was then, so that it is checked once. */
+    private static final Map<Path, String> CHECKED = new ConcurrentHashMap<>();
+    /** Trainings under way in this JVM. */
+    private static final Map<Path, Thread> TRAINING = new ConcurrentHashMap<>();
+
+    /** The JVM options that start {@code classpath}'s tools from its archive in .lab/cds; none while there is none. */
+    static List<String> options(String classpath) {
+        if ("off".equals(System.getenv("LAB_CLASS_ARCHIVE"))) return List.of();
+        return options(Lab.home().resolve(".lab").resolve("cds"), classpath);
+    }
+
+    /** The same, for the archives in {@code folder}: starts making the archive when it is missing or changed. */
+    public static List<String> options(Path folder, String classpath) {
+        Path archive = folder.resolve("kit-" + key(classpath) + (AOT ? ".aot" : ".jsa"));
+        if (intact(archive)) {
+            return AOT ? List.of("-XX:AOTCache=" + archive, "-Xlog:aot*=off", "-Xlog:cds*=off", "-Xlog:class+path*=off")
+                    : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off", "-Xlog:class+path*=off");
+        }
+        train(archive, classpath);
+        return List.of();
+    }
+
+    /** Whether the archive is there with the CRC it was made with. A changed one is removed. */
+    private static boolean intact(Path archive) {
+        Path crcFile = sibling(archive, ".crc");
+        try {
+            String seen = asItIs(archive);
+            if (seen.equals(CHECKED.get(archive))) return true;
+            if (Files.readString(crcFile, StandardCharsets.US_ASCII).trim().equals(crc(archive))) {
+                CHECKED.put(archive, seen);
+                return true;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!Files.exists(archive)) return false; // not made yet
+        }
+        CHECKED.remove(archive);
+        try {
+            Files.deleteIfExists(archive);
+            Files.deleteIfExists(crcFile);
+        } catch (IOException e) {
+            // a folder we may not write: the archive is not used, which is all that matters
+        }
+        return false;
+    }
+
+    /** The archive's size, times and identity: any write changes the change time, which no one can set back. */
+    private static String asItIs(Path archive) throws IOException {
+        BasicFileAttributes file = Files.readAttributes(archive, BasicFileAttributes.class);
+        Object changed;
+        try {
+            changed = Files.getAttribute(archive, "unix:ctime");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            changed = "-"; // not a Unix file system: size and modification time only
+        }
+        return file.size() + " " + file.lastModifiedTime().toMillis() + " " + changed + " " + file.fileKey();
+    }
+
+    /** Starts one training pong in the background, unless one is under way here or in another JVM. */
+    private static void train(Path archive, String classpath) {
+        if (TRAINING.containsKey(archive)) return;
+        Path claim = sibling(archive, ".training"); // one training at a time, in this JVM or any other
+        try {
+            Files.createDirectories(archive.getParent());
+            try {
+                Files.writeString(claim, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII,
+                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException taken) {
+                if (!abandoned(claim)) return;
+                Files.writeString(claim, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII); // taken over
+            }
+            removeLeftovers(archive.getParent());
+        } catch (IOException | RuntimeException e) {
+            return; // a kit folder we may not write: no archive
+        }
+        Thread trainer = new Thread(() -> {
+            try {
+                make(archive, classpath);
+            } finally {
+                TRAINING.remove(archive);
+                try {
+                    Files.deleteIfExists(claim);
+                } catch (IOException e) {
+                    // the next one takes a stale claim over
+                }
+            }
+        }, "class archive");
+        trainer.setDaemon(true);
+        TRAINING.put(archive, trainer);
+        trainer.start();
+    }
+
+    /** A claim whose JVM is gone, or which is older than any training takes. */
+    private static boolean abandoned(Path claim) throws IOException {
+        if (Files.getLastModifiedTime(claim).toInstant().isBefore(Instant.now().minus(STALE_TRAINING))) return true;
+        try {
+            return !alive(Long.parseLong(Files.readString(claim, StandardCharsets.US_ASCII).trim()));
+        } catch (NumberFormatException e) {
+            return false; // being written right now
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(p -> !Lifelines.hasEnded(p)).orElse(false);
+    }
+
+    /** What trainings of JVMs that died left: kit-KEY.PID.tmp, the files the JVM made beside it, their claims. */
+    private static void removeLeftovers(Path folder) throws IOException {
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "kit-*.*.tmp*")) {
+            for (Path file : all) {
+                String[] parts = file.getFileName().toString().split("\\.");
+                if (parts.length >= 3 && parts[1].matches("\\d+") && !alive(Long.parseLong(parts[1]))) Files.deleteIfExists(file);
+            }
+        }
+        try (DirectoryStream<Path> claims = Files.newDirectoryStream(folder, "kit-*.training")) {
+            for (Path claim : claims) if (abandoned(claim)) Files.deleteIfExists(claim);
+        }
+    }
+
+    /**
+     * A real pong on a free port of loopback, with the archive written when it exits: it
+     * loads what the lab's tools load (picocli, resolving, a server socket), then its
+     * closed stdin ends it. It dies with us, SIGKILL included.
+     */
+    private static void make(Path archive, String classpath) {
+        Path made = sibling(archive, "." + ProcessHandle.current().pid() + ".tmp");
+        Path madeCrc = made.resolveSibling(made.getFileName() + ".crc");
+        List<String> dump = new ArrayList<>(AOT ? List.of("-XX:AOTCacheOutput=" + made, "-Xlog:aot*=off")
+                : List.of("-XX:ArchiveClassesAtExit=" + made));
+        dump.addAll(List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"));
+        List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
+                List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
+        try {
+            Process pong = new ProcessBuilder(command).redirectErrorStream(true).start();
+            pong.getOutputStream().close();
+            try (InputStream said = pong.getInputStream()) {
+                said.transferTo(OutputStream.nullOutputStream()); // its "Listen on", which nobody needs
+            }
+            if (!pong.waitFor(60, TimeUnit.SECONDS)) {
+                pong.destroyForcibly();
+                return;
+            }
+            if (pong.exitValue() != 0 || !Files.isRegularFile(made) || Files.size(made) == 0) return;
+            Path crcFile = sibling(archive, ".crc");
+            Files.writeString(madeCrc, crc(made), StandardCharsets.US_ASCII);
+            Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(madeCrc, crcFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            keepNewest(archive.getParent());
+        } catch (IOException e) {
+            // no archive this time: the tools start as before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Files.deleteIfExists(made);
+                Files.deleteIfExists(madeCrc);
+                Files.deleteIfExists(made.resolveSibling(made.getFileName() + ".config")); // JDK 25's training notes
+            } catch (IOException e) {
+                // a leftover .tmp is replaced by the next training of this JVM's PID, or by no one
+            }
+        }
+    }
+
+    private static void keepNewest(Path folder) throws IOException {
+        List<Path> archives = new ArrayList<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "kit-*.{jsa,aot}")) {
+            all.forEach(archives::add);
+        }
+        archives.sort(Comparator.comparing((Path p) -> p.toFile().lastModified()).reversed());
+        for (Path old : archives.subList(Math.min(KEPT, archives.size()), archives.size())) {
+            Files.deleteIfExists(old);
+            Files.deleteIfExists(sibling(old, ".crc"));
+        }
+    }
+
+    /** What the archive was made from: this JDK, and each classpath entry as it is now. */
+    private static String key(String classpath) {
+        StringBuilder from = new StringBuilder(System.getProperty("java.home")).append('\n')
+                .append(System.getProperty("java.vm.version")).append('\n');
+        for (String entry : classpath.split(File.pathSeparator)) {
+            File file = new File(entry);
+            from.append(file.getAbsolutePath()).append(' ').append(file.length()).append(' ').append(file.lastModified()).append('\n');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(from.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String crc(Path file) throws IOException {
+        CRC32 crc = new CRC32();
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) crc.update(buffer, 0, n);
+        }
+        return Long.toHexString(crc.getValue()) + " " + Files.size(file);
+    }
+
+    private static Path sibling(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return file.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + suffix);
+    }
+}

@@ -1,0 +1,140 @@
+package tests;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32;
+
+import lab.ClassArchive;
+import lab.Servers;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import tests.Run.Result;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The class-data archive of the lab's tools: made once in the background, then used by
+ * every tool the lab starts; a changed archive is made again, a foreign one is refused by
+ * the JVM without a word. Each test has an archive folder of its own.
+ */
+@Tag("fast")
+class ClassArchiveTest extends Kit {
+    private static final String KIT = Scripts.classpath("play");
+    private static final String FROM_ARCHIVE = "pong source: shared objects file (top)";
+
+    @Test
+    void theToolsStartFromAnArchiveMadeOnceAndAChangedOneIsMadeAgain() throws Exception {
+        Path folder = TempFiles.temporaryFolder("lab-cds");
+        assertEquals(List.of(), ClassArchive.options(folder, KIT), "none yet: the first tools start as before");
+        Path archive = madeIn(folder, KIT);
+        assertTrue(pong(KIT, ClassArchive.options(folder, KIT)).out().contains(FROM_ARCHIVE), "pong's classes come from the archive");
+
+        for (boolean truncate : List.of(false, true)) {
+            String how = truncate ? "a truncated" : "a changed";
+            corrupt(archive, truncate);
+            assertEquals(List.of(), ClassArchive.options(folder, KIT), how + " archive is not used");
+            assertFalse(Files.exists(archive), how + " archive is removed");
+            assertEquals(archive, madeIn(folder, KIT), "and made again");
+            Result again = pong(KIT, ClassArchive.options(folder, KIT));
+            assertTrue(again.out().contains(FROM_ARCHIVE), "the new one is used: " + again.out());
+        }
+        List<String> expected = new ArrayList<>(List.of(archive.getFileName().toString(), crcOf(archive).getFileName().toString()));
+        expected.sort(null);
+        assertEquals(expected, names(folder), "no claim, no half-made archive left");
+    }
+
+    @Test
+    void aForeignArchiveIsRefusedByTheJvmWithoutAWord() throws Exception {
+        // The same jars at another path: to the JVM, another classpath.
+        Path moved = TempFiles.temporaryFolder("lab-jars");
+        List<String> elsewhere = new ArrayList<>();
+        for (String jar : KIT.split(java.io.File.pathSeparator)) {
+            Path copy = moved.resolve(Path.of(jar).getFileName());
+            Files.copy(Path.of(jar), copy, StandardCopyOption.COPY_ATTRIBUTES);
+            elsewhere.add(copy.toString());
+        }
+        String other = String.join(java.io.File.pathSeparator, elsewhere);
+        Path folder = TempFiles.temporaryFolder("lab-cds");
+        ClassArchive.options(folder, KIT);
+        Path ours = madeIn(folder, KIT);
+        ClassArchive.options(folder, other);
+        Path theirs = madeIn(folder, other);
+
+        // Ours, under their name, with a CRC that matches: only the JVM can tell.
+        Files.copy(ours, theirs, StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(crcOf(theirs), crc(theirs));
+        List<String> options = ClassArchive.options(folder, other);
+        assertTrue(options.contains("-XX:SharedArchiveFile=" + theirs) || options.contains("-XX:AOTCache=" + theirs), options.toString());
+        Result refused = pong(other, options);
+        assertEquals(0, refused.exit(), refused.out());
+        assertFalse(refused.out().contains(FROM_ARCHIVE), "the JVM refuses it: " + refused.out());
+        assertTrue(refused.out().contains("pong source: file:"), "and reads the jar instead: " + refused.out());
+        assertEquals(List.of(), refused.out().lines().filter(l -> !l.contains(" source: ") && !l.startsWith("Listen on ")).toList(),
+                "not a word about it");
+    }
+
+    /** The archive of {@code classpath} in {@code folder}, once its training is over. */
+    private static Path madeIn(Path folder, String classpath) throws InterruptedException {
+        List<String> options = Settled.settled(() -> ClassArchive.options(folder, classpath), o -> !o.isEmpty());
+        assertFalse(options.isEmpty(), "an archive is made in the background: " + names(folder));
+        String option = options.get(0);
+        return Path.of(option.substring(option.indexOf('=') + 1));
+    }
+
+    /** A real pong on a free port, which ends as soon as it listens, with the classes it loaded and where from. */
+    private Result pong(String classpath, List<String> archive) {
+        List<String> options = new ArrayList<>(archive);
+        options.add("-Xlog:class+load=info:stdout:tags"); // prints "[class,load] NAME source: WHERE"
+        List<String> command = Servers.javaCommand(classpath, options, "pong",
+                List.of("--port", Integer.toString(freePort()), "--exit-with-stdin"));
+        Result result = Run.exec(command);
+        assertTrue(result.out().contains("Listen on "), result.out() + result.err());
+        assertEquals("", result.err());
+        return result;
+    }
+
+    /** Garbles the middle of the archive and keeps its size and time, or cuts it short. */
+    private static void corrupt(Path archive, boolean truncate) throws IOException {
+        byte[] bytes = Files.readAllBytes(archive);
+        FileTime time = Files.getLastModifiedTime(archive);
+        archive.toFile().setWritable(true);
+        if (truncate) {
+            Files.write(archive, Arrays.copyOf(bytes, bytes.length / 3));
+        } else {
+            for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) bytes[i] ^= (byte) 0x5a;
+            Files.write(archive, bytes);
+            Files.setLastModifiedTime(archive, time);
+        }
+    }
+
+    private static Path crcOf(Path archive) {
+        String name = archive.getFileName().toString();
+        return archive.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".crc");
+    }
+
+    private static String crc(Path file) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(Files.readAllBytes(file));
+        return Long.toHexString(crc.getValue()) + " " + Files.size(file);
+    }
+
+    private static List<String> names(Path folder) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder)) {
+            all.forEach(p -> names.add(p.getFileName().toString()));
+        } catch (IOException e) {
+            names.add(e.toString());
+        }
+        names.sort(null);
+        return names;
+    }
+}
