@@ -187,6 +187,9 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
 	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
+	@# Kernels start from a class-data archive of IJava, JShell and javac: made once, checked at each start.
+	@$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" "$(KERNEL_DIR)/kernel.json" \
+	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 
 exercises: prereqs ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)

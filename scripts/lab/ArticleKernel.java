@@ -132,8 +132,22 @@ public final class ArticleKernel {
     /** IJava, in UTF-8 and article mode, dying with us even on SIGKILL (its servers follow it through their stdin). */
     private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
         List<String> jvm = new ArrayList<>(KERNEL_JVM);
+        jvm.addAll(archive());
         jvm.addAll(options);
         return Lifelines.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
+    }
+
+    /**
+     * The plain kernel's class-data archive, which make kernel names in LAB_KERNEL_ARCHIVE: the
+     * JVM checks its checksum and refuses a changed or foreign one (dev/kernel_archive.py).
+     */
+    private static List<String> archive() {
+        String archive = System.getenv("LAB_KERNEL_ARCHIVE");
+        if (archive == null || !Files.isRegularFile(Path.of(archive))) return List.of();
+        String use = archive.endsWith(".aot") ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+        List<String> options = new ArrayList<>(List.of(use + archive, "-XX:+VerifySharedSpaces", "-Xlog:cds*=off", "-Xlog:class+path*=off"));
+        if (archive.endsWith(".aot")) options.add("-Xlog:aot*=off");
+        return options;
     }
 
     /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */

@@ -1,0 +1,99 @@
+package tests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import tests.Run.Result;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tests.Run.exec;
+
+/**
+ * The kernel's class-data archive (dev/kernel_archive.py, which make kernel runs): made once by a
+ * real training kernel, made again when it changed, and a kernel given a changed one still runs.
+ * The archive and the spec are this test's own, in a temp folder; the kit's kernel is not touched.
+ */
+class KernelArchiveTest extends Kit {
+    private static final String NAME = "lab-archive-test";
+
+    @Test
+    void madeOnceMadeAgainWhenChangedAndNeverFatal() throws Exception {
+        Path root = TempFiles.temporaryFolder("lab-kernel-archive");
+        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
+        Files.createDirectories(spec.getParent());
+        JsonObject plain = JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
+        Files.writeString(spec, new Gson().toJson(plain));
+
+        Result made = archive(root, spec);
+        assertTrue(made.out().contains("making its class-data archive"), made.out());
+        Path archive = archiveIn(spec);
+        assertTrue(archive.startsWith(root.resolve(".lab/cds")) && Files.isRegularFile(archive), archive.toString());
+        assertTrue(classesFromArchive(spec) > 0, "IJava's JVM maps classes from it");
+
+        Result again = archive(root, spec);
+        assertEquals("", again.out(), "made once: a second make kernel says nothing");
+        assertEquals(1, argv(spec).stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")).count(),
+                "and adds its options once: " + argv(spec));
+
+        garble(archive);
+        assertEquals(0, classesFromArchive(spec), "the JVM refuses a changed archive by its checksum");
+        Result notebook = exec(Map.of("JUPYTER_PATH", root.resolve("jupyter").toString()),
+                NotebookTest.kernel("--kernel", NAME, "notebooks/01-single-server.ipynb"));
+        assertEquals(0, notebook.exit(), "a kernel with a changed archive runs its notebook:\n" + notebook.out() + notebook.err());
+
+        Result remade = archive(root, spec);
+        assertTrue(remade.out().contains("making its class-data archive"), "make kernel makes a changed one again: " + remade.out());
+        assertTrue(classesFromArchive(spec) > 0, "and the new one is used");
+    }
+
+    private static Result archive(Path root, Path spec) {
+        Result r = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertFalse(r.out().contains("no class-data archive"), r.out());
+        return r;
+    }
+
+    private static List<String> argv(Path spec) throws IOException {
+        JsonArray argv = JsonParser.parseString(Files.readString(spec)).getAsJsonObject().getAsJsonArray("argv");
+        List<String> all = new ArrayList<>();
+        for (JsonElement a : argv) all.add(a.getAsString());
+        return all;
+    }
+
+    private static Path archiveIn(Path spec) throws IOException {
+        for (String a : argv(spec)) {
+            if (a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")) return Path.of(a.substring(a.indexOf('=') + 1));
+        }
+        throw new AssertionError("no archive in " + argv(spec));
+    }
+
+    /** How many classes the spec's JVM maps from the archive, as IJava starts (and stops: no connection file). */
+    private static long classesFromArchive(Path spec) throws IOException {
+        List<String> argv = argv(spec);
+        List<String> command = new ArrayList<>(argv.subList(0, argv.size() - 1)); // without {connection_file}
+        command.add(1, "-Xlog:class+load=info:stdout:tags");
+        Result r = exec(command);
+        assertFalse(r.out().contains("A fatal error") || r.out().contains("hs_err"), r.out());
+        return r.out().lines().filter(l -> l.contains("source: shared objects file (top)")).count();
+    }
+
+    /** 4 kB of the middle of the archive flipped; its size stays. */
+    private static void garble(Path archive) throws IOException {
+        byte[] bytes = Files.readAllBytes(archive);
+        for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) bytes[i] ^= (byte) 0x5a;
+        archive.toFile().setWritable(true);
+        Files.write(archive, bytes);
+    }
+}
