@@ -12,7 +12,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/Servers.java ../scripts/lab/Tools.java
+//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/Servers.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
+import lab.ClassArchive;
 import lab.Cli;
 import lab.Failure;
 import lab.Lab;
@@ -70,8 +71,13 @@ class bench implements Callable<Integer> {
             List<Double> hello = helloRuns();
             floor = median(hello);
             report("a JVM printing hi (java -cp DIR Hello): the floor", hello);
-            report("pong until \"Listen on\", java -cp (how the lab starts servers)",
+            report("pong until \"Listen on\", java -cp, from the jars",
                     startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
+            List<String> archive = classArchive(classpath);
+            if (!archive.isEmpty()) {
+                report("pong until \"Listen on\", java -cp, from the class-data archive (how the lab starts servers)",
+                        startUp(port -> Servers.javaCommand(classpath, archive, "pong", pongArgs(port))));
+            }
             // The first run records the launch; the rows are warm.
             CommandForPort cached = port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port));
             CommandForPort uncached = port -> concat(List.of("env", "LAB_LAUNCH_CACHE=off", jbang, "pong@catalog"), pongArgs(port));
@@ -135,6 +141,17 @@ class bench implements Callable<Integer> {
         } finally {
             pong.stop();
         }
+    }
+
+    /** The options of the kit's class-data archive for {@code classpath}, once it is made (none if it cannot be). */
+    private static List<String> classArchive(String classpath) throws InterruptedException {
+        List<String> options = ClassArchive.options(classpath);
+        for (int i = 0; options.isEmpty() && i < 300; i++) {
+            Thread.sleep(100);
+            options = ClassArchive.options(classpath);
+        }
+        if (options.isEmpty()) System.out.println("(no class-data archive here: LAB_CLASS_ARCHIVE=off, or .lab/cds is not writable)");
+        return options;
     }
 
     /** Complete exchanges per second (connect, read "pong from ...", close) from {@code threads} client threads. */

@@ -11,19 +11,19 @@ the article's sandbox every outcome is the article's. The article-mode kernel
 (--kernel localhost-lab-article) implies --article. "☐" (an untouched exercise) and
 "→" (an empty prediction) are never a failure.
 
---jobs N runs up to N notebooks at once (default: the CPU count), each in a process of its
-own with its own kernel and its own free port (LAB_PORT), and prints each notebook's lines
+--jobs N runs up to N notebooks at once (default: the CPU count), each on a kernel of its
+own (all children of this one process) and its own free port (LAB_PORT), and prints each notebook's lines
 in the order given. In article mode each of them gets an article sandbox of its own instead
 (LAB_SANDBOX_STATE), with the article's port in each; where the kit says this machine has
 no sandboxes, article mode's kernels share its loopback, so they run one at a time.
 """
 import argparse
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 # The kit installs its kernel inside the project (make kernel), not in the user's Jupyter.
@@ -58,8 +58,6 @@ parser.add_argument("--article", action="store_true",
 CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 parser.add_argument("--jobs", type=int, default=CPUS,
                     help="notebooks run at once, each on its own kernel and free port (default: the CPU count)")
-# A child runner of --jobs: its parent already said which notebook it starts.
-parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
 args = parser.parse_args()
 if args.jobs < 1:
     print(f"execute_notebook.py: --jobs must be 1 or more, not {args.jobs}", file=sys.stderr)
@@ -94,18 +92,22 @@ def wrong_lesson(index, cell):
     return None
 
 
-def execute(path):
-    """Runs one notebook here, printing its lines; whether it passed."""
-    if not args.child:
-        print(f"running {path} ...", flush=True)  # a long run says which notebook it is on
-    nb = nbformat.read(path, as_version=4)
+async def execute(path, env=None):
+    """Runs one notebook on a kernel of its own (started with env, if given): its lines, and whether it passed."""
+    lines = []
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as e:  # not there, or not a notebook
+        return False, f"{path}: cannot read it as a notebook: {e}\n{path}: FAILED\n"
     client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     problems = []
     try:
-        client.execute()
+        await client.async_execute(**({"env": env} if env else {}))
     except CellExecutionError as e:
         problems.append("a cell failed: " + str(e).strip().splitlines()[-1])
+    except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
+        problems.append(f"the kernel failed: {(str(e).strip().splitlines() or [type(e).__name__])[-1]}")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -119,17 +121,16 @@ def execute(path):
             text = output.get("text") or "".join(output.get("data", {}).get("text/plain", ""))
             for line in str(text).splitlines():
                 if line.startswith(("✓", "≠")):
-                    print(f"  {os.path.basename(path)}: {line}")
+                    lines.append(f"  {os.path.basename(path)}: {line}")
     if args.html:
         from nbconvert import HTMLExporter
         body, _ = HTMLExporter().from_notebook_node(nb)
         out = os.path.join(args.html, os.path.basename(path).replace(".ipynb", ".html"))
         with open(out, "w", encoding="utf-8") as f:
             f.write(body)
-    for p in problems:
-        print(f"{path}: {p}")
-    print(f"{path}: {'FAILED' if problems else 'ok'}")
-    return not problems
+    lines += [f"{path}: {p}" for p in problems]
+    lines.append(f"{path}: {'FAILED' if problems else 'ok'}")
+    return not problems, "".join(line + "\n" for line in lines)
 
 
 def free_ports(n):
@@ -146,84 +147,69 @@ def free_ports(n):
             probe.close()
 
 
-def die_with_parent():
-    """Linux: a child gets SIGTERM when this runner dies, even by SIGKILL (its kernel follows it)."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except Exception:
-        pass
-
-
-def left_behind(state, wait=5):
+async def left_behind(state, wait=5):
     """Whether anything is still in a kernel's sandbox folder once it has had a few seconds to go."""
     until = time.monotonic() + wait
     while any(files for _, _, files in os.walk(state)) and time.monotonic() < until:
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
     return any(files for _, _, files in os.walk(state))
 
 
-def execute_in_parallel(paths, jobs):
-    """Each notebook in a child runner of its own; their lines in the given order; progress at least every 10 s."""
-    options = ["--child", "--timeout", str(args.timeout), "--kernel", args.kernel, "--jobs", "1"]
-    options += (["--html", args.html] if args.html else []) + (["--strict"] if args.strict else []) + (["--article"] if args.article else [])
-    # Article mode: the article's port, in a sandbox of each kernel's own; else a free port each.
-    ports = [os.environ.get("LAB_PORT", "3000")] * len(paths) if article else free_ports(len(paths))
-    lock = threading.Condition()
-    results = {}  # path: (passed, output)
+async def execute_all(paths, jobs):
+    """Up to jobs notebooks at once, each on a kernel of its own; their lines in the given order;
+    progress at least every 10 s. One process: each kernel is a child of this one."""
+    # One at a time: each kernel as this process's environment says (LAB_PORT, else the article's 3000).
+    # Several: in article mode the article's port, in a sandbox of each kernel's own; else a free port each.
+    ports = [None] * len(paths) if jobs == 1 else [os.environ.get("LAB_PORT", "3000")] * len(paths) if article else free_ports(len(paths))
+    slots = asyncio.Semaphore(jobs)
     running = {}  # path: start time
-    slots = threading.Semaphore(jobs)
     said = [time.monotonic()]
 
     def say(line):
-        with lock:
-            print(line, flush=True)
-            said[0] = time.monotonic()
+        print(line, flush=True)
+        said[0] = time.monotonic()
 
-    def run(path, port):
-        with slots:
-            with lock:
-                running[path] = time.monotonic()
-            env = dict(os.environ, LAB_PORT=str(port))
-            if article:  # where the sandbox keeps its state: a folder per kernel is a sandbox per kernel
+    async def run(path, port):
+        async with slots:
+            running[path] = time.monotonic()
+            apart = port is not None and article  # a sandbox of its own: its state in a folder of its own
+            env = None if port is None else dict(os.environ, LAB_PORT=str(port))
+            if apart:
                 env["LAB_SANDBOX_STATE"] = tempfile.mkdtemp(prefix="lab-article-")
-            say(f"running {path} (port {port}{', an article sandbox of its own' if article else ''}) ...")
+            extra = "" if port is None else f" (port {port}{', an article sandbox of its own' if apart else ''})"
+            say(f"running {path}{extra} ...")
             try:
-                child = subprocess.Popen([sys.executable, os.path.abspath(__file__), *options, path],
-                                         env=env, stdout=subprocess.PIPE,
-                                         text=True, encoding="utf-8", preexec_fn=die_with_parent)
-                out, _ = child.communicate()
-                passed = child.returncode == 0
-                # A runner that died before its verdict still fails the run, with one line.
-                if not out.rstrip().endswith((f"{path}: ok", f"{path}: FAILED")):
-                    out += f"{path}: FAILED (the runner exited with {child.returncode})\n"
-                if article and left_behind(env["LAB_SANDBOX_STATE"]):
+                passed, out = await execute(path, env)
+                if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
                     out += f"{path}: its kernel left its sandbox's state behind\n{path}: FAILED\n"
                     passed = False
             finally:
-                if article:
+                if apart:
                     shutil.rmtree(env["LAB_SANDBOX_STATE"], ignore_errors=True)
-            with lock:
                 del running[path]
-                results[path] = (passed, out)
-                lock.notify_all()
+            if jobs == 1:  # one at a time: its lines now, before the next one says it starts
+                print(out, end="", flush=True)
+                return passed, ""
+            return passed, out
 
-    threads = [threading.Thread(target=run, args=(path, port), daemon=True) for path, port in zip(paths, ports)]
-    for thread in threads:
-        thread.start()
+    async def progress():
+        while True:
+            await asyncio.sleep(1)
+            if time.monotonic() - said[0] > 10 and running:
+                now = time.monotonic()
+                say("  ... still running: " + ", ".join(f"{os.path.basename(p)} ({now - t:.0f} s)" for p, t in running.items()))
+
+    tasks = [asyncio.ensure_future(run(path, port)) for path, port in zip(paths, ports)]
+    ticker = asyncio.ensure_future(progress())
     passed = True
-    for path in paths:
-        with lock:
-            while path not in results:
-                lock.wait(1)
-                if time.monotonic() - said[0] > 10 and running:
-                    now = time.monotonic()
-                    print("  ... still running: " + ", ".join(f"{os.path.basename(p)} ({now - t:.0f} s)" for p, t in running.items()), flush=True)
-                    said[0] = now
-            ok, out = results[path]
+    try:
+        for task in tasks:
+            ok, out = await task
             print(out, end="", flush=True)
             said[0] = time.monotonic()
-        passed &= ok
+            passed &= ok
+    finally:
+        ticker.cancel()
     return passed
 
 
@@ -243,9 +229,6 @@ def article_sandboxes_here():
 
 
 jobs = min(args.jobs, len(args.notebooks))
-if jobs > 1 and article and not args.child and not article_sandboxes_here():
+if jobs > 1 and article and not article_sandboxes_here():
     jobs = 1
-if jobs == 1:
-    results = [execute(path) for path in args.notebooks]
-    sys.exit(0 if all(results) else 1)
-sys.exit(0 if execute_in_parallel(args.notebooks, jobs) else 1)
+sys.exit(0 if asyncio.run(execute_all(args.notebooks, jobs)) else 1)

@@ -100,8 +100,8 @@ def train(spec, archive, aot):
         return "the training kernel wrote no archive"
     with open(f"{made}.crc", "w", encoding="ascii") as f:
         f.write(crc(made))
-    os.replace(made, archive)
     os.replace(f"{made}.crc", archive[:archive.rindex(".")] + ".crc")
+    os.replace(made, archive)
     return None
 
 

@@ -52,7 +52,7 @@ public final class ClassArchive {
     private static final Map<Path, Thread> TRAINING = new ConcurrentHashMap<>();
 
     /** The JVM options that start {@code classpath}'s tools from its archive in .lab/cds; none while there is none. */
-    static List<String> options(String classpath) {
+    public static List<String> options(String classpath) {
         if ("off".equals(System.getenv("LAB_CLASS_ARCHIVE"))) return List.of();
         return options(Lab.home().resolve(".lab").resolve("cds"), classpath);
     }
@@ -190,8 +190,9 @@ public final class ClassArchive {
             if (pong.exitValue() != 0 || !Files.isRegularFile(made) || Files.size(made) == 0) return;
             Path crcFile = sibling(archive, ".crc");
             Files.writeString(madeCrc, crc(made), StandardCharsets.US_ASCII);
-            Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // Its CRC first: an archive without one is taken for a broken one and removed.
             Files.move(madeCrc, crcFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             keepNewest(archive.getParent());
         } catch (IOException e) {
             // no archive this time: the tools start as before
