@@ -71,11 +71,11 @@ class bench implements Callable<Integer> {
             List<Double> hello = helloRuns();
             floor = median(hello);
             report("a JVM printing hi (java -cp DIR Hello): the floor", hello);
-            report("pong until \"Listen on\", java -cp, from the jars",
+            report("pong until \"Listen on\", java -cp, classes from the jars",
                     startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
             List<String> archive = classArchive(classpath);
             if (!archive.isEmpty()) {
-                report("pong until \"Listen on\", java -cp, from the class-data archive (how the lab starts servers)",
+                report("pong until \"Listen on\", java -cp + class-data archive (as the lab)",
                         startUp(port -> Servers.javaCommand(classpath, archive, "pong", pongArgs(port))));
             }
             // The first run records the launch; the rows are warm.
