@@ -102,7 +102,31 @@ def train(spec, archive, aot):
         f.write(crc(made))
     os.replace(f"{made}.crc", archive[:archive.rindex(".")] + ".crc")
     os.replace(made, archive)
+    keep_newest(os.path.dirname(archive))
     return None
+
+
+def remove_leftovers(folder):
+    """What a training stopped halfway left (kernel-KEY.jsa.PID.tmp...), once its make is gone."""
+    for name in os.listdir(folder):
+        parts = name.split(".")
+        if name.startswith("kernel-") and ".tmp" in name and len(parts) > 3 and parts[2].isdigit():
+            try:
+                os.kill(int(parts[2]), 0)
+            except ProcessLookupError:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass  # alive, as another user
+
+
+def keep_newest(folder, kept=2):
+    """Archives of older JDKs and IJavas: the newest two stay (a kit that switches between two JDKs)."""
+    archives = sorted((os.path.join(folder, n) for n in os.listdir(folder)
+                       if n.startswith("kernel-") and n.endswith((".jsa", ".aot"))), key=os.path.getmtime, reverse=True)
+    for old in archives[kept:]:
+        for path in (old, old[:old.rindex(".")] + ".crc"):
+            if os.path.exists(path):
+                os.remove(path)
 
 
 def main(root, plain, *article):
@@ -119,6 +143,7 @@ def main(root, plain, *article):
         for old in (archive, archive[:archive.rindex(".")] + ".crc"):
             if os.path.exists(old):
                 os.remove(old)
+        remove_leftovers(folder)
         print("kernel: making its class-data archive, once for this JDK and IJava (a few seconds)", flush=True)
         why_not = train(spec, archive, aot)
         if why_not:
