@@ -181,7 +181,10 @@ async def execute_all(paths, jobs):
             extra = "" if port is None else f" (port {port}{', an article sandbox of its own' if apart else ''})"
             say(f"running {path}{extra} ...")
             try:
-                passed, out = await execute(path, env)
+                try:
+                    passed, out = await execute(path, env)
+                except Exception as e:  # its HTML could not be written, say: this notebook fails, the others go on
+                    passed, out = False, f"{path}: {(str(e).strip().splitlines() or [type(e).__name__])[-1]}\n{path}: FAILED\n"
                 if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
                     out += f"{path}: its kernel left its sandbox's state behind\n{path}: FAILED\n"
                     passed = False

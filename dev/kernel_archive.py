@@ -89,19 +89,24 @@ def train(spec, archive, aot):
         try:
             client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # IJava's log lines
         except Exception as e:  # any failure only means no archive
-            return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
-        finally:
-            for leftover in (f"{made}.config",):
+            for leftover in (made, f"{made}.config"):
                 if os.path.exists(leftover):
                     os.remove(leftover)
-    if not os.path.isfile(made) or os.path.getsize(made) == 0:
-        if os.path.exists(made):
-            os.remove(made)
-        return "the training kernel wrote no archive"
-    with open(f"{made}.crc", "w", encoding="ascii") as f:
-        f.write(crc(made))
-    os.replace(f"{made}.crc", archive[:archive.rindex(".")] + ".crc")
-    os.replace(made, archive)
+            return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
+        finally:
+            if os.path.exists(f"{made}.config"):  # JDK 25's training notes
+                os.remove(f"{made}.config")
+    try:
+        if not os.path.isfile(made) or os.path.getsize(made) == 0:
+            return "the training kernel wrote no archive"
+        with open(f"{made}.crc", "w", encoding="ascii") as f:
+            f.write(crc(made))
+        os.replace(f"{made}.crc", archive[:archive.rindex(".")] + ".crc")
+        os.replace(made, archive)
+    finally:
+        for leftover in (made, f"{made}.crc"):  # gone once moved into place
+            if os.path.exists(leftover):
+                os.remove(leftover)
     keep_newest(os.path.dirname(archive))
     return None
 
@@ -130,8 +135,13 @@ def keep_newest(folder, kept=2):
 
 
 def main(root, plain, *article):
-    with open(plain, encoding="utf-8") as f:
-        spec = json.load(f)
+    try:
+        with open(plain, encoding="utf-8") as f:
+            spec = json.load(f)
+        spec["argv"][spec["argv"].index("-cp") + 1]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        print(f"kernel_archive.py: {plain} is not a kernel spec with a -cp: {e}", file=sys.stderr)
+        sys.exit(2)
     # Its own earlier options go first: running this twice on one spec changes nothing.
     argv = spec["argv"] = [a for a in spec["argv"] if not a.startswith(ARCHIVE_OPTIONS)]
     java, classpath = argv[0], argv[argv.index("-cp") + 1]

@@ -173,7 +173,7 @@ class doctor implements Callable<Integer>, Cli.Checked {
         List<String> shown = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.startsWith("-D") || a.startsWith("-XX:")) continue;
+            if (a.startsWith("-D") || a.startsWith("-X")) continue; // JVM settings, a class-data archive's among them
             shown.add(i > 0 && withValue.contains(args.get(i - 1)) ? "…" : a);
         }
         String text = String.join(" ", shown);

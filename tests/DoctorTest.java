@@ -82,6 +82,18 @@ class DoctorTest extends Kit {
     }
 
     @Test
+    void theCommandColumnShowsTheProgramNotTheJvmSettings() {
+        int port = freePort();
+        // As the lab starts it: from its class-data archive, with the JVM's notes about it silenced.
+        Server pong = start(Scripts.tool("pong", List.of("-Xlog:cds*=off", "-Xlog:class+path*=off", "-XX:TieredStopAtLevel=1"),
+                "--exit-with-stdin", "--port", "" + port));
+        Result text = exec(tool("doctor", "--port", "" + port));
+        assertEquals(0, text.exit(), text.err());
+        String row = text.out().lines().filter(l -> l.contains(" " + pong.pid() + " ") || l.startsWith(pong.pid() + " ")).findFirst().orElse(text.out());
+        assertTrue(row.contains("pong --exit-with-stdin --port " + port) && !row.contains("-X"), row);
+    }
+
+    @Test
     void aWildcardAnswersForItsFamily() {
         needsNamespaces();
         int port = freePort();

@@ -8,6 +8,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -142,12 +143,15 @@ public final class ArticleKernel {
      * JVM checks its checksum and refuses a changed or foreign one (dev/kernel_archive.py).
      */
     private static List<String> archive() {
-        String archive = System.getenv("LAB_KERNEL_ARCHIVE");
-        if (archive == null || !Files.isRegularFile(Path.of(archive))) return List.of();
-        String use = archive.endsWith(".aot") ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
-        List<String> options = new ArrayList<>(List.of(use + archive, "-XX:+VerifySharedSpaces", "-Xlog:cds*=off", "-Xlog:class+path*=off"));
-        if (archive.endsWith(".aot")) options.add("-Xlog:aot*=off");
-        return options;
+        try {
+            Path archive = Path.of(System.getenv().getOrDefault("LAB_KERNEL_ARCHIVE", ""));
+            if (archive.toString().isEmpty() || !Files.isRegularFile(archive)) return List.of();
+            List<String> options = new ArrayList<>(ClassArchive.use(archive));
+            options.add("-XX:+VerifySharedSpaces");
+            return options;
+        } catch (InvalidPathException e) {
+            return List.of(); // not a path: no archive, which only costs time
+        }
     }
 
     /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */

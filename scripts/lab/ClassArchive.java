@@ -3,7 +3,6 @@ package lab;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -53,41 +52,47 @@ public final class ClassArchive {
 
     /** The JVM options that start {@code classpath}'s tools from its archive in .lab/cds; none while there is none. */
     public static List<String> options(String classpath) {
-        if ("off".equals(System.getenv("LAB_CLASS_ARCHIVE"))) return List.of();
-        return options(Lab.home().resolve(".lab").resolve("cds"), classpath);
+        Path home = Lab.home();
+        // Lab.home() falls back to the current folder: never write .lab/ into a folder that is not the kit.
+        if ("off".equals(System.getenv("LAB_CLASS_ARCHIVE")) || !Files.isRegularFile(home.resolve("jbang-catalog.json"))) return List.of();
+        return options(home.resolve(".lab").resolve("cds"), classpath);
     }
 
     /** The same, for the archives in {@code folder}: starts making the archive when it is missing or changed. */
     public static List<String> options(Path folder, String classpath) {
         Path archive = folder.resolve("kit-" + key(classpath) + (AOT ? ".aot" : ".jsa"));
-        if (intact(archive)) {
-            return AOT ? List.of("-XX:AOTCache=" + archive, "-Xlog:aot*=off", "-Xlog:cds*=off", "-Xlog:class+path*=off")
-                    : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off", "-Xlog:class+path*=off");
-        }
+        if (intact(archive)) return use(archive);
         train(archive, classpath);
         return List.of();
     }
 
-    /** Whether the archive is there with the CRC it was made with. A changed one is removed. */
+    /** The options that start a JVM from {@code archive} (.aot: JDK 25's AOT cache), with no note if the JVM refuses it. */
+    public static List<String> use(Path archive) {
+        List<String> options = new ArrayList<>(List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"));
+        if (archive.getFileName().toString().endsWith(".aot")) {
+            options.addAll(0, List.of("-XX:AOTCache=" + archive, "-Xlog:aot*=off"));
+        } else {
+            options.add(0, "-XX:SharedArchiveFile=" + archive);
+        }
+        return options;
+    }
+
+    /**
+     * Whether the archive is there with the CRC it was made with. A changed one is left for
+     * the next training to replace: only a trainer, which holds the claim, writes here.
+     */
     private static boolean intact(Path archive) {
-        Path crcFile = sibling(archive, ".crc");
         try {
             String seen = asItIs(archive);
             if (seen.equals(CHECKED.get(archive))) return true;
-            if (Files.readString(crcFile, StandardCharsets.US_ASCII).trim().equals(crc(archive))) {
+            if (Files.readString(sibling(archive, ".crc"), StandardCharsets.US_ASCII).trim().equals(crc(archive))) {
                 CHECKED.put(archive, seen);
                 return true;
             }
         } catch (IOException | RuntimeException e) {
-            if (!Files.exists(archive)) return false; // not made yet
+            // not made yet, or not readable: not used
         }
         CHECKED.remove(archive);
-        try {
-            Files.deleteIfExists(archive);
-            Files.deleteIfExists(crcFile);
-        } catch (IOException e) {
-            // a folder we may not write: the archive is not used, which is all that matters
-        }
         return false;
     }
 
@@ -105,7 +110,7 @@ public final class ClassArchive {
 
     /** Starts one training pong in the background, unless one is under way here or in another JVM. */
     private static void train(Path archive, String classpath) {
-        if (TRAINING.containsKey(archive)) return;
+        if (TRAINING.containsKey(archive) || failedLately(archive)) return;
         Path claim = sibling(archive, ".training"); // one training at a time, in this JVM or any other
         try {
             Files.createDirectories(archive.getParent());
@@ -116,10 +121,10 @@ public final class ClassArchive {
                 if (!abandoned(claim)) return;
                 Files.writeString(claim, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII); // taken over
             }
-            removeLeftovers(archive.getParent());
         } catch (IOException | RuntimeException e) {
             return; // a kit folder we may not write: no archive
         }
+        removeLeftovers(archive.getParent());
         Thread trainer = new Thread(() -> {
             try {
                 make(archive, classpath);
@@ -151,16 +156,21 @@ public final class ClassArchive {
         return ProcessHandle.of(pid).map(p -> !Lifelines.hasEnded(p)).orElse(false);
     }
 
-    /** What trainings of JVMs that died left: kit-KEY.PID.tmp, the files the JVM made beside it, their claims. */
-    private static void removeLeftovers(Path folder) throws IOException {
-        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "kit-*.*.tmp*")) {
+    /** What trainings of JVMs that died left: kit-KEY.PID.tmp, the files the JVM made beside it, their claims. Best effort. */
+    private static void removeLeftovers(Path folder) {
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "kit-*.{*.tmp*,training}")) {
             for (Path file : all) {
                 String[] parts = file.getFileName().toString().split("\\.");
-                if (parts.length >= 3 && parts[1].matches("\\d+") && !alive(Long.parseLong(parts[1]))) Files.deleteIfExists(file);
+                try {
+                    boolean left = parts[parts.length - 1].equals("training") ? abandoned(file)
+                            : parts.length >= 3 && parts[1].matches("\\d{1,18}") && !alive(Long.parseLong(parts[1]));
+                    if (left) Files.deleteIfExists(file);
+                } catch (IOException | RuntimeException e) {
+                    // another user's, or gone already
+                }
             }
-        }
-        try (DirectoryStream<Path> claims = Files.newDirectoryStream(folder, "kit-*.training")) {
-            for (Path claim : claims) if (abandoned(claim)) Files.deleteIfExists(claim);
+        } catch (IOException | RuntimeException e) {
+            // nothing to tidy, or not ours to tidy
         }
     }
 
@@ -175,27 +185,26 @@ public final class ClassArchive {
         List<String> dump = new ArrayList<>(AOT ? List.of("-XX:AOTCacheOutput=" + made, "-Xlog:aot*=off")
                 : List.of("-XX:ArchiveClassesAtExit=" + made));
         dump.addAll(List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"));
-        List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
-                List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
         try {
-            Process pong = new ProcessBuilder(command).redirectErrorStream(true).start();
+            List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
+                    List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
+            // Its "Listen on" is of no use; JDK 25's second JVM, which writes the cache, may hold the pipe.
+            Process pong = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             pong.getOutputStream().close();
-            try (InputStream said = pong.getInputStream()) {
-                said.transferTo(OutputStream.nullOutputStream()); // its "Listen on", which nobody needs
-            }
-            if (!pong.waitFor(60, TimeUnit.SECONDS)) {
-                pong.destroyForcibly();
+            boolean ended = pong.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) Lifelines.killTree(pong, Duration.ofSeconds(5));
+            if (!ended || pong.exitValue() != 0 || !Files.isRegularFile(made) || Files.size(made) == 0) {
+                Files.writeString(failed(archive), "no archive made; delete this file to try again\n");
                 return;
             }
-            if (pong.exitValue() != 0 || !Files.isRegularFile(made) || Files.size(made) == 0) return;
             Path crcFile = sibling(archive, ".crc");
             Files.writeString(madeCrc, crc(made), StandardCharsets.US_ASCII);
-            // Its CRC first: an archive without one is taken for a broken one and removed.
+            // Its CRC first: an archive without its CRC is never used.
             Files.move(madeCrc, crcFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             keepNewest(archive.getParent());
-        } catch (IOException e) {
-            // no archive this time: the tools start as before
+        } catch (IOException | RuntimeException e) {
+            // no archive this time (a full disk, no free port): the tools start as before, and a later JVM tries again
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -218,6 +227,7 @@ public final class ClassArchive {
         for (Path old : archives.subList(Math.min(KEPT, archives.size()), archives.size())) {
             Files.deleteIfExists(old);
             Files.deleteIfExists(sibling(old, ".crc"));
+            Files.deleteIfExists(failed(old));
         }
     }
 
@@ -244,6 +254,19 @@ public final class ClassArchive {
             for (int n; (n = in.read(buffer)) > 0; ) crc.update(buffer, 0, n);
         }
         return Long.toHexString(crc.getValue()) + " " + Files.size(file);
+    }
+
+    /** A training of these jars on this JDK made no archive within a day: not again at each tool, but not forever. */
+    private static boolean failedLately(Path archive) {
+        try {
+            return Files.getLastModifiedTime(failed(archive)).toInstant().isAfter(Instant.now().minus(Duration.ofDays(1)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Path failed(Path archive) {
+        return sibling(archive, ".failed");
     }
 
     private static Path sibling(Path file, String suffix) {
