@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
@@ -47,6 +48,8 @@ public final class ClassArchive {
     private static final int KEPT = 4;
     /** Per archive: the file whose CRC we checked, as it was then, so that it is checked once. */
     private static final Map<Path, String> CHECKED = new ConcurrentHashMap<>();
+    /** Trainings that failed in this JVM: one try per JVM, not one per tool it starts. */
+    private static final Set<Path> FAILED = ConcurrentHashMap.newKeySet();
     /** Trainings under way in this JVM. */
     private static final Map<Path, Thread> TRAINING = new ConcurrentHashMap<>();
 
@@ -110,7 +113,7 @@ public final class ClassArchive {
 
     /** Starts one training pong in the background, unless one is under way here or in another JVM. */
     private static void train(Path archive, String classpath) {
-        if (TRAINING.containsKey(archive) || failedLately(archive)) return;
+        if (TRAINING.containsKey(archive) || FAILED.contains(archive) || failedLately(archive)) return;
         Path claim = sibling(archive, ".training"); // one training at a time, in this JVM or any other
         try {
             Files.createDirectories(archive.getParent());
@@ -193,8 +196,13 @@ public final class ClassArchive {
             pong.getOutputStream().close();
             boolean ended = pong.waitFor(60, TimeUnit.SECONDS);
             if (!ended) Lifelines.killTree(pong, Duration.ofSeconds(5));
-            if (!ended || pong.exitValue() != 0 || !Files.isRegularFile(made) || Files.size(made) == 0) {
-                Files.writeString(failed(archive), "no archive made; delete this file to try again\n");
+            if (!ended || pong.exitValue() != 0) {
+                FAILED.add(archive); // a pong that could not listen here (no loopback?): another JVM may fare better
+                return;
+            }
+            if (!Files.isRegularFile(made) || Files.size(made) == 0) {
+                FAILED.add(archive); // this JDK writes no archive: no JVM should try again soon
+                Files.writeString(failed(archive), "pong ran but this JDK wrote no archive; delete this file to try again\n");
                 return;
             }
             Path crcFile = sibling(archive, ".crc");
@@ -204,7 +212,7 @@ public final class ClassArchive {
             Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             keepNewest(archive.getParent());
         } catch (IOException | RuntimeException e) {
-            // no archive this time (a full disk, no free port): the tools start as before, and a later JVM tries again
+            FAILED.add(archive); // a full disk, no free port: the tools start as before, and a later JVM tries again
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -256,7 +264,7 @@ public final class ClassArchive {
         return Long.toHexString(crc.getValue()) + " " + Files.size(file);
     }
 
-    /** A training of these jars on this JDK made no archive within a day: not again at each tool, but not forever. */
+    /** This JDK wrote no archive of these jars within a day: no JVM tries again soon, but not never. */
     private static boolean failedLately(Path archive) {
         try {
             return Files.getLastModifiedTime(failed(archive)).toInstant().isAfter(Instant.now().minus(Duration.ofDays(1)));
