@@ -71,6 +71,7 @@ def train(spec, archive, aot):
         from nbclient import NotebookClient
     except ImportError:
         return "no jupyter_client here"
+    print("kernel: making its class-data archive, once for this JDK and IJava (a few seconds)", flush=True)
     made = f"{archive}.{os.getpid()}.tmp"
     dump = [f"-XX:AOTCacheOutput={made}", "-Xlog:aot*=off"] if aot else [f"-XX:ArchiveClassesAtExit={made}"]
     dump.append("-XX:+VerifySharedSpaces")  # its checksums are written only when asked for
@@ -148,28 +149,32 @@ def main(root, plain, *article):
     aot = java_version(java) >= 25
     folder = os.path.join(root, ".lab", "cds")
     archive = os.path.join(folder, f"kernel-{key(java, classpath)}.{'aot' if aot else 'jsa'}")
-    if not (os.path.isfile(archive) and intact(archive)):
+    made = os.path.isfile(archive) and intact(archive)
+    if not made:
         os.makedirs(folder, exist_ok=True)
         for old in (archive, archive[:archive.rindex(".")] + ".crc"):
             if os.path.exists(old):
                 os.remove(old)
         remove_leftovers(folder)
-        print("kernel: making its class-data archive, once for this JDK and IJava (a few seconds)", flush=True)
         why_not = train(spec, archive, aot)
-        if why_not:
+        made = why_not is None
+        if not made:
             print(f"kernel: no class-data archive ({why_not}); kernels start as before", flush=True)
-            return
-    use = [f"-XX:AOTCache={archive}", "-Xlog:aot*=off"] if aot else [f"-XX:SharedArchiveFile={archive}"]
-    spec["argv"] = [java, *use, "-XX:+VerifySharedSpaces", *QUIET, *argv[1:]]
+    if made:
+        use = [f"-XX:AOTCache={archive}", "-Xlog:aot*=off"] if aot else [f"-XX:SharedArchiveFile={archive}"]
+        spec["argv"] = [java, *use, "-XX:+VerifySharedSpaces", *QUIET, *argv[1:]]
     with open(plain, "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
     for path in article:
         with open(path, encoding="utf-8") as f:
             other = json.load(f)
-        other.setdefault("env", {})["LAB_KERNEL_ARCHIVE"] = archive
+        env = other.setdefault("env", {})
+        if made:
+            env["LAB_KERNEL_ARCHIVE"] = archive
+        else:
+            env.pop("LAB_KERNEL_ARCHIVE", None)
         with open(path, "w", encoding="utf-8") as f:
             json.dump(other, f, indent=1)
-
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
