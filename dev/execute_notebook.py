@@ -16,8 +16,8 @@ one process) and its own free port (LAB_PORT), and prints each notebook's lines 
 given. The default is twice the CPU count: a kernel often waits on the processes its cells
 start (on 2 CPUs, 4 jobs ran the twelve notebooks in 27 s, 2 jobs in 34 s). In article mode
 each kernel gets an article sandbox of its own instead (LAB_SANDBOX_STATE), with the
-article's port in each; where the kit says this machine has
-no sandboxes, article mode's kernels share its loopback, so they run one at a time.
+article's port in each; where the kit says this machine has no sandboxes, article mode's
+kernels share its loopback, so they run one at a time.
 """
 import argparse
 import asyncio
@@ -94,6 +94,11 @@ def wrong_lesson(index, cell):
     return None
 
 
+def last_line(error):
+    """An error in one line: its message's last line (a traceback's verdict), else its type."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[-1]
+
+
 async def execute(path, env=None):
     """Runs one notebook on a kernel of its own (started with env, if given): its lines, and whether it passed."""
     lines = []
@@ -107,9 +112,9 @@ async def execute(path, env=None):
     try:
         await client.async_execute(**({"env": env} if env else {}))
     except CellExecutionError as e:
-        problems.append("a cell failed: " + str(e).strip().splitlines()[-1])
+        problems.append("a cell failed: " + last_line(e))
     except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
-        problems.append(f"the kernel failed: {(str(e).strip().splitlines() or [type(e).__name__])[-1]}")
+        problems.append(f"the kernel failed: {last_line(e)}")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -184,7 +189,7 @@ async def execute_all(paths, jobs):
                 try:
                     passed, out = await execute(path, env)
                 except Exception as e:  # its HTML could not be written, say: this notebook fails, the others go on
-                    passed, out = False, f"{path}: {(str(e).strip().splitlines() or [type(e).__name__])[-1]}\n{path}: FAILED\n"
+                    passed, out = False, f"{path}: {last_line(e)}\n{path}: FAILED\n"
                 if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
                     out += f"{path}: its kernel left its sandbox's state behind\n{path}: FAILED\n"
                     passed = False

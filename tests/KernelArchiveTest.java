@@ -47,7 +47,7 @@ class KernelArchiveTest extends Kit {
         assertEquals(1, argv(spec).stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")).count(),
                 "and adds its options once: " + argv(spec));
 
-        garble(archive);
+        ClassArchiveTest.corrupt(archive, false);
         assertEquals(0, classesFromArchive(spec), "the JVM refuses a changed archive by its checksum");
         Result notebook = exec(Map.of("JUPYTER_PATH", root.resolve("jupyter").toString()),
                 NotebookTest.kernel("--kernel", NAME, "notebooks/01-single-server.ipynb"));
@@ -87,13 +87,5 @@ class KernelArchiveTest extends Kit {
         Result r = exec(command);
         assertFalse(r.out().contains("A fatal error") || r.out().contains("hs_err"), r.out());
         return r.out().lines().filter(l -> l.contains("io.github.spencerpark.") && l.contains("source: shared objects file")).count();
-    }
-
-    /** 4 kB of the middle of the archive flipped; its size stays. */
-    private static void garble(Path archive) throws IOException {
-        byte[] bytes = Files.readAllBytes(archive);
-        for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) bytes[i] ^= (byte) 0x5a;
-        archive.toFile().setWritable(true);
-        Files.write(archive, bytes);
     }
 }

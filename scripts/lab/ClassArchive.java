@@ -50,6 +50,8 @@ public final class ClassArchive {
     private static final Map<Path, String> CHECKED = new ConcurrentHashMap<>();
     /** Trainings that failed in this JVM: one try per JVM, not one per tool it starts. */
     private static final Set<Path> FAILED = ConcurrentHashMap.newKeySet();
+    /** No note from the JVM about an archive it cannot use or classes it leaves out: those only cost time. */
+    private static final List<String> QUIET = List.of("-Xlog:cds*=off", "-Xlog:class+path*=off");
     /** Trainings under way in this JVM. */
     private static final Map<Path, Thread> TRAINING = new ConcurrentHashMap<>();
 
@@ -71,12 +73,10 @@ public final class ClassArchive {
 
     /** The options that start a JVM from {@code archive} (.aot: JDK 25's AOT cache), with no note if the JVM refuses it. */
     public static List<String> use(Path archive) {
-        List<String> options = new ArrayList<>(List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"));
-        if (archive.getFileName().toString().endsWith(".aot")) {
-            options.addAll(0, List.of("-XX:AOTCache=" + archive, "-Xlog:aot*=off"));
-        } else {
-            options.add(0, "-XX:SharedArchiveFile=" + archive);
-        }
+        boolean aot = archive.getFileName().toString().endsWith(".aot");
+        List<String> options = new ArrayList<>(aot ? List.of("-XX:AOTCache=" + archive, "-Xlog:aot*=off")
+                : List.of("-XX:SharedArchiveFile=" + archive));
+        options.addAll(QUIET);
         return options;
     }
 
@@ -187,7 +187,7 @@ public final class ClassArchive {
         Path madeCrc = made.resolveSibling(made.getFileName() + ".crc");
         List<String> dump = new ArrayList<>(AOT ? List.of("-XX:AOTCacheOutput=" + made, "-Xlog:aot*=off")
                 : List.of("-XX:ArchiveClassesAtExit=" + made));
-        dump.addAll(List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"));
+        dump.addAll(QUIET);
         try {
             List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
                     List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
