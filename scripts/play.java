@@ -3,10 +3,10 @@
 //
 // It reads a notebook (.ipynb) and plays it in JShell: markdown cells are printed
 // as text, code cells run one after another, each followed by its output. The
-// classpath and start-up are the kernel's, so one notebook serves both. One JShell
-// plays every notebook given, as one kernel would: variables carry over, and only
-// the servers are stopped after each notebook. Servers a cell starts die with the
-// player, even if it is killed.
+// classpath and start-up are the kernel's, so one notebook serves both. Each notebook
+// starts as on a kernel of its own: after it, its servers are stopped and its variables
+// forgotten. One JShell plays them all, so that only the first waits for JShell to
+// start. Servers a cell starts die with the player, even if it is killed.
 //
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
@@ -187,7 +187,8 @@ class play implements Callable<Integer> {
                         failures++;
                     }
                 }
-                Servers.stopAll(); // no server outlives its notebook (the JShell and its variables go on)
+                Servers.stopAll(); // no server outlives its notebook
+                player.forgetNotebook(); // nor does a variable: each notebook starts as on a kernel of its own
             }
         }
         if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did

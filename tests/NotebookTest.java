@@ -188,23 +188,47 @@ class NotebookTest extends Kit {
         }
     }
 
+    @Test
+    void eachNotebookThePlayerPlaysStartsAsOnAKernelOfItsOwn() throws Exception {
+        // In Jupyter each notebook has its own kernel: a variable of an earlier notebook is not there.
+        Path first = notebookOf(codeCell("int carried = 42;\nSystem.out.println(\"carried \" + carried);", List.of()));
+        Path second = notebookOf(codeCell("System.out.println(\"imports kept: \" + Path.of(\"a\").resolve(\"b\"));", List.of()),
+                codeCell("System.out.println(carried);", List.of()));
+        try {
+            Result player = exec(Map.of("LAB_PORT", "" + freePort()), tool("play", first.toString(), second.toString()));
+            assertEquals(1, player.exit(), player.out());
+            assertTrue(player.out().contains("carried 42\n"), player.out());
+            assertTrue(player.out().contains("imports kept: a/b\n"), "the start-up's imports stay: " + player.out());
+            assertTrue(player.out().contains("  ! does not compile: cannot find symbol"), player.out());
+            assertTrue(player.err().contains("1 cell(s) did not run"), player.err());
+        } finally {
+            Files.delete(first);
+            Files.delete(second);
+        }
+    }
+
+    /** A notebook in notebooks/ (test-*.ipynb, git-ignored; delete it after): notebook 01's title and start-up, then {@code cells}. */
+    private static Path notebookOf(JsonObject... cells) throws Exception {
+        JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks/01-single-server.ipynb"))).getAsJsonObject();
+        JsonArray all = new JsonArray();
+        all.add(root.getAsJsonArray("cells").get(0));
+        all.add(root.getAsJsonArray("cells").get(1));
+        for (JsonObject cell : cells) all.add(cell);
+        root.add("cells", all);
+        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
+        Files.writeString(copy, root.toString());
+        return copy;
+    }
+
     /**
      * A notebook in notebooks/ (test-*.ipynb, git-ignored; delete it after) that teaches a wrong lesson:
      * notebook 01's title and start-up, a ✓ claim, an untouched exercise and an empty prediction (both
      * fine), then as cell 4 a check that turns to ≠, {@code tagged} machine-dependent or not.
      */
     static Path wrongLesson(boolean tagged) throws Exception {
-        JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks/01-single-server.ipynb"))).getAsJsonObject();
-        JsonArray cells = new JsonArray();
-        cells.add(root.getAsJsonArray("cells").get(0));
-        cells.add(root.getAsJsonArray("cells").get(1));
-        cells.add(codeCell("Lab.check(true, \"a claim that holds\", \"never printed\");", List.of()));
-        cells.add(codeCell("System.out.println(\"☐ an untouched exercise\");\nSystem.out.println(\"→ it is 1 (no prediction written)\");", List.of()));
-        cells.add(codeCell("Lab.check(false, \"\", \"wrong lesson\");", tagged ? List.of("machine-dependent") : List.of()));
-        root.add("cells", cells);
-        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
-        Files.writeString(copy, root.toString());
-        return copy;
+        return notebookOf(codeCell("Lab.check(true, \"a claim that holds\", \"never printed\");", List.of()),
+                codeCell("System.out.println(\"☐ an untouched exercise\");\nSystem.out.println(\"→ it is 1 (no prediction written)\");", List.of()),
+                codeCell("Lab.check(false, \"\", \"wrong lesson\");", tagged ? List.of("machine-dependent") : List.of()));
     }
 
     private static JsonObject codeCell(String source, List<String> tags) {

@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.google.gson.JsonArray;
@@ -143,6 +145,8 @@ public final class Notebooks {
     public static final class Player implements AutoCloseable {
         private final JShell shell;
         private final PrintStream out;
+        /** The start-up's snippets (the imports): every notebook keeps them. */
+        private final Set<Snippet> fromStartup;
 
         public Player(PrintStream out) {
             this.out = out;
@@ -152,6 +156,7 @@ public final class Notebooks {
                 String startup = Files.readString(Path.of(STARTUP));
                 String problem = run(new Cell("code", startup, List.of()));
                 if (problem != null) throw Failure.failed("start-up " + STARTUP + " failed: " + problem);
+                fromStartup = shell.snippets().collect(Collectors.toSet());
             } catch (IOException e) {
                 throw Failure.usage("cannot read " + STARTUP + ": run play from the repo root");
             }
@@ -173,6 +178,17 @@ public final class Notebooks {
             public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
                 return new DirectExecutionControl();
             }
+        }
+
+        /**
+         * Forgets every snippet since the start-up, newest first, as a new kernel would: in Jupyter each
+         * notebook has a kernel of its own. It also keeps JShell quick: each snippet compiles with an
+         * import of every live one before it, and JShell reads those classes again for each compile.
+         */
+        public void forgetNotebook() {
+            List<Snippet> since = shell.snippets().filter(s -> !fromStartup.contains(s) && shell.status(s).isActive()).collect(Collectors.toList());
+            Collections.reverse(since);
+            since.forEach(shell::drop);
         }
 
         /** Runs a cell; returns null if it behaved as its tags say, else what went wrong. */
