@@ -101,6 +101,17 @@ class BadInputTest extends Kit {
     }
 
     @Test
+    void aLoopbackThatIsDownStopsThePlayerBeforeAnyCell() {
+        // A new network namespace starts with its loopback down, as a bare `unshare -n` leaves it.
+        assumeTrue(Sandbox.unavailable().isEmpty(), "no namespaces here: " + Sandbox.unavailable().orElse(""));
+        List<String> command = new ArrayList<>(List.of("unshare", "-r", "-n", "--"));
+        command.addAll(tool("play", "notebooks/01-single-server.ipynb"));
+        Result r = exec(command);
+        oneLine(r, 1, "play: this machine's loopback interface is down");
+        assertFalse(r.out().contains("══════"), "no cell runs: " + r.out());
+    }
+
+    @Test
     void portTakenByAProgramOutsideTheLab() throws Exception {
         int port = freePort();
         Server other = foreignListener(port);

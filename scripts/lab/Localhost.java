@@ -2,6 +2,8 @@ package lab;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +31,27 @@ public final class Localhost {
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
         return line + " The article's three addresses: " + Tools.jbang() + " lab@catalog --sandbox article.";
     }
+
+    /**
+     * Whether a loopback interface is up. A network namespace starts with it down (a bare
+     * `unshare -n`), and then servers still bind 127.0.0.1 but nothing can connect to them.
+     */
+    public static boolean loopbackIsUp() {
+        try {
+            return NetworkInterface.networkInterfaces().anyMatch(i -> {
+                try {
+                    return i.isLoopback() && i.isUp();
+                } catch (SocketException gone) {
+                    return false;
+                }
+            });
+        } catch (SocketException none) {
+            return false; // Java lists no interface with its loopback down: "No network interfaces configured"
+        }
+    }
+
+    public static final String LOOPBACK_DOWN = "this machine's loopback interface is down (as in a new network namespace):"
+            + " servers would bind localhost but no client could reach them; bring it up (ip link set lo up) and run again";
 
     /** Which common system has a localhost like {@code addresses}. */
     static String likeWhat(List<InetAddress> addresses) {
