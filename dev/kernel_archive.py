@@ -27,7 +27,19 @@ QUIET = ["-Xlog:cds*=off", "-Xlog:class+path*=off"]
 ARCHIVE_OPTIONS = ("-XX:SharedArchiveFile=", "-XX:AOTCache=", "-XX:+VerifySharedSpaces", "-Xlog:aot*=off", *QUIET)
 
 
+def java_home(java):
+    return os.path.dirname(os.path.dirname(os.path.realpath(java)))
+
+
 def java_version(java):
+    """The JDK's feature version, from its release file (no JVM to start), else from the JVM itself."""
+    try:
+        with open(os.path.join(java_home(java), "release"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("JAVA_VERSION="):
+                    return int(line.split("=", 1)[1].strip().strip('"').split(".")[0])
+    except (OSError, ValueError):
+        pass
     out = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True).stderr
     for line in out.splitlines():
         if "java.specification.version" in line:
@@ -37,7 +49,7 @@ def java_version(java):
 
 def key(java, classpath):
     """This JDK (its java and its class image) and each jar as it is now."""
-    home = os.path.dirname(os.path.dirname(os.path.realpath(java)))
+    home = java_home(java)
     parts = [os.path.realpath(java)]
     for path in [os.path.join(home, "lib", "modules")] + classpath.split(os.pathsep):
         try:
