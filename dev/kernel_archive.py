@@ -17,6 +17,7 @@ as they were, and this says so in one line.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,9 @@ def java_version(java):
     try:
         with open(os.path.join(java_home(java), "release"), encoding="utf-8") as f:
             for line in f:
-                if line.startswith("JAVA_VERSION="):
-                    return int(line.split("=", 1)[1].strip().strip('"').split(".")[0])
+                version = re.match(r'JAVA_VERSION="?(\d+)', line)  # "17.0.15", "25", "26-ea"
+                if version:
+                    return int(version.group(1))
     except (OSError, ValueError):
         pass
     out = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True).stderr

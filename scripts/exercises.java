@@ -35,6 +35,7 @@ import lab.Exercise;
 import lab.Exercise.Info;
 import lab.Failure;
 import lab.Lab;
+import lab.Localhost;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
@@ -114,6 +115,7 @@ class exercises implements Runnable {
         @Override
         public Integer call() throws IOException {
             mine.keepProgress();
+            if (!Localhost.loopbackIsUp()) throw Failure.failed(Localhost.LOOPBACK_DOWN);
             java.util.List<Info> all = theExercises();
             java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
             Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();

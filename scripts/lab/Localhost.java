@@ -2,8 +2,9 @@ package lab;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,21 +34,21 @@ public final class Localhost {
     }
 
     /**
-     * Whether a loopback interface is up. A network namespace starts with it down (a bare
-     * `unshare -n`), and then servers still bind 127.0.0.1 but nothing can connect to them.
+     * Whether a client here can reach a server on the loopback: a server on a free port of 127.0.0.1
+     * (or ::1) takes a connection. A new network namespace starts with its loopback down (a bare
+     * `unshare -n`): servers still bind 127.0.0.1 there, but no client reaches them.
      */
     public static boolean loopbackIsUp() {
-        try {
-            return NetworkInterface.networkInterfaces().anyMatch(i -> {
-                try {
-                    return i.isLoopback() && i.isUp();
-                } catch (SocketException gone) {
-                    return false;
-                }
-            });
-        } catch (SocketException none) {
-            return false; // Java lists no interface with its loopback down: "No network interfaces configured"
+        for (String address : List.of("127.0.0.1", "::1")) {
+            try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName(address));
+                 Socket client = new Socket()) {
+                client.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort()), 2000);
+                return true;
+            } catch (IOException unreachable) {
+                // "Network is unreachable" with the loopback down; try the other address
+            }
         }
+        return false;
     }
 
     public static final String LOOPBACK_DOWN = "this machine's loopback interface is down (as in a new network namespace):"

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -156,7 +157,7 @@ public final class Notebooks {
                 String startup = Files.readString(Path.of(STARTUP));
                 String problem = run(new Cell("code", startup, List.of()));
                 if (problem != null) throw Failure.failed("start-up " + STARTUP + " failed: " + problem);
-                fromStartup = shell.snippets().collect(Collectors.toSet());
+                fromStartup = shell.snippets().collect(Collectors.toCollection(HashSet::new));
             } catch (IOException e) {
                 throw Failure.usage("cannot read " + STARTUP + ": run play from the repo root");
             }
@@ -189,6 +190,12 @@ public final class Notebooks {
             List<Snippet> since = shell.snippets().filter(s -> !fromStartup.contains(s) && shell.status(s).isActive()).collect(Collectors.toList());
             Collections.reverse(since);
             since.forEach(shell::drop);
+            // A cell that repeated a start-up import overwrote it, and dropping the cell's took both: import it again.
+            for (Snippet lost : List.copyOf(fromStartup)) {
+                if (lost.kind() != Snippet.Kind.IMPORT || shell.status(lost).isActive()) continue;
+                fromStartup.remove(lost);
+                shell.eval(lost.source()).forEach(e -> fromStartup.add(e.snippet()));
+            }
         }
 
         /** Runs a cell; returns null if it behaved as its tags say, else what went wrong. */
