@@ -50,6 +50,7 @@ import lab.ArticleStory;
 import lab.Cli;
 import lab.Failure;
 import lab.Lab;
+import lab.Lifelines;
 import lab.Localhost;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
@@ -85,6 +86,7 @@ class play implements Callable<Integer> {
         // As for the article-mode kernel: the tests keep the shared sandbox's state in a folder of their own.
         String state = System.getenv("LAB_SANDBOX_STATE");
         if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
+        Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the player and its servers along
         System.exit(Cli.run(new play(), args));
     }
 

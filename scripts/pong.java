@@ -95,6 +95,8 @@ class pong implements Callable<Integer> {
         }
 
         String self = Resolving.format(server.getInetAddress(), endpoint.port);
+        // From a terminal or make: it goes when they go. Watched before "Listen on", which is when the caller may go.
+        if (!exitWithStdin) Lifelines.exitWithParent(server);
         System.out.println("Listen on " + self);
         System.out.flush();
         if (exitWithStdin) Lifelines.exitWhenStdinCloses(server);

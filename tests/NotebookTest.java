@@ -290,22 +290,30 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfThePlayerLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of());
+        killedMidNotebook(List.of(), false);
+    }
+
+    @Test
+    void sigkillOfWhatStartedThePlayerStopsItAndLeavesNoListener() throws Exception {
+        killedMidNotebook(List.of(), true); // a SIGKILLed `make lab`, say: the player follows it
     }
 
     @Test
     void sigkillOfTheKernelLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py"));
+        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py"), false);
     }
 
     /** Starts a notebook that starts a server and then waits; SIGKILLs the JVM that owns the server. */
-    private void killedMidNotebook(List<String> runner) throws Exception {
+    /** SIGKILLs the kernel or player ({@code runner}, or the player if empty) mid-notebook, or {@code itsParent}. */
+    private void killedMidNotebook(List<String> runner, boolean itsParent) throws Exception {
         int port = freePort();
         Path slow = withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"), "Thread.sleep(120_000);");
-        List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + port));
+        List<String> command = new ArrayList<>(itsParent ? List.of("sh", "-c", "\"$@\" & wait", "sh") : List.of());
+        command.addAll(List.of("env", "LAB_PORT=" + port));
         command.addAll(runner.isEmpty() ? player(slow.toString()) : List.of(runner.get(0), runner.get(1), slow.toString()));
         Process run = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessHandle owner = null;
         try {
             List<Listeners.Listener> up = List.of();
             for (long end = System.nanoTime() + Duration.ofSeconds(60).toNanos(); up.isEmpty() && System.nanoTime() < end; ) {
@@ -313,12 +321,18 @@ class NotebookTest extends Kit {
                 up = Listeners.onPort(port);
             }
             assertEquals(1, up.size(), "one server up mid-notebook");
-            ProcessHandle owner = ProcessHandle.of(up.get(0).pid()).flatMap(ProcessHandle::parent).orElseThrow();
+            owner = ProcessHandle.of(up.get(0).pid()).flatMap(ProcessHandle::parent).orElseThrow();
             assertTrue(owner.info().command().orElse("").contains("java"), "the server's parent is the kernel or player JVM");
-            owner.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            if (itsParent) {
+                run.destroyForcibly(); // the shell that started it
+                assertEquals(List.of(), stillRunning(List.of(owner)), "the player went with what started it");
+            } else {
+                owner.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            }
             assertEquals(List.of(), listenersOnceGone(port), "no listener after SIGKILL");
         } finally {
             run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (owner != null) owner.destroyForcibly(); // by PID; gone already unless the test failed
             Files.delete(slow);
         }
     }

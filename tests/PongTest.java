@@ -1,5 +1,8 @@
 package tests;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +47,26 @@ class PongTest extends Kit {
         for (int i = 0; i < order.size(); i++) {
             String address = withPort(order.get(i), port);
             assertTrue(line.contains(address + " (held by pong (pid " + servers.get(i).pid() + "))"), line);
+        }
+    }
+
+    @Test
+    void aServerStartedFromAShellGoesWithTheShellEvenOnSigkill() throws Exception {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\" & echo $!; wait", "sh"));
+        command.addAll(Scripts.tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port));
+        Process shell = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessHandle server = null;
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+            server = ProcessHandle.of(Long.parseLong(out.readLine().strip())).orElseThrow();
+            assertEquals("Listen on 127.0.0.1:" + port, out.readLine());
+            shell.destroyForcibly(); // SIGKILL, as a killed `make pong` or terminal: no signal reaches pong
+            assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "the port is free again");
+            assertEquals(List.of(), LeftBehind.stillRunning(List.of(server)), "the server went with its shell");
+        } finally {
+            shell.destroyForcibly().waitFor();
+            if (server != null) server.destroyForcibly(); // by PID, only if the test failed
         }
     }
 

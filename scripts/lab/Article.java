@@ -77,6 +77,7 @@ public final class Article {
 
     /** Runs {@code tool args} again, as a `java -cp` child inside the shared sandbox, and waits for it. */
     private static int runInside(String tool, List<String> args) {
+        Lifelines.exitWithParent(null); // and the run inside follows us (it watches PARENT)
         List<String> options = new ArrayList<>(ourTuning());
         options.addAll(jvmOptions(Mode.NAMESPACE));
         options.add("-D" + PARENT + "=" + ProcessHandle.current().pid());

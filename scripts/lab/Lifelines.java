@@ -49,13 +49,33 @@ public final class Lifelines {
      * child's own servers stop too.
      */
     public static void exitWhenParentDies(long parent) {
-        ProcessHandle launcher = ProcessHandle.of(parent).orElse(null);
+        watch(ProcessHandle.of(parent).orElse(null), null);
+    }
+
+    /**
+     * The same for a tool started from a terminal, make or a script: exit when the process
+     * that started it is gone (a SIGKILLed `make lab` left its player and servers running).
+     * {@code first}, if not null, is closed before: a server's socket, so its port is free at once.
+     */
+    public static void exitWithParent(Closeable first) {
+        // Started by init (a container's first process): there is no parent to follow.
+        ProcessHandle.current().parent().filter(p -> p.pid() > 1).ifPresent(parent -> watch(parent, first));
+    }
+
+    private static void watch(ProcessHandle parent, Closeable first) {
         Thread lifeline = new Thread(() -> {
-            while (launcher != null && !hasEnded(launcher)) {
+            while (parent != null && !hasEnded(parent)) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
                     return;
+                }
+            }
+            if (first != null) {
+                try {
+                    first.close();
+                } catch (IOException e) {
+                    // closing is only to be quick; we exit either way
                 }
             }
             System.exit(Failure.FAILED);
