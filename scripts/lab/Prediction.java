@@ -16,14 +16,15 @@ public final class Prediction {
      * "[fe80::1]:3000"); yes and no match y and n; case and spaces do not count.
      */
     public static void compare(String guess, Object happened, String why) {
+        System.out.println(verdict(guess, happened, why));
+    }
+
+    /** The line {@link #compare} prints. */
+    public static String verdict(String guess, Object happened, String why) {
         String actual = String.valueOf(happened);
-        if (guess == null || guess.isBlank()) {
-            System.out.println("→ it is " + actual + " (no prediction written: guess first, then run). " + why);
-            return;
-        }
-        boolean same = matches(guess, actual);
-        if (same) System.out.println("✓ you predicted " + guess.strip() + ", and it is " + actual);
-        else System.out.println("≠ you predicted " + guess.strip() + ", but it is " + actual + ". " + why);
+        if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: guess first, then run). " + why;
+        if (matches(guess, actual)) return "✓ you predicted " + guess.strip() + ", and it is " + actual;
+        return "≠ you predicted " + guess.strip() + ", but it is " + actual + ". " + why;
     }
 
     static boolean matches(String guess, String actual) {
