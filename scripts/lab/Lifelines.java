@@ -58,8 +58,21 @@ public final class Lifelines {
      * {@code first}, if not null, is closed before: a server's socket, so its port is free at once.
      */
     public static void exitWithParent(Closeable first) {
+        if (hangupIgnored()) return; // nohup: asked to outlive its terminal
         // Started by init (a container's first process): there is no parent to follow.
         ProcessHandle.current().parent().filter(p -> p.pid() > 1).ifPresent(parent -> watch(parent, first));
+    }
+
+    /** Whether this process ignores SIGHUP, as under nohup (Linux's /proc; elsewhere, false). */
+    public static boolean hangupIgnored() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) return (Long.parseLong(line.substring(7).strip(), 16) & 1) != 0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc
+        }
+        return false;
     }
 
     private static void watch(ProcessHandle parent, Closeable first) {

@@ -221,6 +221,26 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             throw Failure.failed("cannot run " + command.get(0) + " in the " + name + " sandbox: " + e.getMessage());
         }
+        // A JVM that exits while it waits (its parent gone, a SIGTERM) still stops the command and leaves nothing.
+        Runnable leave = new Runnable() {
+            private boolean left;
+
+            @Override
+            public synchronized void run() {
+                if (left) return;
+                left = true;
+                process.destroy(); // SIGTERM: its hooks stop what it started; nothing, once it has ended
+                try {
+                    if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    process.destroyForcibly();
+                }
+                box.close();
+                removeIfUnused(name);
+            }
+        };
+        Thread onExit = new Thread(leave, "leave the " + name + " sandbox");
+        Runtime.getRuntime().addShutdownHook(onExit);
         try {
             return process.waitFor();
         } catch (InterruptedException e) {
@@ -228,8 +248,12 @@ public final class Sandbox implements AutoCloseable {
             process.destroyForcibly();
             return Failure.FAILED;
         } finally {
-            box.close();
-            removeIfUnused(name);
+            leave.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException exiting) {
+                // the hook runs, or has run: leave() does its work once
+            }
         }
     }
 
