@@ -115,7 +115,7 @@ class exercises implements Runnable {
         @Override
         public Integer call() throws IOException {
             mine.keepProgress();
-            if (!Localhost.loopbackIsUp()) throw Failure.failed(Localhost.LOOPBACK_DOWN);
+            Localhost.requireLoopback();
             java.util.List<Info> all = theExercises();
             java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
             Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();

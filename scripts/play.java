@@ -158,7 +158,7 @@ class play implements Callable<Integer> {
             }
         }
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
-        if (!Localhost.loopbackIsUp()) throw Failure.failed(Localhost.LOOPBACK_DOWN);
+        Localhost.requireLoopback();
         ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
         // JShell takes half a second to start: it starts beside the next two steps, which take as long.
         CompletableFuture<Notebooks.Player> starting = CompletableFuture.supplyAsync(() -> new Notebooks.Player(System.out));

@@ -217,9 +217,7 @@ class NotebookTest extends Kit {
         all.add(root.getAsJsonArray("cells").get(1));
         for (JsonObject cell : cells) all.add(cell);
         root.add("cells", all);
-        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
-        Files.writeString(copy, root.toString());
-        return copy;
+        return written(root);
     }
 
     /**
@@ -231,6 +229,13 @@ class NotebookTest extends Kit {
         return notebookOf(codeCell("Lab.check(true, \"a claim that holds\", \"never printed\");", List.of()),
                 codeCell("System.out.println(\"☐ an untouched exercise\");\nSystem.out.println(\"→ it is 1 (no prediction written)\");", List.of()),
                 codeCell("Lab.check(false, \"\", \"wrong lesson\");", tagged ? List.of("machine-dependent") : List.of()));
+    }
+
+    /** {@code root} as a notebook in notebooks/ (test-*.ipynb, git-ignored), where it finds the kit as the lab's do. */
+    private static Path written(JsonObject root) throws Exception {
+        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
+        Files.writeString(copy, root.toString());
+        return copy;
     }
 
     private static JsonObject codeCell(String source, List<String> tags) {
@@ -405,8 +410,6 @@ class NotebookTest extends Kit {
                 break;
             }
         }
-        Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
-        Files.writeString(copy, root.toString());
-        return copy;
+        return written(root);
     }
 }

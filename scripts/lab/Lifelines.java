@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -75,7 +78,19 @@ public final class Lifelines {
         return false;
     }
 
+    /** Per process watched: what to close before exiting. One lifeline per process, however many ask. */
+    private static final Map<Long, List<Closeable>> WATCHED = new ConcurrentHashMap<>();
+
     private static void watch(ProcessHandle parent, Closeable first) {
+        List<Closeable> closing = new CopyOnWriteArrayList<>();
+        if (first != null) closing.add(first);
+        if (parent != null) {
+            List<Closeable> watching = WATCHED.putIfAbsent(parent.pid(), closing);
+            if (watching != null) { // watched already (article mode asks twice): close this too
+                watching.addAll(closing);
+                return;
+            }
+        }
         Thread lifeline = new Thread(() -> {
             while (parent != null && !hasEnded(parent)) {
                 try {
@@ -84,9 +99,9 @@ public final class Lifelines {
                     return;
                 }
             }
-            if (first != null) {
+            for (Closeable socket : closing) {
                 try {
-                    first.close();
+                    socket.close();
                 } catch (IOException e) {
                     // closing is only to be quick; we exit either way
                 }

@@ -51,8 +51,11 @@ public final class Localhost {
         return false;
     }
 
-    public static final String LOOPBACK_DOWN = "this machine's loopback interface is down (as in a new network namespace):"
-            + " servers would bind localhost but no client could reach them; bring it up (ip link set lo up) and run again";
+    /** Fails with one line when {@link #loopbackIsUp} is false: nothing a notebook does could work here. */
+    public static void requireLoopback() {
+        if (!loopbackIsUp()) throw Failure.failed("this machine's loopback interface is down (as in a new network namespace):"
+                + " servers would bind localhost but no client could reach them; bring it up (ip link set lo up) and run again");
+    }
 
     /** Which common system has a localhost like {@code addresses}. */
     static String likeWhat(List<InetAddress> addresses) {
