@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import lab.Lifelines;
 import lab.Servers.Server;
@@ -71,6 +72,33 @@ class PongTest extends Kit {
             shell.destroyForcibly().waitFor();
             if (server != null) server.destroyForcibly(); // by PID, only if the test failed
         }
+    }
+
+    @Test
+    void aServerWhoseShellWentWhileJBangStartedItDoesNotRunOn() throws Exception {
+        assumeTrue(!Lifelines.hangupIgnored(), "skipped: this run ignores SIGHUP (nohup), and so would pong, on purpose");
+        int port = freePort();
+        // `; :` keeps sh as ./jbang's parent; with no launch cache, JBang's own JVM runs before pong does.
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\"; :", "sh", ROOT.resolve("jbang").toString(), "pong@catalog",
+                "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("LAB_LAUNCH_CACHE", "off");
+        Process shell = builder.start();
+        ProcessHandle launcher = null;
+        try {
+            launcher = Settled.settled(() -> shell.children().filter(c -> c.descendants().anyMatch(PongTest::isJBang)).findFirst(),
+                    Optional::isPresent).orElseThrow(() -> new AssertionError("./jbang never started JBang"));
+            shell.destroyForcibly().waitFor(); // gone before pong could watch it: pong starts under init
+            assertEquals(List.of(), LeftBehind.stillRunning(List.of(launcher)), "pong saw that its shell was gone, and went");
+            assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "the port is free");
+        } finally {
+            shell.destroyForcibly().waitFor();
+            if (launcher != null) launcher.destroyForcibly(); // by PID, only if the test failed
+        }
+    }
+
+    private static boolean isJBang(ProcessHandle p) {
+        return p.info().arguments().map(a -> List.of(a).contains("dev.jbang.Main")).orElse(false);
     }
 
     @Test

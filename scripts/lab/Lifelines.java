@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -62,8 +63,30 @@ public final class Lifelines {
      */
     public static void exitWithParent(Closeable first) {
         if (hangupIgnored()) return; // nohup: asked to outlive its terminal
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        long launchedBy = launchedBy();
+        if (launchedBy > 1 && parent.map(ProcessHandle::pid).orElse(-1L) != launchedBy) {
+            closeAndExit(first == null ? List.of() : List.of(first)); // it went while ./jbang built or started us: we were handed to init
+        }
         // Started by init (a container's first process): there is no parent to follow.
-        ProcessHandle.current().parent().filter(p -> p.pid() > 1).ifPresent(parent -> watch(parent, first));
+        parent.filter(p -> p.pid() > 1).ifPresent(p -> watch(p, first));
+    }
+
+    /**
+     * ./jbang sets this, "PID:PARENT", for the JVM it becomes (exec keeps its PID): the process that
+     * ran ./jbang. A JVM whose PID is not PID ignores it: the tools it starts inherit the variable.
+     */
+    static final String LAUNCHED_BY = "LAB_LAUNCHED_BY";
+
+    /** The process that ran ./jbang, if this JVM is what ./jbang became; else -1. */
+    private static long launchedBy() {
+        String[] pids = System.getenv().getOrDefault(LAUNCHED_BY, "").split(":");
+        try {
+            if (pids.length == 2 && Long.parseLong(pids[0]) == ProcessHandle.current().pid()) return Long.parseLong(pids[1]);
+        } catch (NumberFormatException e) {
+            // not ours to read
+        }
+        return -1;
     }
 
     /** Whether this process ignores SIGHUP, as under nohup (Linux's /proc; elsewhere, false). */
@@ -99,17 +122,21 @@ public final class Lifelines {
                     return;
                 }
             }
-            for (Closeable socket : closing) {
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    // closing is only to be quick; we exit either way
-                }
-            }
-            System.exit(Failure.FAILED);
+            closeAndExit(closing);
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
+    }
+
+    private static void closeAndExit(List<Closeable> closing) {
+        for (Closeable socket : closing) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing is only to be quick; we exit either way
+            }
+        }
+        System.exit(Failure.FAILED);
     }
 
     /**
