@@ -12,7 +12,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/Servers.java ../scripts/lab/Tools.java
+//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +35,7 @@ import lab.Lab;
 import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
+import lab.SessionFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -99,7 +100,7 @@ class bench implements Callable<Integer> {
             // each of the lab's many reads of /proc/net/tcp then takes ~30 ms more (the lab +3 s).
             for (int threads : List.of(1, 4)) loopbackRate(classpath, threads);
         } finally {
-            if (bench.state != null) Sandbox.removeTree(bench.state);
+            if (bench.state != null) SessionFiles.removeTree(bench.state);
         }
         return Cli.OK;
     }
@@ -227,7 +228,7 @@ class bench implements Callable<Integer> {
             }
             return times;
         } finally {
-            Sandbox.removeTree(dir);
+            SessionFiles.removeTree(dir);
         }
     }
 
@@ -338,7 +339,7 @@ class bench implements Callable<Integer> {
                 System.out.println("(cold first run skipped: " + e.getMessage() + ")");
             }
         } finally {
-            Sandbox.removeTree(dir);
+            SessionFiles.removeTree(dir);
         }
     }
 

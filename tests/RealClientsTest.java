@@ -19,6 +19,7 @@ import com.google.gson.JsonParser;
 import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
+import lab.SessionFiles;
 import lab.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,7 +241,7 @@ class RealClientsTest extends Kit {
             if (!refused) fail(client + " neither got an answer nor was refused: exit " + r.exit() + "\n" + r.out() + r.err());
             return new Reached(null, null);
         } finally {
-            if (profile != null) Sandbox.removeTree(profile);
+            if (profile != null) SessionFiles.removeTree(profile);
         }
     }
 

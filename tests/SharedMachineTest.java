@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import lab.Lifelines;
-import lab.Sandbox;
+import lab.SessionFiles;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
@@ -111,7 +111,7 @@ class SharedMachineTest extends Kit {
                 assertEquals(List.of(learner.kit()), home.toList(), "the kit writes nothing in " + learner.name() + "'s home");
             }
             // The JVM's own performance-data folder (hsperfdata_USER) stays after any Java program; it is not the kit's.
-            Sandbox.removeTree(Path.of(System.getProperty("java.io.tmpdir"), "hsperfdata_" + learner.name()));
+            SessionFiles.removeTree(Path.of(System.getProperty("java.io.tmpdir"), "hsperfdata_" + learner.name()));
         }
         List<String> find = new ArrayList<>(List.of("find", System.getProperty("java.io.tmpdir"), "-path", room + "/*", "-prune", "-o", "("));
         for (Learner learner : learners) find.addAll(List.of("-uid", "" + learner.uid(), "-o"));

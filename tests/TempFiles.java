@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import lab.Sandbox;
+import lab.SessionFiles;
 
 /** Folders and files a test writes to: all in the temp folder, all removed when the run ends. */
 public final class TempFiles {
@@ -18,7 +18,7 @@ public final class TempFiles {
 
     private static List<Path> madeThisRun() {
         List<Path> folders = new CopyOnWriteArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(Sandbox::removeTree)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(SessionFiles::removeTree)));
         return folders;
     }
 

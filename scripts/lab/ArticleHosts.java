@@ -37,27 +37,7 @@ public final class ArticleHosts {
 
     /** The fallback's hosts file: this program's own, gone when it ends, so nothing stays in the temp folder. */
     static Path fallbackFile() {
-        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
-        String prefix = "localhost-lab-article-";
-        // A program that was SIGKILLed could not delete its file: the next one of the same user does.
-        try (var files = Files.newDirectoryStream(temp, prefix + "*-*.hosts")) {
-            for (Path old : files) {
-                String pid = old.getFileName().toString().substring(prefix.length()).split("-")[0];
-                boolean gone = pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty();
-                boolean ours = Files.getOwner(old).getName().equals(System.getProperty("user.name"));
-                if (gone && ours) Files.deleteIfExists(old);
-            }
-        } catch (IOException | RuntimeException e) {
-            // a race with another cleaner: what is left, the next run sees
-        }
-        try {
-            // A new file of ours alone (random name, 0600), never one someone else put there.
-            Path file = Files.createTempFile(prefix + ProcessHandle.current().pid() + "-", ".hosts");
-            file.toFile().deleteOnExit();
-            return write(file, Mode.FALLBACK);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return write(SessionFiles.newFile("localhost-lab-article-", ".hosts"), Mode.FALLBACK);
     }
 
     private static Path write(Path file, Mode mode) {

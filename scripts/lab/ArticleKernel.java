@@ -76,7 +76,7 @@ public final class ArticleKernel {
         }
         Path folder = privateFolder();
         // The relay inside removes its sockets; this is for when it never started, or Jupyter stopped us with SIGTERM.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> SessionFiles.removeTree(folder)));
         List<ServerSocketChannel> listeners = new ArrayList<>();
         try {
             for (String channel : CHANNELS) {
@@ -109,7 +109,7 @@ public final class ArticleKernel {
     private static int inside(Path folder, String ijava, Path connectionFile) {
         Lifelines.exitWhenParentDies(Long.getLong(Article.PARENT, 0)); // the launcher shares our stdin, so watch its pid
         // Removes the sockets on any exit: the launcher's SIGKILL reaches us as that lifeline's System.exit.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> Sandbox.removeTree(folder)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> SessionFiles.removeTree(folder)));
         JsonObject connection = read(connectionFile);
         List<Integer> ports = freePorts(CHANNELS.size()); // the sandbox is shared: the host's numbers may be taken here
         JsonObject inner = connection.deepCopy();

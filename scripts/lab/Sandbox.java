@@ -265,7 +265,7 @@ public final class Sandbox implements AutoCloseable {
                 for (Path file : files.toList()) if (liveMember(file).isPresent()) return;
             }
             Path folder = stateDirectory(name);
-            removeTree(folder);
+            SessionFiles.removeTree(folder);
             try {
                 Files.deleteIfExists(folder.getParent()); // the user's folder, once no other sandbox uses it
             } catch (java.nio.file.DirectoryNotEmptyException inUse) {
@@ -317,15 +317,6 @@ public final class Sandbox implements AutoCloseable {
     /** Whether a holder said "ready": it is inside, and the namespaces are set up. */
     private static boolean saidReady(Process holder) throws IOException {
         return new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8).equals("ready\n");
-    }
-
-    /** Removes {@code folder} and what it holds; what has gone already is no matter. */
-    public static void removeTree(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            // gone already, or going: another program removed it
-        }
     }
 
     /**
