@@ -55,7 +55,7 @@ public final class AnotherUser {
         assumeTrue(allowed.exit() == 0, () -> "skipped: a user without root may not make a sandbox here: " + allowed.err().strip());
     }
 
-    private static boolean isRoot() {
+    static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 

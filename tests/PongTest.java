@@ -3,10 +3,12 @@ package tests;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import lab.Lifelines;
 import lab.Servers.Server;
@@ -81,19 +83,27 @@ class PongTest extends Kit {
         // `; :` keeps sh as ./jbang's parent; with no launch cache, JBang's own JVM runs before pong does.
         List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\"; :", "sh", ROOT.resolve("jbang").toString(), "pong@catalog",
                 "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "" + port));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Path err = TempFiles.temporaryFolder("lab-pong").resolve("stderr");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(err.toFile());
         builder.environment().put("LAB_LAUNCH_CACHE", "off");
         Process shell = builder.start();
-        ProcessHandle launcher = null;
+        List<ProcessHandle> started = List.of();
         try {
-            launcher = Settled.settled(() -> shell.children().filter(c -> c.descendants().anyMatch(PongTest::isJBang)).findFirst(),
-                    Optional::isPresent).orElseThrow(() -> new AssertionError("./jbang never started JBang"));
+            ProcessHandle jbang = Settled.settled(() -> shell.descendants().filter(PongTest::isJBang).findFirst(), Optional::isPresent)
+                    .orElseThrow(() -> new AssertionError("./jbang never started JBang"));
+            ProcessHandle launcher = shell.children().findFirst().orElseThrow(); // pong, once JBang is done
+            started = shell.descendants().toList(); // to kill by PID if the test fails: they are init's once the shell is gone
             shell.destroyForcibly().waitFor(); // gone before pong could watch it: pong starts under init
+            jbang.onExit().get(2, TimeUnit.MINUTES); // a cold JBang may build pong first
             assertEquals(List.of(), LeftBehind.stillRunning(List.of(launcher)), "pong saw that its shell was gone, and went");
             assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "the port is free");
-        } finally {
+            String said = Files.readString(err);
+            assertTrue(said.contains("pong: what ran it (pid " + shell.pid() + ") has ended, so it ends too"), said);
+        } finally { // by PID, only if the test failed
+            List<ProcessHandle> all = new ArrayList<>(started);
+            all.addAll(shell.descendants().toList());
             shell.destroyForcibly().waitFor();
-            if (launcher != null) launcher.destroyForcibly(); // by PID, only if the test failed
+            all.forEach(ProcessHandle::destroyForcibly);
         }
     }
 

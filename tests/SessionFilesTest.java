@@ -1,12 +1,17 @@
 package tests;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import lab.Servers;
 import lab.SessionFiles;
@@ -19,45 +24,87 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A SIGKILLed kernel or player runs no hook: the files it made (Lab.file, Lab.compiled) go with the next session. */
 @Tag("fast")
 class SessionFilesTest extends Kit {
+    private final List<Path> all = new ArrayList<>(); // removed at the end, whatever happened
+    private final List<Process> sessions = new ArrayList<>();
+    private final Map<Process, Path> stderr = new HashMap<>();
 
     @Test
     void whatASigkilledSessionLeftTheNextOneDeletesAndNothingElse() throws Exception {
-        List<Path> all = new ArrayList<>(); // deleted at the end, whatever happened
-        Process killed = session(), next = null;
         try {
-            List<Path> left = files(killed, all);
-            killed.destroyForcibly().waitFor();
-            assertTrue(left.stream().allMatch(Files::exists), "no hook ran: " + left);
+            Process live = session(List.of());
+            List<Path> itsFiles = files(live);
+            Process killed = session(List.of());
+            List<Path> left = files(killed);
+            killed.destroyForcibly().waitFor(); // no hook runs
             // Not of the form a session names its files: never touched, though its PID is gone too.
-            Path notOurs = left.get(0).resolveSibling("localhost-lab-file-" + killed.pid() + "-notes.txt");
-            all.add(notOurs);
-            Files.writeString(notOurs, "a learner's own notes\n");
-            next = session();
-            List<Path> made = files(next, all);
+            Path lookAlike = made(left.get(0).resolveSibling("localhost-lab-file-" + killed.pid() + "-notes.txt"));
+            // Named as the killed session would, but another user's (as root only): never touched either.
+            Path anothers = null;
+            if (AnotherUser.isRoot()) {
+                anothers = made(left.get(0).resolveSibling(left.get(0).getFileName().toString().replaceAll("-\\d+\\.txt$", "-1.txt")));
+                Files.setAttribute(anothers, "unix:uid", 65534);
+            }
+            if (AnotherUser.isRoot() && Run.exec(List.of("unshare", "-U", "true")).exit() == 0) {
+                // Root in a user namespace that maps no ID sees every file as nobody's: it must sweep nothing.
+                Process unmapped = session(List.of("unshare", "-U"));
+                files(unmapped);
+                assertTrue(left.stream().allMatch(Files::exists), "a session that cannot tell owners apart deleted " + left);
+                ended(unmapped);
+            }
+            Process next = session(List.of());
+            List<Path> nextFiles = files(next);
             assertEquals(List.of(), left.stream().filter(Files::exists).toList(), "the next session deleted them");
-            assertTrue(Files.exists(notOurs), "a file not named by a session stays");
-            next.getOutputStream().close(); // a normal end: its own files go with it
-            assertEquals(0, next.waitFor());
-            assertEquals(List.of(), made.stream().filter(Files::exists).toList(), "a session's files go when it ends");
+            assertTrue(itsFiles.stream().allMatch(Files::exists), "a live session's files stay");
+            assertTrue(Files.exists(lookAlike), "a file not named by a session stays");
+            assertTrue(anothers == null || Files.exists(anothers), "another user's file stays");
+            ended(next);
+            ended(live);
+            assertEquals(List.of(), nextFiles.stream().filter(Files::exists).toList(), "a session's files go when it ends");
+            assertEquals(List.of(), itsFiles.stream().filter(Files::exists).toList(), "a session's files go when it ends");
         } finally {
-            killed.destroyForcibly().waitFor();
-            if (next != null) next.destroyForcibly().waitFor();
-            for (Path p : all) SessionFiles.removeTree(p);
+            for (Process p : sessions) p.destroyForcibly().waitFor();
+            all.forEach(SessionFiles::removeTree);
         }
     }
 
-    private static Process session() throws Exception {
-        return new ProcessBuilder(Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.MakeSessionFiles", List.of()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    /** A session that makes a file and a folder as a notebook does, then waits for its stdin's end. */
+    private Process session(List<String> prefix) throws Exception {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.MakeSessionFiles", List.of()));
+        Path err = TempFiles.temporaryFolder("lab-session").resolve("stderr");
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        sessions.add(p);
+        stderr.put(p, err);
+        return p;
     }
 
-    /** The file and the folder the session says it made, added to {@code all}. */
-    private static List<Path> files(Process session, List<Path> all) throws Exception {
+    /** The file and the folder the session says it made. */
+    private List<Path> files(Process session) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(session.getInputStream(), StandardCharsets.UTF_8));
-        String file = out.readLine(), folder = out.readLine();
-        assertTrue(file != null && folder != null, "the session printed its file and folder");
-        List<Path> made = List.of(Path.of(file), Path.of(folder));
+        List<String> lines = CompletableFuture.supplyAsync(() -> out.lines().limit(2).toList()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(2, lines.size(), () -> "the session printed its file and folder: " + read(stderr.get(session)));
+        List<Path> made = lines.stream().map(Path::of).toList();
         all.addAll(made);
         return made;
+    }
+
+    /** Closes the session's stdin: it ends as a kernel or player does. */
+    private static void ended(Process session) throws Exception {
+        session.getOutputStream().close();
+        assertTrue(session.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the session ended");
+        assertEquals(0, session.exitValue());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private Path made(Path path) throws Exception {
+        all.add(path);
+        return Files.writeString(path, "a learner's own\n");
     }
 }

@@ -37,7 +37,7 @@ public final class ArticleHosts {
 
     /** The fallback's hosts file: this program's own, gone when it ends, so nothing stays in the temp folder. */
     static Path fallbackFile() {
-        return write(SessionFiles.newFile("localhost-lab-article-", ".hosts"), Mode.FALLBACK);
+        return write(SessionFiles.newFile(SessionFiles.Kind.ARTICLE_HOSTS), Mode.FALLBACK);
     }
 
     private static Path write(Path file, Mode mode) {

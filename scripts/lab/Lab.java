@@ -233,7 +233,7 @@ public final class Lab {
     /** A file with these lines (a hosts file, a gai.conf), deleted when this session ends. */
     public static Path file(String... lines) {
         try {
-            Path file = SessionFiles.newFile("localhost-lab-file-", ".txt");
+            Path file = SessionFiles.newFile(SessionFiles.Kind.FILE);
             Files.writeString(file, String.join("\n", lines) + "\n");
             return file;
         } catch (IOException e) {
@@ -249,17 +249,13 @@ public final class Lab {
      */
     public static Path compiled(String... lines) {
         try {
-            Path classes = SessionFiles.newFolder("localhost-lab-classes-");
+            Path classes = SessionFiles.newFolder(SessionFiles.Kind.CLASSES);
             Path source = classes.resolve("Source.java"); // no class in it is public: any name will do
-            SessionFiles.deleteAtExit(source);
             Files.writeString(source, String.join("\n", lines) + "\n");
             StringWriter errors = new StringWriter();
             PrintWriter to = new PrintWriter(errors);
             int code = ToolProvider.findFirst("javac").orElseThrow(() -> new IllegalStateException(
                     "no javac in this Java: the lab needs a JDK")).run(to, to, "-d", classes.toString(), source.toString());
-            try (var made = Files.list(classes)) {
-                made.forEach(SessionFiles::deleteAtExit);
-            }
             if (code != 0) throw new IllegalStateException("javac: " + errors.toString().strip().lines().findFirst().orElse("failed"));
             return classes;
         } catch (IOException e) {

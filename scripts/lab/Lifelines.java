@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -58,25 +57,29 @@ public final class Lifelines {
 
     /**
      * The same for a tool started from a terminal, make or a script: exit when the process
-     * that started it is gone (a SIGKILLed `make lab` left its player and servers running).
+     * that started it is gone (a SIGKILLed `make lab` left its player and servers running),
+     * or at once, saying so, if it went while ./jbang built or started this tool.
      * {@code first}, if not null, is closed before: a server's socket, so its port is free at once.
+     * Not under nohup or setsid, which ask a program to outlive what started it.
      */
     public static void exitWithParent(Closeable first) {
-        if (hangupIgnored()) return; // nohup: asked to outlive its terminal
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-        long launchedBy = launchedBy();
-        if (launchedBy > 1 && parent.map(ProcessHandle::pid).orElse(-1L) != launchedBy) {
-            closeAndExit(first == null ? List.of() : List.of(first)); // it went while ./jbang built or started us: we were handed to init
+        if (hangupIgnored() || leadsItsSession()) return;
+        long launchedBy = launchedBy(), parent = parentPid();
+        // 0: ./jbang was a container's first process, or its parent is outside our PID namespace; 1: orphaned already.
+        if (launchedBy > 1 && parent > 0 && parent != launchedBy) {
+            String tool = System.getProperty("sun.java.command", "java").split(" ")[0];
+            System.err.println(tool + ": what ran it (pid " + launchedBy + ") has ended, so it ends too (under nohup it would run on)");
+            closeAndExit(first == null ? List.of() : List.of(first));
         }
         // Started by init (a container's first process): there is no parent to follow.
-        parent.filter(p -> p.pid() > 1).ifPresent(p -> watch(p, first));
+        ProcessHandle.current().parent().filter(p -> p.pid() > 1).ifPresent(p -> watch(p, first));
     }
 
     /**
-     * ./jbang sets this, "PID:PARENT", for the JVM it becomes (exec keeps its PID): the process that
-     * ran ./jbang. A JVM whose PID is not PID ignores it: the tools it starts inherit the variable.
+     * ./jbang sets it, "PID:PARENT", for the JVM it becomes (exec keeps the PID): PARENT ran
+     * ./jbang. The tools this JVM starts inherit it and ignore it, their PID being another.
      */
-    static final String LAUNCHED_BY = "LAB_LAUNCHED_BY";
+    private static final String LAUNCHED_BY = "LAB_LAUNCHED_BY";
 
     /** The process that ran ./jbang, if this JVM is what ./jbang became; else -1. */
     private static long launchedBy() {
@@ -87,6 +90,32 @@ public final class Lifelines {
             // not ours to read
         }
         return -1;
+    }
+
+    /**
+     * Our parent's PID, from our own /proc entry, which we can always read (ProcessHandle reads the
+     * parent's, which hidepid may hide); elsewhere from ProcessHandle; -1 if unknown.
+     */
+    private static long parentPid() {
+        String[] stat = ownStat();
+        if (stat != null) return Long.parseLong(stat[1]);
+        return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    /** Whether this process leads a session of its own, as under setsid (Linux's /proc; elsewhere, false). */
+    private static boolean leadsItsSession() {
+        String[] stat = ownStat();
+        return stat != null && Long.parseLong(stat[3]) == ProcessHandle.current().pid();
+    }
+
+    /** /proc/self/stat's fields after the command's name: state, parent, process group, session...; null without /proc. */
+    private static String[] ownStat() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Whether this process ignores SIGHUP, as under nohup (Linux's /proc; elsewhere, false). */

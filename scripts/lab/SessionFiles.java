@@ -2,82 +2,166 @@ package lab;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Files and folders a session (a kernel, the player, a tool) makes in the temp folder. Each is
- * deleted when the session ends. A SIGKILLed session runs no hook, so each name holds its PID,
- * and the next session of the same user deletes what a session that is gone left behind.
+ * The files and folders a session (a kernel, the player, a tool) makes in the temp folder:
+ * each goes when the session ends. A SIGKILLed session runs no hook, so each name holds the
+ * session's PID, and the first file the next session of the same user makes first deletes
+ * what sessions that are gone left behind, of every kind.
  */
 public final class SessionFiles {
     private SessionFiles() {}
 
-    /** Prefixes already swept in this JVM: one sweep each, at the first file. */
-    private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
+    /** What a session makes: PREFIX + PID + "-" [+ PID namespace + "-"] + random + SUFFIX. */
+    public enum Kind {
+        /** Lab.file: a hosts file, a gai.conf. */
+        FILE("localhost-lab-file-", ".txt"),
+        /** Lab.compiled: a folder of classes. */
+        CLASSES("localhost-lab-classes-", ""),
+        /** Article mode's fallback: its private hosts file. */
+        ARTICLE_HOSTS("localhost-lab-article-", ".hosts");
 
-    /** A new file of ours alone (random name, 0600): {@code prefix}PID-random{@code suffix}. */
-    public static Path newFile(String prefix, String suffix) {
-        sweep(prefix, suffix);
+        final String prefix, suffix;
+        /** random: what Files.createTempFile puts between prefix and suffix, digits (SessionFilesTest would see a change). */
+        final Pattern name;
+
+        Kind(String prefix, String suffix) {
+            this.prefix = prefix;
+            this.suffix = suffix;
+            this.name = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})-(?:(\\d+)-)?\\d+" + Pattern.quote(suffix));
+        }
+    }
+
+    /** A new file of ours alone (0600), gone when this session ends. */
+    public static Path newFile(Kind kind) {
         try {
-            Path file = Files.createTempFile(prefix + ProcessHandle.current().pid() + "-", suffix);
+            Path file = Files.createTempFile(kind.prefix + mark(), kind.suffix);
             file.toFile().deleteOnExit();
+            sweepOnce(file);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** A new folder of ours alone: {@code prefix}PID-random. What goes in it must be registered with {@link #deleteAtExit}. */
-    public static Path newFolder(String prefix) {
-        sweep(prefix, "");
+    /** A new folder of ours alone (0700), gone with all it holds when this session ends. */
+    public static Path newFolder(Kind kind) {
         try {
-            Path folder = Files.createTempDirectory(prefix + ProcessHandle.current().pid() + "-");
-            folder.toFile().deleteOnExit();
+            Path folder = Files.createTempDirectory(kind.prefix + mark());
+            FOLDERS.add(folder);
+            sweepOnce(folder);
             return folder;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Deleted when this session ends, before the folder it is in (the JVM deletes in reverse order). */
-    public static void deleteAtExit(Path path) {
-        path.toFile().deleteOnExit();
-    }
-
-    /**
-     * Deletes what sessions that are gone left as {@code prefix}PID-random{@code suffix}: only
-     * names of exactly that form, and only ours, never another user's.
-     */
-    private static void sweep(String prefix, String suffix) {
-        if (!SWEPT.add(prefix + "\0" + suffix)) return;
-        Pattern ours = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})-\\d+" + Pattern.quote(suffix));
-        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
-        String me = System.getProperty("user.name");
-        try (var left = Files.newDirectoryStream(temp, prefix + "*-*" + suffix)) {
-            for (Path old : left) {
-                Matcher name = ours.matcher(old.getFileName().toString());
-                if (!name.matches() || ProcessHandle.of(Long.parseLong(name.group(1))).isPresent()) continue;
-                if (Files.getOwner(old, LinkOption.NOFOLLOW_LINKS).getName().equals(me)) removeTree(old);
-            }
-        } catch (IOException | RuntimeException e) {
-            // a race with another session's sweep: what is left, the next one sees
-        }
-    }
-
-    /** Deletes {@code folder} and all in it (a file alone too), following no link; quietly, if it is gone or going. */
-    public static void removeTree(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
+    /** Deletes {@code path}, a folder with all it holds or a file, following no link; quietly, if it is gone or going. */
+    public static void removeTree(Path path) {
+        try (Stream<Path> paths = Files.walk(path)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException | UncheckedIOException e) {
             // gone already, or going: another program removed it
+        }
+    }
+
+    private static final List<Path> FOLDERS = folders();
+
+    private static List<Path> folders() {
+        List<Path> folders = new CopyOnWriteArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(SessionFiles::removeTree), "session-files"));
+        return folders;
+    }
+
+    /**
+     * Our PID, and on Linux our PID namespace: in another one (a container sharing this temp
+     * folder), a PID that looks gone may be a live session, so the sweep leaves its files.
+     */
+    private static String mark() {
+        return ProcessHandle.current().pid() + "-" + PID_NAMESPACE.map(ns -> ns + "-").orElse("");
+    }
+
+    private static final Optional<String> PID_NAMESPACE = pidNamespace();
+
+    private static Optional<String> pidNamespace() {
+        try {
+            Matcher ns = Pattern.compile("pid:\\[(\\d+)]").matcher(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString());
+            return ns.matches() ? Optional.of(ns.group(1)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // no /proc (macOS): one PID space
+        }
+    }
+
+    private static final AtomicBoolean SWEPT = new AtomicBoolean();
+
+    /**
+     * Deletes what sessions that are gone left beside {@code ours}, every kind in one look: only
+     * names of exactly that form, from this PID namespace, owned by our own user ID (never another
+     * user's, not even as root), and folders only as a session makes them (for its owner alone).
+     */
+    private static void sweepOnce(Path ours) {
+        if (SWEPT.getAndSet(true) || unmappedUser()) return;
+        try {
+            Object me = Files.getAttribute(ours, "unix:uid", LinkOption.NOFOLLOW_LINKS); // the user ID we make files as
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent(), "localhost-lab-*")) {
+                for (Path old : left) {
+                    try {
+                        if (leftBehind(old) && me.equals(ownerOf(old))) removeTree(old);
+                    } catch (IOException | RuntimeException e) {
+                        // gone meanwhile (another session's sweep), or not ours to read: the next
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no temp folder to read, or no unix attributes (Windows): nothing is swept
+        }
+    }
+
+    /** Named by a session of this PID namespace that has ended. */
+    private static boolean leftBehind(Path path) {
+        String name = path.getFileName().toString();
+        for (Kind kind : Kind.values()) {
+            Matcher m = kind.name.matcher(name);
+            if (!m.matches()) continue;
+            boolean here = Objects.equals(m.group(2), PID_NAMESPACE.orElse(null));
+            return here && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty();
+        }
+        return false;
+    }
+
+    /** The user ID that owns {@code path}, a folder only if no one else may write in it; else null. */
+    private static Object ownerOf(Path path) throws IOException {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            Set<PosixFilePermission> modes = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+            if (modes.stream().anyMatch(m -> !m.name().startsWith("OWNER_"))) return null;
+        }
+        return Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * In a user namespace that maps no user ID (unshare -U as root), every file seems owned by
+     * "nobody", ours and everyone's alike: no owner can be told, so nothing is swept there.
+     */
+    private static boolean unmappedUser() {
+        try {
+            return Files.readString(Path.of("/proc/self/uid_map")).isBlank();
+        } catch (IOException | RuntimeException e) {
+            return false; // no /proc (macOS): no user namespaces
         }
     }
 }
