@@ -53,7 +53,6 @@ import lab.Lifelines;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
-import lab.Sandbox;
 import lab.SessionFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -89,8 +89,7 @@ class PongTest extends Kit {
         Process shell = builder.start();
         List<ProcessHandle> started = List.of();
         try {
-            ProcessHandle jbang = Settled.settled(() -> shell.descendants().filter(PongTest::isJBang).findFirst(), Optional::isPresent)
-                    .orElseThrow(() -> new AssertionError("./jbang never started JBang"));
+            ProcessHandle jbang = jbangOf(shell);
             ProcessHandle launcher = shell.children().findFirst().orElseThrow(); // pong, once JBang is done
             started = shell.descendants().toList(); // to kill by PID if the test fails: they are init's once the shell is gone
             shell.destroyForcibly().waitFor(); // gone before pong could watch it: pong starts under init
@@ -105,6 +104,17 @@ class PongTest extends Kit {
             shell.destroyForcibly().waitFor();
             all.forEach(ProcessHandle::destroyForcibly);
         }
+    }
+
+    /** JBang's own JVM under {@code shell}, once ./jbang starts it: it may wait first while other tests build. */
+    private static ProcessHandle jbangOf(Process shell) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline && shell.isAlive()) {
+            Optional<ProcessHandle> jbang = shell.descendants().filter(PongTest::isJBang).findFirst();
+            if (jbang.isPresent()) return jbang.get();
+            Thread.sleep(10);
+        }
+        throw new AssertionError("./jbang never started JBang");
     }
 
     private static boolean isJBang(ProcessHandle p) {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import lab.Servers;
 import lab.SessionFiles;
+import lab.Tools;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionFilesTest extends Kit {
     private final List<Path> all = new ArrayList<>(); // removed at the end, whatever happened
     private final List<Process> sessions = new ArrayList<>();
+    /** The sessions' temp folder, ours alone: no other test's session sweeps it meanwhile. */
+    private final Path temp = TempFiles.temporaryFolder("lab-session-temp");
     private final Map<Process, Path> stderr = new HashMap<>();
 
     @Test
@@ -44,7 +47,7 @@ class SessionFilesTest extends Kit {
                 anothers = made(left.get(0).resolveSibling(left.get(0).getFileName().toString().replaceAll("-\\d+\\.txt$", "-1.txt")));
                 Files.setAttribute(anothers, "unix:uid", 65534);
             }
-            if (AnotherUser.isRoot() && Run.exec(List.of("unshare", "-U", "true")).exit() == 0) {
+            if (AnotherUser.isRoot() && Tools.find("unshare").isPresent() && Run.exec(List.of("unshare", "-U", "true")).exit() == 0) {
                 // Root in a user namespace that maps no ID sees every file as nobody's: it must sweep nothing.
                 Process unmapped = session(List.of("unshare", "-U"));
                 files(unmapped);
@@ -70,7 +73,8 @@ class SessionFilesTest extends Kit {
     /** A session that makes a file and a folder as a notebook does, then waits for its stdin's end. */
     private Process session(List<String> prefix) throws Exception {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.MakeSessionFiles", List.of()));
+        command.addAll(Servers.javaCommand(System.getProperty("java.class.path"), List.of("-Djava.io.tmpdir=" + temp),
+                "tests.MakeSessionFiles", List.of()));
         Path err = TempFiles.temporaryFolder("lab-session").resolve("stderr");
         Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
         sessions.add(p);

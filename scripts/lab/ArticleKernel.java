@@ -1,6 +1,7 @@
 package lab;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -10,7 +11,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -74,9 +74,7 @@ public final class ArticleKernel {
         if (mode != Article.Mode.NAMESPACE) {
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));
         }
-        Path folder = privateFolder();
-        // The relay inside removes its sockets; this is for when it never started, or Jupyter stopped us with SIGTERM.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> SessionFiles.removeTree(folder)));
+        Path folder = privateFolder(); // gone when we end; the relay inside removes its sockets too
         List<ServerSocketChannel> listeners = new ArrayList<>();
         try {
             for (String channel : CHANNELS) {
@@ -229,9 +227,9 @@ public final class ArticleKernel {
     /** A new folder only this user can enter, in the temp folder (a Unix socket's path must be short). */
     private static Path privateFolder() {
         try {
-            return Files.createTempDirectory("localhost-lab-kernel-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException e) {
-            throw Failure.failed("cannot make a private folder for the kernel's sockets: " + e.getMessage());
+            return SessionFiles.newFolder(SessionFiles.Kind.KERNEL_SOCKETS);
+        } catch (UncheckedIOException e) {
+            throw Failure.failed("cannot make a private folder for the kernel's sockets: " + e.getCause().getMessage());
         }
     }
 

@@ -150,7 +150,7 @@ public final class Lab {
         if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
         long pid = Long.parseLong(jupyter);
         // Only our own parent: a program started from a kernel inherits the variable too.
-        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid) Lifelines.exitWhenParentDies(pid);
+        if (Lifelines.parentPid() == pid) Lifelines.exitWhenOurParentDies(null);
     }
 
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */

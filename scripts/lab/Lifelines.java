@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Lifelines: no process the lab starts outlives the program that started it,
@@ -52,27 +53,43 @@ public final class Lifelines {
      * child's own servers stop too.
      */
     public static void exitWhenParentDies(long parent) {
-        watch(ProcessHandle.of(parent).orElse(null), null);
+        ProcessHandle handle = ProcessHandle.of(parent).orElse(null);
+        watch(parent, () -> handle == null || hasEnded(handle), null);
     }
 
     /**
-     * The same for a tool started from a terminal, make or a script: exit when the process
-     * that started it is gone (a SIGKILLed `make lab` left its player and servers running),
-     * or at once, saying so, if it went while ./jbang built or started this tool.
-     * {@code first}, if not null, is closed before: a server's socket, so its port is free at once.
-     * Not under nohup or setsid, which ask a program to outlive what started it.
+     * The same for our own parent, seen in our own /proc entry (elsewhere, through ProcessHandle):
+     * when a process ends, its children get another parent at once. No other process is read,
+     * so it works where hidepid hides them, and a parent whose main thread alone ended is not gone.
+     * {@code first}, if not null, is closed before exiting.
+     */
+    static void exitWhenOurParentDies(Closeable first) {
+        long parent = parentPid();
+        if (parent <= 1) return; // init (a container's first process), or unknown: there is no parent to follow
+        watch(parent, () -> {
+            long now = parentPid();
+            return now > 0 && now != parent;
+        }, first);
+    }
+
+    /**
+     * For a tool started from a terminal, make or a script: exit when the process that started it
+     * is gone (a SIGKILLed `make lab` left its player and servers running), or at once, saying so,
+     * if it went while ./jbang built or started this tool. {@code first}, if not null, is closed
+     * before: a server's socket, so its port is free at once. Not under nohup, which asks a program
+     * to outlive its terminal.
      */
     public static void exitWithParent(Closeable first) {
-        if (hangupIgnored() || leadsItsSession()) return;
+        if (hangupIgnored()) return;
         long launchedBy = launchedBy(), parent = parentPid();
         // 0: ./jbang was a container's first process, or its parent is outside our PID namespace; 1: orphaned already.
-        if (launchedBy > 1 && parent > 0 && parent != launchedBy) {
+        // A session leader whose caller went was detached on purpose (setsid forks, and its first half exits).
+        if (launchedBy > 1 && parent > 0 && parent != launchedBy && !leadsItsSession()) {
             String tool = System.getProperty("sun.java.command", "java").split(" ")[0];
             System.err.println(tool + ": what ran it (pid " + launchedBy + ") has ended, so it ends too (under nohup it would run on)");
             closeAndExit(first == null ? List.of() : List.of(first));
         }
-        // Started by init (a container's first process): there is no parent to follow.
-        ProcessHandle.current().parent().filter(p -> p.pid() > 1).ifPresent(p -> watch(p, first));
+        exitWhenOurParentDies(first);
     }
 
     /**
@@ -92,26 +109,23 @@ public final class Lifelines {
         return -1;
     }
 
-    /**
-     * Our parent's PID, from our own /proc entry, which we can always read (ProcessHandle reads the
-     * parent's, which hidepid may hide); elsewhere from ProcessHandle; -1 if unknown.
-     */
-    private static long parentPid() {
-        String[] stat = ownStat();
+    /** Our parent's PID, from our own /proc entry, which we may always read; elsewhere from ProcessHandle; -1 if unknown. */
+    static long parentPid() {
+        String[] stat = stat("self");
         if (stat != null) return Long.parseLong(stat[1]);
         return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     }
 
     /** Whether this process leads a session of its own, as under setsid (Linux's /proc; elsewhere, false). */
     private static boolean leadsItsSession() {
-        String[] stat = ownStat();
+        String[] stat = stat("self");
         return stat != null && Long.parseLong(stat[3]) == ProcessHandle.current().pid();
     }
 
-    /** /proc/self/stat's fields after the command's name: state, parent, process group, session...; null without /proc. */
-    private static String[] ownStat() {
+    /** /proc/PROCESS/stat's fields after the command's name: state, parent, process group, session...; null without it. */
+    private static String[] stat(String process) {
         try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String stat = Files.readString(Path.of("/proc", process, "stat"));
             return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         } catch (IOException | RuntimeException e) {
             return null;
@@ -133,18 +147,16 @@ public final class Lifelines {
     /** Per process watched: what to close before exiting. One lifeline per process, however many ask. */
     private static final Map<Long, List<Closeable>> WATCHED = new ConcurrentHashMap<>();
 
-    private static void watch(ProcessHandle parent, Closeable first) {
+    private static void watch(long process, BooleanSupplier gone, Closeable first) {
         List<Closeable> closing = new CopyOnWriteArrayList<>();
         if (first != null) closing.add(first);
-        if (parent != null) {
-            List<Closeable> watching = WATCHED.putIfAbsent(parent.pid(), closing);
-            if (watching != null) { // watched already (article mode asks twice): close this too
-                watching.addAll(closing);
-                return;
-            }
+        List<Closeable> watching = WATCHED.putIfAbsent(process, closing);
+        if (watching != null) { // watched already (article mode asks twice): close this too
+            watching.addAll(closing);
+            return;
         }
         Thread lifeline = new Thread(() -> {
-            while (parent != null && !hasEnded(parent)) {
+            while (!gone.getAsBoolean()) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -190,12 +202,8 @@ public final class Lifelines {
     }
 
     private static boolean isZombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException | RuntimeException e) {
-            return false; // no /proc (macOS, Windows): isAlive() is all we have
-        }
+        String[] stat = stat(Long.toString(pid)); // no /proc (macOS, Windows): isAlive() is all we have
+        return stat != null && stat[0].equals("Z");
     }
 
     /**

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 /**
  * The files and folders a session (a kernel, the player, a tool) makes in the temp folder:
  * each goes when the session ends. A SIGKILLed session runs no hook, so each name holds the
- * session's PID, and the first file the next session of the same user makes first deletes
- * what sessions that are gone left behind, of every kind.
+ * session's PID, and when the next session of the same user makes its first such file, it
+ * also deletes what sessions that are gone left behind, of every kind.
  */
 public final class SessionFiles {
     private SessionFiles() {}
@@ -34,16 +34,18 @@ public final class SessionFiles {
         /** Lab.compiled: a folder of classes. */
         CLASSES("localhost-lab-classes-", ""),
         /** Article mode's fallback: its private hosts file. */
-        ARTICLE_HOSTS("localhost-lab-article-", ".hosts");
+        ARTICLE_HOSTS("localhost-lab-article-", ".hosts"),
+        /** The article-mode kernel: a folder for its Unix sockets. */
+        KERNEL_SOCKETS("localhost-lab-kernel-", "");
 
         final String prefix, suffix;
         /** random: what Files.createTempFile puts between prefix and suffix, digits (SessionFilesTest would see a change). */
-        final Pattern name;
+        final Pattern pattern;
 
         Kind(String prefix, String suffix) {
             this.prefix = prefix;
             this.suffix = suffix;
-            this.name = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})-(?:(\\d+)-)?\\d+" + Pattern.quote(suffix));
+            this.pattern = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})-(?:(\\d+)-)?\\d+" + Pattern.quote(suffix));
         }
     }
 
@@ -63,7 +65,7 @@ public final class SessionFiles {
     public static Path newFolder(Kind kind) {
         try {
             Path folder = Files.createTempDirectory(kind.prefix + mark());
-            FOLDERS.add(folder);
+            Folders.MADE.add(folder);
             sweepOnce(folder);
             return folder;
         } catch (IOException e) {
@@ -71,7 +73,10 @@ public final class SessionFiles {
         }
     }
 
-    /** Deletes {@code path}, a folder with all it holds or a file, following no link; quietly, if it is gone or going. */
+    /**
+     * Deletes {@code path}, a folder with all it holds or a file, following no link; quietly, if
+     * it is gone or going. The package's one way to delete a folder (sandbox state, print folders).
+     */
     public static void removeTree(Path path) {
         try (Stream<Path> paths = Files.walk(path)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -80,12 +85,13 @@ public final class SessionFiles {
         }
     }
 
-    private static final List<Path> FOLDERS = folders();
+    /** The folders made, removed by a hook registered with the first: removeTree, used in other hooks, registers none. */
+    private static final class Folders {
+        static final List<Path> MADE = new CopyOnWriteArrayList<>();
 
-    private static List<Path> folders() {
-        List<Path> folders = new CopyOnWriteArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> folders.forEach(SessionFiles::removeTree), "session-files"));
-        return folders;
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> MADE.forEach(SessionFiles::removeTree), "session-folders"));
+        }
     }
 
     /**
@@ -136,7 +142,7 @@ public final class SessionFiles {
     private static boolean leftBehind(Path path) {
         String name = path.getFileName().toString();
         for (Kind kind : Kind.values()) {
-            Matcher m = kind.name.matcher(name);
+            Matcher m = kind.pattern.matcher(name);
             if (!m.matches()) continue;
             boolean here = Objects.equals(m.group(2), PID_NAMESPACE.orElse(null));
             return here && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty();
