@@ -91,7 +91,7 @@ class BadInputTest extends Kit {
         String start = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).get(0).trim();
         assumeTrue(Integer.parseInt(start) > 80, "this machine lets anyone bind port 80 (ip_unprivileged_port_start=" + start + ")");
         List<String> command = new ArrayList<>();
-        if ("root".equals(System.getProperty("user.name"))) {
+        if (AnotherUser.isRoot()) {
             // Root may bind it, so drop the right: in a new user namespace we hold no capability on this network.
             assumeTrue(Sandbox.unavailable().isEmpty(), "cannot drop root's rights here: " + Sandbox.unavailable().orElse(""));
             command.addAll(List.of("unshare", "-U", "--"));
@@ -103,7 +103,7 @@ class BadInputTest extends Kit {
     @Test
     void aLoopbackThatIsDownStopsThePlayerAndTheChecksBeforeAnyCell() throws Exception {
         // A new network namespace starts with its loopback down, as a bare `unshare -n` leaves it.
-        List<String> down = "root".equals(System.getProperty("user.name")) ? List.of("unshare", "-n", "--") : List.of("unshare", "-r", "-n", "--");
+        List<String> down = AnotherUser.isRoot() ? List.of("unshare", "-n", "--") : List.of("unshare", "-r", "-n", "--");
         Result can = exec(concat(down, List.of("true")));
         assumeTrue(can.exit() == 0, "cannot make a network namespace here: " + can.err());
         Result play = exec(concat(down, tool("play", "notebooks/01-single-server.ipynb")));

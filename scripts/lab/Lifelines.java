@@ -35,12 +35,7 @@ public final class Lifelines {
             } catch (IOException e) {
                 // a broken pipe means the same thing
             }
-            try {
-                server.close();
-            } catch (IOException e) {
-                // closing is only to be quick; we exit either way
-            }
-            System.exit(0); // hooks run: a private hosts file (article fallback) is deleted
+            closeAndExit(List.of(server), 0); // hooks run: a private hosts file (article fallback) is deleted
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
@@ -64,7 +59,10 @@ public final class Lifelines {
      * {@code first}, if not null, is closed before exiting.
      */
     static void exitWhenOurParentDies(Closeable first) {
-        long parent = parentPid();
+        followOurParent(parentPid(), first);
+    }
+
+    private static void followOurParent(long parent, Closeable first) {
         if (parent <= 1) return; // init (a container's first process), or unknown: there is no parent to follow
         watch(parent, () -> {
             long now = parentPid();
@@ -87,9 +85,9 @@ public final class Lifelines {
         if (launchedBy > 1 && parent > 0 && parent != launchedBy && !leadsItsSession()) {
             String tool = System.getProperty("sun.java.command", "java").split(" ")[0];
             System.err.println(tool + ": what ran it (pid " + launchedBy + ") has ended, so it ends too (under nohup it would run on)");
-            closeAndExit(first == null ? List.of() : List.of(first));
+            closeAndExit(first == null ? List.of() : List.of(first), Failure.FAILED);
         }
-        exitWhenOurParentDies(first);
+        followOurParent(parent, first);
     }
 
     /**
@@ -163,13 +161,14 @@ public final class Lifelines {
                     return;
                 }
             }
-            closeAndExit(closing);
+            closeAndExit(closing, Failure.FAILED);
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
     }
 
-    private static void closeAndExit(List<Closeable> closing) {
+    /** Closes {@code closing} first (a server's socket: its port is free at once), then exits with {@code status}. */
+    private static void closeAndExit(List<Closeable> closing, int status) {
         for (Closeable socket : closing) {
             try {
                 socket.close();
@@ -177,7 +176,7 @@ public final class Lifelines {
                 // closing is only to be quick; we exit either way
             }
         }
-        System.exit(Failure.FAILED);
+        System.exit(status);
     }
 
     /**
