@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import lab.Lifelines;
 import lab.Servers;
 import lab.SessionFiles;
 import lab.Tools;
@@ -36,9 +37,16 @@ class SessionFilesTest extends Kit {
         try {
             Process live = session(List.of());
             List<Path> itsFiles = files(live);
-            Process killed = session(List.of());
-            List<Path> left = files(killed);
-            killed.destroyForcibly().waitFor(); // no hook runs
+            // Its parent never waits for it (sh execs sleep): once SIGKILLed it stays a zombie, as a
+            // kernel does until Jupyter waits for it. A zombie is gone all the same. (Through fd 3: sh
+            // gives a job in the background /dev/null as its stdin, and the session would end at once.)
+            Process waitsForNoOne = session(List.of("sh", "-c", "exec 3<&0; \"$@\" <&3 3<&- & exec sleep 600", "sh"));
+            List<Path> left = files(waitsForNoOne);
+            ProcessHandle killed = waitsForNoOne.children().findFirst().orElseThrow();
+            killed.destroyForcibly(); // no hook runs
+            assertTrue(Settled.settled(() -> Lifelines.hasEnded(killed), ended -> ended), "the session ended");
+            assertTrue(ProcessHandle.of(killed.pid()).isPresent(), "and is a zombie, not reaped yet");
+            assertTrue(left.stream().allMatch(Files::exists), "no hook ran: " + left);
             // Not of the form a session names its files: never touched, though its PID is gone too.
             Path lookAlike = made(left.get(0).resolveSibling("localhost-lab-file-" + killed.pid() + "-notes.txt"));
             // Named as the killed session would, but another user's (as root only): never touched either.

@@ -145,7 +145,8 @@ public final class SessionFiles {
             Matcher m = kind.pattern.matcher(name);
             if (!m.matches()) continue;
             boolean here = Objects.equals(m.group(2), PID_NAMESPACE.orElse(null));
-            return here && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty();
+            // Ended, or ended and not reaped yet: a SIGKILLed kernel stays a zombie until Jupyter waits for it.
+            return here && ProcessHandle.of(Long.parseLong(m.group(1))).map(Lifelines::hasEnded).orElse(true);
         }
         return false;
     }
