@@ -98,6 +98,11 @@ class run {
                 failed++;
             }
         }
+        // CI keeps only the tail of the run: the failures again, just above the count.
+        if (!progress.failures.isEmpty()) {
+            System.out.println("Failed:");
+            progress.failures.forEach(line -> System.out.println("  " + line));
+        }
         long skipped = progress.skipped.get();
         String summary = progress.passed.get() + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
         if (classNames.isEmpty() && tags.isEmpty()) recordWholeRun(summary);
@@ -120,6 +125,8 @@ class run {
     static final class Progress implements TestExecutionListener {
         final AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
         private final Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Each failed test's name and first reason, for the recap above the count. */
+        final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         private final long start = System.nanoTime();
         private TestPlan plan;
 
@@ -202,6 +209,8 @@ class run {
                         }
                     }
                     say(why.toString());
+                    String first = result.getThrowable().map(String::valueOf).orElse("").lines().findFirst().orElse("");
+                    failures.add(name(id) + (first.isEmpty() ? "" : ": " + (first.length() > 300 ? first.substring(0, 300) + "…" : first)));
                 }
             }
         }
