@@ -2,6 +2,7 @@ package tests;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -29,7 +30,8 @@ class CatalogTest extends Kit {
     @Test
     void pongAndPingRunFromTheCatalog() {
         int port = freePort();
-        Server pong = start(List.of("./jbang", "pong@catalog", "--port", "" + port, "--exit-with-stdin"));
+        // A fresh clone has no launch entry yet: JBang runs, and may wait for another class's build.
+        Server pong = start(List.of("./jbang", "pong@catalog", "--port", "" + port, "--exit-with-stdin"), Duration.ofMinutes(2));
         assertTrue(pong.listening(), pong.stderr());
         Result ping = exec(List.of("./jbang", "ping@catalog", "--port", "" + port));
         assertEquals(0, ping.exit(), ping.err());

@@ -94,9 +94,9 @@ class ClassArchiveTest extends Kit {
                 "not a word about it");
     }
 
-    /** The archive of {@code classpath} in {@code folder}, once its training is over. */
+    /** The archive of {@code classpath} in {@code folder}, once its training is over (ClassArchive gives one 60 s). */
     private static Path madeIn(Path folder, String classpath) throws InterruptedException {
-        List<String> options = Settled.settled(() -> ClassArchive.options(folder, classpath), o -> !o.isEmpty());
+        List<String> options = Settled.settled(() -> ClassArchive.options(folder, classpath), o -> !o.isEmpty(), java.time.Duration.ofSeconds(90));
         assertFalse(options.isEmpty(), "an archive is made in the background: " + names(folder));
         String option = options.get(0);
         return Path.of(option.substring(option.indexOf('=') + 1));

@@ -1,7 +1,10 @@
 package tests;
 
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tests.Run.exec;
 import static tests.Scripts.classpath;
 import static tests.Scripts.tool;
+import static tests.Scripts.toolOn;
 import static tests.StartedServers.start;
 import static tests.TempFiles.hostsFile;
 import static tests.TempFiles.temporaryFolder;
@@ -28,17 +32,40 @@ class RememberedOptionsTest extends Kit {
 
     /** The record beside the tool's jar (JBang's build of scripts/TOOL.java). */
     static Path record(String tool) {
-        Path jar = Path.of(classpath(tool).split(java.io.File.pathSeparator)[0]);
+        return record(classpath(tool), tool);
+    }
+
+    /** The record beside the first jar of {@code classpath}: the tool's, or a copy of it. */
+    static Path record(String classpath, String tool) {
+        Path jar = Path.of(classpath.split(File.pathSeparator)[0]);
         return jar.resolveSibling(jar.getFileName() + "." + tool.replace('-', '_') + ".options");
+    }
+
+    /**
+     * The tool's classpath with its jar copied into a folder of this test's, for the tests that delete
+     * or damage the record: classes running beside this one start resolve too, and would write the
+     * shared record again between the damage and the run that must find it.
+     */
+    static String ownCopy(String tool) throws IOException {
+        String[] parts = classpath(tool).split(File.pathSeparator);
+        Path copy = temporaryFolder("lab-own-jar").resolve(Path.of(parts[0]).getFileName());
+        Files.copy(Path.of(parts[0]), copy, StandardCopyOption.COPY_ATTRIBUTES);
+        parts[0] = copy.toString();
+        return String.join(File.pathSeparator, parts);
     }
 
     record Run(Result result, boolean picocli) {}
 
     /** Runs the tool, and says whether it loaded picocli's CommandLine. */
     static Run run(String tool, String... args) throws Exception {
+        return runOn(classpath(tool), tool, args);
+    }
+
+    /** The same on {@code classpath}. */
+    static Run runOn(String classpath, String tool, String... args) throws Exception {
         Path log = Files.createTempFile(temporaryFolder("lab-classes"), "classes", ".log");
         try {
-            Result r = exec(tool(tool, List.of("-Xlog:class+load=info:file=" + log), args));
+            Result r = exec(toolOn(classpath, tool, List.of("-Xlog:class+load=info:file=" + log), args));
             boolean picocli = Files.readAllLines(log).stream().anyMatch(l -> l.contains(" picocli.CommandLine source:"));
             return new Run(r, picocli);
         } finally {
@@ -53,12 +80,14 @@ class RememberedOptionsTest extends Kit {
                 new String[] {"--hosts-file", hosts.toString(), "--port", "4000"},
                 new String[] {"--hosts-file=" + hosts, "-p", "4001", "--host", "localhost"},
                 new String[] {"--list", "--hosts-file", hosts.toString()});
+        String classpath = ownCopy("resolve");
+        Path record = record(classpath, "resolve");
         for (String[] args : commandLines) {
-            Files.deleteIfExists(record("resolve"));
-            Run first = run("resolve", args);
+            Files.deleteIfExists(record);
+            Run first = runOn(classpath, "resolve", args);
             assertTrue(first.picocli(), "without a record, picocli parses " + List.of(args));
-            assertTrue(Files.isRegularFile(record("resolve")), "and its model is written down: " + record("resolve"));
-            Run second = run("resolve", args);
+            assertTrue(Files.isRegularFile(record), "and its model is written down: " + record);
+            Run second = runOn(classpath, "resolve", args);
             assertFalse(second.picocli(), "with the record, no picocli for " + List.of(args));
             assertEquals(first.result(), second.result(), "the same exit, output and errors for " + List.of(args));
         }
@@ -68,9 +97,10 @@ class RememberedOptionsTest extends Kit {
     void aDamagedOrForeignRecordIsIgnoredAndWrittenAgain() throws Exception {
         Path hosts = hostsFile("::1 localhost", "127.0.0.1 localhost");
         String[] args = {"--hosts-file", hosts.toString(), "--port", "4002"};
-        Files.deleteIfExists(record("resolve"));
-        Result expected = run("resolve", args).result();
-        String good = Files.readString(record("resolve"));
+        String classpath = ownCopy("resolve");
+        Path record = record(classpath, "resolve");
+        Result expected = runOn(classpath, "resolve", args).result();
+        String good = Files.readString(record);
         List<String> damaged = new ArrayList<>(List.of(
                 "\u0000\u00ff garbage",
                 good.substring(0, good.length() / 2),
@@ -78,11 +108,11 @@ class RememberedOptionsTest extends Kit {
                 good.replace("\tPORT\t", "\tNO_SUCH_KIND\t"),
                 good.replaceFirst("resolve \\d+ \\d+", "resolve 1 1"))); // another build of the jar
         for (String text : damaged) {
-            Files.writeString(record("resolve"), text);
-            Run r = run("resolve", args);
+            Files.writeString(record, text);
+            Run r = runOn(classpath, "resolve", args);
             assertEquals(expected, r.result(), "a damaged record changes nothing:\n" + text);
             assertTrue(r.picocli(), "picocli parsed it:\n" + text);
-            assertEquals(good, Files.readString(record("resolve")), "and the record is whole again");
+            assertEquals(good, Files.readString(record), "and the record is whole again");
         }
     }
 

@@ -44,10 +44,15 @@ public final class Scripts {
      * state in this run's own folder, so a learner's live article sandbox is never joined.
      */
     public static List<String> tool(String tool, List<String> jvmOptions, String... args) {
+        return toolOn(classpath(tool), tool, jvmOptions, args);
+    }
+
+    /** The same on {@code classpath}: the tool's own, or one with a copy of its jar. */
+    public static List<String> toolOn(String classpath, String tool, List<String> jvmOptions, String... args) {
         List<String> options = new ArrayList<>(RUNTIME_OPTIONS.computeIfAbsent(tool, Scripts::runtimeOptions));
         options.addAll(jvmOptions);
         options.add(stateOption(STATE));
-        return Servers.javaCommand(classpath(tool), options, tool.replace('-', '_'), Arrays.asList(args));
+        return Servers.javaCommand(classpath, options, tool.replace('-', '_'), Arrays.asList(args));
     }
 
     public static List<String> tool(String tool, String... args) {

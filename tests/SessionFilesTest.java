@@ -93,7 +93,7 @@ class SessionFilesTest extends Kit {
     /** The file and the folder the session says it made. */
     private List<Path> files(Process session) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(session.getInputStream(), StandardCharsets.UTF_8));
-        List<String> lines = CompletableFuture.supplyAsync(() -> out.lines().limit(2).toList()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        List<String> lines = CompletableFuture.supplyAsync(() -> out.lines().limit(2).toList()).get(Run.HUNG.toSeconds(), TimeUnit.SECONDS); // a JVM and javac: a hang guard
         assertEquals(2, lines.size(), () -> "the session printed its file and folder: " + read(stderr.get(session)));
         List<Path> made = lines.stream().map(Path::of).toList();
         all.addAll(made);
@@ -103,7 +103,7 @@ class SessionFilesTest extends Kit {
     /** Closes the session's stdin: it ends as a kernel or player does. */
     private static void ended(Process session) throws Exception {
         session.getOutputStream().close();
-        assertTrue(session.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the session ended");
+        assertTrue(session.waitFor(Run.HUNG.toSeconds(), TimeUnit.SECONDS), "the session ended");
         assertEquals(0, session.exitValue());
     }
 

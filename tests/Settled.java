@@ -12,7 +12,12 @@ public final class Settled {
 
     /** What {@code probe} returns once {@code done} holds, or its last value after WAIT. */
     public static <T> T settled(Supplier<T> probe, Predicate<T> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Kit.WAIT.toNanos();
+        return settled(probe, done, Kit.WAIT);
+    }
+
+    /** The same, waiting up to {@code within}: for work that may itself take longer than WAIT on a loaded machine. */
+    public static <T> T settled(Supplier<T> probe, Predicate<T> done, java.time.Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         T value = probe.get();
         while (!done.test(value) && System.nanoTime() < deadline) {
             Thread.sleep(50);

@@ -22,7 +22,12 @@ public final class StartedServers {
 
     /** Starts a server process that dies with us, and waits for its first line. */
     public static Server start(List<String> command) {
-        Server server = Servers.start(command, Kit.WAIT);
+        return start(command, Kit.WAIT);
+    }
+
+    /** The same, waiting up to {@code timeout} for its first line: ./jbang may build first, behind other builds. */
+    public static Server start(List<String> command, java.time.Duration timeout) {
+        Server server = Servers.start(command, timeout);
         STARTED.get().add(server);
         return server;
     }
