@@ -158,17 +158,22 @@ class doctor implements Callable<Integer>, Cli.Checked {
         return info(l).flatMap(ProcessHandle.Info::startInstant);
     }
 
+    /** The program, as the OS names its file, and its arguments, whole (a JVM's may pass 4,096 bytes). */
+    private static List<String> commandLineOf(Listener l) {
+        List<String> all = new ArrayList<>(l.pid() < 0 ? List.of() : Listeners.commandLine(l.pid()).orElse(List.of()));
+        if (all.isEmpty()) return List.of(l.command());
+        info(l).flatMap(ProcessHandle.Info::command).ifPresent(program -> all.set(0, program));
+        return all;
+    }
+
     private static String commandLine(Listener l) {
-        return info(l).flatMap(ProcessHandle.Info::commandLine).orElse(l.command());
+        return String.join(" ", commandLineOf(l));
     }
 
     /** The command line without the long values nobody reads in a table (a JVM's class path). */
     private static String shortCommandLine(Listener l) {
-        List<String> args = info(l).flatMap(i -> i.command().map(c -> {
-            List<String> all = new ArrayList<>(List.of(java.nio.file.Path.of(c).getFileName().toString()));
-            i.arguments().ifPresent(a -> all.addAll(List.of(a)));
-            return all;
-        })).orElse(List.of(l.command()));
+        List<String> args = new ArrayList<>(commandLineOf(l));
+        args.set(0, args.get(0).substring(args.get(0).lastIndexOf(java.io.File.separatorChar) + 1)); // its file name
         Set<String> withValue = Set.of("-cp", "-classpath", "--class-path");
         List<String> shown = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {

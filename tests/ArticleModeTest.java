@@ -153,6 +153,18 @@ class ArticleModeTest extends Kit {
     }
 
     @Test
+    void theRunInsideKeepsTheLaunchersJvmTuning() throws Exception {
+        needsNamespaces();
+        int port = freePort();
+        // Without play's C1-only and serial GC inside, the article-mode lab took twice the CPU.
+        Server server = start(tool("pong", List.of("-XX:TieredStopAtLevel=1"), "--sandbox", "article", "--exit-with-stdin", "--port", "" + port));
+        assertTrue(server.listening(), server.stderr());
+        List<String> inside = server.process.descendants().filter(ArticleModeTest::isPong).map(LeftBehind::commandLine).toList();
+        assertTrue(inside.stream().anyMatch(c -> c.contains(" -XX:TieredStopAtLevel=1 ")), "pong inside: " + inside);
+        server.stop();
+    }
+
+    @Test
     void sigkillOfTheSandboxToolKillsWhatItRuns() throws Exception {
         needsNamespaces();
         Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
@@ -220,7 +232,7 @@ class ArticleModeTest extends Kit {
     }
 
     private static boolean isPong(ProcessHandle process) {
-        return process.info().commandLine().orElse("").contains(" pong ");
+        return LeftBehind.commandLine(process).contains(" pong ");
     }
 
     @Test

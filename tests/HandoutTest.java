@@ -202,8 +202,8 @@ class HandoutTest extends Kit {
     static void assertNothingLeft() throws Exception {
         noChildrenLeft();
         List<String> left = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("lab-handout-") && !c.contains("HandoutTest")).orElse(false))
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList();
+                .filter(p -> LeftBehind.commandLine(p).contains("lab-handout-") && !LeftBehind.commandLine(p).contains("HandoutTest"))
+                .map(p -> p.pid() + " " + LeftBehind.commandLine(p)).toList();
         assertEquals(List.of(), left, "processes of the handout still running");
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             // The tool's own folders are named lab-handout-<digits>; this test's are lab-handout-test..., lab-handout-probe...

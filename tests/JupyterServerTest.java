@@ -39,7 +39,7 @@ class JupyterServerTest extends Kit {
             assertTrue(said.startsWith("This machine's localhost: ") && said.contains("\nPort " + labPort + " (from LAB_PORT).\n"),
                     "a cell runs on the lab's kernel:\n" + said + jupyter.log());
             List<ProcessHandle> started = jupyter.make.descendants().toList();
-            assertTrue(started.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("ijava")), "a kernel runs: " + started);
+            assertTrue(started.stream().anyMatch(h -> LeftBehind.commandLine(h).contains("ijava")), "a kernel runs: " + started);
 
             // The hard case: Jupyter SIGKILLed cannot shut its kernel down; the kernel must follow on its own.
             jupyter.make.children().forEach(ProcessHandle::destroyForcibly);
@@ -64,7 +64,7 @@ class JupyterServerTest extends Kit {
                     "the cell runs in the sandbox:\n" + said + jupyter.log());
             assertEquals(List.of(), Listeners.onPort(labPort), "the server is on the sandbox's lo, not the host's");
             List<ProcessHandle> started = jupyter.make.descendants().toList();
-            assertTrue(started.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("lab.ArticleKernel")), "the launcher runs");
+            assertTrue(started.stream().anyMatch(h -> LeftBehind.commandLine(h).contains("lab.ArticleKernel")), "the launcher runs");
 
             jupyter.make.children().forEach(ProcessHandle::destroyForcibly); // Jupyter SIGKILLed
             assertEquals(List.of(), stillRunning(started), "the launcher, the kernel inside and its server follow Jupyter");

@@ -212,7 +212,7 @@ class KernelArticleModeTest extends Kit {
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
             List<ProcessHandle> started = driver.kernel.descendants().toList();
-            assertTrue(started.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("IJava")), "IJava runs: " + started);
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
             assertFalse(newKernelFolders(before).isEmpty(), "the relays' Unix sockets are there");
             driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
             assertEquals(List.of(), stillRunning(started), "IJava, the relay inside, the sandbox's holder, the server, sleep");

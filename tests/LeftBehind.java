@@ -14,10 +14,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 public final class LeftBehind {
     private LeftBehind() {}
 
+    /** {@code process}'s whole command line, or "" once it is gone (ProcessHandle's stops at 4,096 bytes on Linux). */
+    public static String commandLine(ProcessHandle process) {
+        return Listeners.commandLine(process.pid()).map(all -> String.join(" ", all)).orElse("");
+    }
+
     /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */
     public static List<String> stillRunning(List<ProcessHandle> processes) throws InterruptedException {
         return Settled.settled(() -> processes.stream().filter(p -> !Lifelines.hasEnded(p))
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), List::isEmpty);
+                .map(p -> p.pid() + " " + commandLine(p)).toList(), List::isEmpty);
     }
 
     /** The listeners on {@code port} once there are none, or after WAIT. */

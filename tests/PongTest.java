@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import lab.Lifelines;
+import lab.Listeners;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -90,9 +91,12 @@ class PongTest extends Kit {
         List<ProcessHandle> started = List.of();
         try {
             ProcessHandle jbang = jbangOf(shell);
+            // Held still until the shell is gone, or a quick JBang could start pong under the live shell.
+            assertEquals(0, exec(List.of("kill", "-STOP", "" + jbang.pid())).exit());
             ProcessHandle launcher = shell.children().findFirst().orElseThrow(); // pong, once JBang is done
             started = shell.descendants().toList(); // to kill by PID if the test fails: they are init's once the shell is gone
             shell.destroyForcibly().waitFor(); // gone before pong could watch it: pong starts under init
+            assertEquals(0, exec(List.of("kill", "-CONT", "" + jbang.pid())).exit());
             jbang.onExit().get(2, TimeUnit.MINUTES); // a cold JBang may build pong first
             assertEquals(List.of(), LeftBehind.stillRunning(List.of(launcher)), "pong saw that its shell was gone, and went");
             assertEquals(List.of(), LeftBehind.listenersOnceGone(port), "the port is free");
@@ -112,13 +116,13 @@ class PongTest extends Kit {
         while (System.nanoTime() < deadline && shell.isAlive()) {
             Optional<ProcessHandle> jbang = shell.descendants().filter(PongTest::isJBang).findFirst();
             if (jbang.isPresent()) return jbang.get();
-            Thread.sleep(10);
+            Thread.sleep(50);
         }
         throw new AssertionError("./jbang never started JBang");
     }
 
     private static boolean isJBang(ProcessHandle p) {
-        return p.info().arguments().map(a -> List.of(a).contains("dev.jbang.Main")).orElse(false);
+        return Listeners.commandLine(p.pid()).map(a -> a.contains("dev.jbang.Main")).orElse(false); // its class path passes 4,096 bytes
     }
 
     @Test

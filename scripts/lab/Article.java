@@ -89,11 +89,10 @@ public final class Article {
      * compiles with C2 on every CPU, and the article-mode lab takes twice the CPU.
      */
     private static List<String> ourTuning() {
-        String[] ours = ProcessHandle.current().info().arguments().orElse(new String[0]);
+        // The JVM's own list: ProcessHandle's arguments are empty past 4,096 bytes of command line on Linux.
         List<String> tuning = new ArrayList<>();
-        for (int i = 0; i < ours.length && ours[i].startsWith("-"); i++) { // JVM options end at the main class
-            if (ours[i].startsWith("-XX:")) tuning.add(ours[i]);
-            if (List.of("-cp", "-classpath", "--class-path").contains(ours[i])) i++; // its value
+        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (option.startsWith("-XX:")) tuning.add(option);
         }
         return tuning;
     }

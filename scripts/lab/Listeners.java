@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -188,16 +189,30 @@ public final class Listeners {
 
     /** For a JVM, the main class or jar it runs ("pong"); empty for anything else. */
     private static String program(long pid) {
-        try {
-            String[] args;
+        return commandLine(pid).map(Listeners::javaMain).orElse("");
+    }
+
+    /**
+     * A process's whole command line, program first. On Linux it is read from /proc: the JDK's
+     * ProcessHandle reads only 4,096 bytes there, and gives no arguments at all for a longer line,
+     * as a JVM's class path often makes it (JBang's own, in a kit with a longer path).
+     */
+    public static Optional<List<String>> commandLine(long pid) {
+        Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+        if (Files.isDirectory(cmdline.getParent())) {
             // a buffered read: /proc files report size 0, and some answer small reads short
-            try (var in = Files.newInputStream(Path.of("/proc/" + pid + "/cmdline"))) {
-                args = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\0");
+            try (var in = Files.newInputStream(cmdline)) {
+                String all = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return all.isEmpty() ? Optional.empty() : Optional.of(Arrays.asList(all.split("\0")));
+            } catch (IOException e) {
+                return Optional.empty(); // gone, or hidden from us
             }
-            return javaMain(Arrays.asList(args));
-        } catch (IOException e) {
-            return "";
         }
+        return ProcessHandle.of(pid).map(ProcessHandle::info).flatMap(i -> i.command().map(c -> {
+            List<String> all = new ArrayList<>(List.of(c));
+            i.arguments().ifPresent(a -> all.addAll(List.of(a)));
+            return all;
+        }));
     }
 
     /** The first argument of a java command line that is neither an option nor an option's value. */
