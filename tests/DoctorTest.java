@@ -94,6 +94,20 @@ class DoctorTest extends Kit {
     }
 
     @Test
+    void aCommandLineLongerThan4096BytesIsShownWhole() {
+        int port = freePort();
+        // A class path as long as JBang's in a kit with a longer path: the JDK's ProcessHandle gives no arguments then.
+        String longPath = Scripts.classpath("pong") + (java.io.File.pathSeparator + ROOT.resolve("no-such-folder")).repeat(200);
+        Server pong = start(Scripts.toolOn(longPath, "pong", List.of(), "--exit-with-stdin", "--port", "" + port));
+        assertTrue(pong.listening(), pong.stderr());
+        Result text = exec(tool("doctor", "--port", "" + port));
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("pong --exit-with-stdin --port " + port), text.out());
+        Result json = exec(tool("doctor", "--port", "" + port, "--json"));
+        assertTrue(json.out().contains("pong --exit-with-stdin --port " + port), json.out());
+    }
+
+    @Test
     void aWildcardAnswersForItsFamily() {
         needsNamespaces();
         int port = freePort();
