@@ -76,7 +76,10 @@ public final class Servers {
 
         @Override
         public String toString() {
-            return "pid " + pid() + (listening() ? " listening on " + address() : " " + (firstLine == null ? "(silent)" : firstLine));
+            if (listening()) return "pid " + pid() + " listening on " + address();
+            // Not listening: what it said, on stdout or else last on stderr (a bind error), so a failed check says why.
+            String said = firstLine != null ? firstLine : stderr.toString().strip().lines().reduce((first, last) -> last).orElse("(silent)");
+            return "pid " + pid() + " " + said;
         }
     }
 
