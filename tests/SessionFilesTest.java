@@ -62,6 +62,13 @@ class SessionFilesTest extends Kit {
                 assertTrue(left.stream().allMatch(Files::exists), "a session that cannot tell owners apart deleted " + left);
                 ended(unmapped);
             }
+            if (anothers != null && Run.exec(List.of("unshare", "-U", "--map-user=65534", "--map-group=65534", "true")).exit() == 0) {
+                // Root mapped to nobody, as the real nobody's sandbox is: there, nobody's file reads as ours.
+                Process mappedToNobody = session(List.of("unshare", "-U", "--map-user=65534", "--map-group=65534"));
+                files(mappedToNobody);
+                assertTrue(Files.exists(anothers), "a session whose user ID is the one unmapped owners read as deleted another user's file");
+                ended(mappedToNobody);
+            }
             Process next = session(List.of());
             List<Path> nextFiles = files(next);
             assertEquals(List.of(), left.stream().filter(Files::exists).toList(), "the next session deleted them");

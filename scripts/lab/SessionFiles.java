@@ -121,9 +121,10 @@ public final class SessionFiles {
      * user's, not even as root), and folders only as a session makes them (for its owner alone).
      */
     private static void sweepOnce(Path ours) {
-        if (SWEPT.getAndSet(true) || unmappedUser()) return;
+        if (SWEPT.getAndSet(true)) return;
         try {
             Object me = Files.getAttribute(ours, "unix:uid", LinkOption.NOFOLLOW_LINKS); // the user ID we make files as
+            if (ownersLookAlike(me)) return;
             try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent(), "localhost-lab-*")) {
                 for (Path old : left) {
                     try {
@@ -161,14 +162,29 @@ public final class SessionFiles {
     }
 
     /**
-     * In a user namespace that maps no user ID (unshare -U as root), every file seems owned by
-     * "nobody", ours and everyone's alike: no owner can be told, so nothing is swept there.
+     * Whether another user's file could read as ours. In a user namespace every user ID it does not
+     * map reads as one overflow ID ("nobody"): with none mapped (unshare -U as root) every file seems
+     * nobody's, and where ours is mapped to that ID (a sandbox of the real nobody) others' files seem ours.
      */
-    private static boolean unmappedUser() {
+    private static boolean ownersLookAlike(Object me) {
+        List<String> map;
         try {
-            return Files.readString(Path.of("/proc/self/uid_map")).isBlank();
+            map = List.of(procFile("/proc/self/uid_map").split("\\s+"));
         } catch (IOException | RuntimeException e) {
             return false; // no /proc (macOS): no user namespaces
+        }
+        if (map.equals(List.of("0", "0", "4294967295"))) return false; // the machine's own IDs
+        try {
+            return map.equals(List.of("")) || me.toString().equals(procFile("/proc/sys/kernel/overflowuid"));
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /** A /proc file, stripped: read as a stream, since Files.readString gets "6" of /proc/sys's "65534". */
+    private static String procFile(String path) throws IOException {
+        try (var in = Files.newInputStream(Path.of(path))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
         }
     }
 }
