@@ -97,8 +97,9 @@ class DoctorTest extends Kit {
     void aCommandLineLongerThan4096BytesIsShownWhole() {
         int port = freePort();
         // A class path as long as JBang's in a kit with a longer path: the JDK's ProcessHandle gives no arguments then.
-        String longPath = Scripts.classpath("pong") + (java.io.File.pathSeparator + ROOT.resolve("no-such-folder")).repeat(200);
-        Server pong = start(Scripts.toolOn(longPath, "pong", List.of(), "--exit-with-stdin", "--port", "" + port));
+        StringBuilder longPath = new StringBuilder(Scripts.classpath("pong"));
+        while (longPath.length() < 70_000) longPath.append(java.io.File.pathSeparator).append(ROOT.resolve("no-such-folder")); // past a 64 KB page too
+        Server pong = start(Scripts.toolOn(longPath.toString(), "pong", List.of(), "--exit-with-stdin", "--port", "" + port));
         assertTrue(pong.listening(), pong.stderr());
         Result text = exec(tool("doctor", "--port", "" + port));
         assertEquals(0, text.exit(), text.err());

@@ -198,12 +198,13 @@ class HandoutTest extends Kit {
         assertEquals(List.of("handout: no docs/handout.html here: run it in the kit's folder (make handout)"), r.err().lines().toList());
     }
 
-    /** No Chromium of this JVM, and none anywhere still using a handout's private profile; no profile folder left. */
+    /** No Chromium of this JVM, and none of this user's still using a handout's private profile; no profile folder left. */
     static void assertNothingLeft() throws Exception {
         noChildrenLeft();
-        List<String> left = ProcessHandle.allProcesses()
-                .filter(p -> LeftBehind.commandLine(p).contains("lab-handout-") && !LeftBehind.commandLine(p).contains("HandoutTest"))
-                .map(p -> p.pid() + " " + LeftBehind.commandLine(p)).toList();
+        String me = ProcessHandle.current().info().user().orElse("?"); // ours only: another user may print a handout too
+        List<String> left = ProcessHandle.allProcesses().filter(p -> p.info().user().map(me::equals).orElse(false))
+                .map(p -> p.pid() + " " + LeftBehind.commandLine(p))
+                .filter(c -> c.contains("lab-handout-") && !c.contains("HandoutTest")).toList();
         assertEquals(List.of(), left, "processes of the handout still running");
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             // The tool's own folders are named lab-handout-<digits>; this test's are lab-handout-test..., lab-handout-probe...

@@ -14,9 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 public final class LeftBehind {
     private LeftBehind() {}
 
-    /** {@code process}'s whole command line, or "" once it is gone (ProcessHandle's stops at 4,096 bytes on Linux). */
+    /** {@code process}'s whole command line, or "?" once it is gone (ProcessHandle's stops at a page, 4,096 bytes, on Linux). */
     public static String commandLine(ProcessHandle process) {
-        return Listeners.commandLine(process.pid()).map(all -> String.join(" ", all)).orElse("");
+        return Listeners.commandLine(process.pid()).map(all -> String.join(" ", all)).orElse("?");
     }
 
     /** Those of {@code processes} still running once they have had WAIT to end, as "pid command line"; a zombie has ended. */

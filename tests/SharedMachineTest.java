@@ -178,7 +178,7 @@ class SharedMachineTest extends Kit {
                 String namespace = Files.readSymbolicLink(Path.of("/proc", "" + pid, "ns", "net")).toString();
                 if (holdsOneOf(pid, listeningByNamespace.computeIfAbsent(namespace, n -> listeningSockets(pid)))) {
                     holders.computeIfAbsent(namespace, n -> new TreeMap<>()).putIfAbsent(uid.get(), pid + " "
-                            + ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("?"));
+                            + ProcessHandle.of(pid).map(LeftBehind::commandLine).orElse("?"));
                 }
             } catch (IOException | UncheckedIOException gone) {
                 // the process ended while we looked

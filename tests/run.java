@@ -88,13 +88,17 @@ class run {
         long failed = progress.failed.get();
         List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
         if (!left.isEmpty()) {
-            System.out.println("processes left behind: " + left.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+            String which = "processes left behind: " + left.stream().map(h -> h.pid() + " " + tests.LeftBehind.commandLine(h)).toList();
+            System.out.println(which);
+            progress.failures.add(which);
             failed++;
         }
         Map<Path, String> after = checksums();
         for (Path file : NEVER_WRITTEN) {
             if (!before.get(file).equals(after.get(file))) {
-                System.out.println(file + " changed during the tests (sha-256 " + before.get(file) + " -> " + after.get(file) + ")");
+                String changed = file + " changed during the tests (sha-256 " + before.get(file) + " -> " + after.get(file) + ")";
+                System.out.println(changed);
+                progress.failures.add(changed);
                 failed++;
             }
         }

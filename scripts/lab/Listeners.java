@@ -194,7 +194,7 @@ public final class Listeners {
 
     /**
      * A process's whole command line, program first. On Linux it is read from /proc: the JDK's
-     * ProcessHandle reads only 4,096 bytes there, and gives no arguments at all for a longer line,
+     * ProcessHandle reads only a page there (4,096 bytes on most machines), and gives no arguments at all for a longer line,
      * as a JVM's class path often makes it (JBang's own, in a kit with a longer path).
      */
     public static Optional<List<String>> commandLine(long pid) {
@@ -203,7 +203,8 @@ public final class Listeners {
             // a buffered read: /proc files report size 0, and some answer small reads short
             try (var in = Files.newInputStream(cmdline)) {
                 String all = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return all.isEmpty() ? Optional.empty() : Optional.of(Arrays.asList(all.split("\0")));
+                if (all.endsWith("\0")) all = all.substring(0, all.length() - 1); // each argument ends with a NUL
+                return all.isEmpty() ? Optional.empty() : Optional.of(Arrays.asList(all.split("\0", -1))); // "" stays an argument
             } catch (IOException e) {
                 return Optional.empty(); // gone, or hidden from us
             }

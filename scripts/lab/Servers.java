@@ -77,9 +77,10 @@ public final class Servers {
         @Override
         public String toString() {
             if (listening()) return "pid " + pid() + " listening on " + address();
-            // Not listening: what it said, on stdout or else last on stderr (a bind error), so a failed check says why.
-            String said = firstLine != null ? firstLine : stderr.toString().strip().lines().reduce((first, last) -> last).orElse("(silent)");
-            return "pid " + pid() + " " + said;
+            // Not listening: why, so a failed check says it: its last error (a stack trace's frames are indented), or its first line.
+            String why = stderr.toString().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).reduce((first, last) -> last)
+                    .orElse(firstLine != null ? firstLine : "(silent)");
+            return "pid " + pid() + (process.isAlive() ? " " : " exited: ") + why;
         }
     }
 
