@@ -194,8 +194,8 @@ public final class Listeners {
 
     /**
      * A process's whole command line, program first. On Linux it is read from /proc: the JDK's
-     * ProcessHandle reads only a page there (4,096 bytes on most machines), and gives no arguments at all for a longer line,
-     * as a JVM's class path often makes it (JBang's own, in a kit with a longer path).
+     * ProcessHandle reads only a page there (4,096 bytes on most machines), and gives no arguments
+     * at all for a longer line, as a JVM's class path often makes it (JBang's, in a longer path).
      */
     public static Optional<List<String>> commandLine(long pid) {
         Path cmdline = Path.of("/proc/" + pid + "/cmdline");
