@@ -85,13 +85,11 @@ class run {
         LauncherDiscoveryRequest discovery = request.build();
         LauncherFactory.create().execute(discovery, progress);
 
-        long failed = progress.failed.get();
         List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
         if (!left.isEmpty()) {
             String which = "processes left behind: " + left.stream().map(h -> h.pid() + " " + tests.LeftBehind.commandLine(h)).toList();
             System.out.println(which);
             progress.failures.add(which);
-            failed++;
         }
         Map<Path, String> after = checksums();
         for (Path file : NEVER_WRITTEN) {
@@ -99,9 +97,9 @@ class run {
                 String changed = file + " changed during the tests (sha-256 " + before.get(file) + " -> " + after.get(file) + ")";
                 System.out.println(changed);
                 progress.failures.add(changed);
-                failed++;
             }
         }
+        long failed = progress.failures.size(); // each failed test or class, and each check above
         // CI keeps only the tail of the run: the failures again, just above the count.
         if (!progress.failures.isEmpty()) {
             System.out.println("Failed:");
@@ -127,9 +125,9 @@ class run {
 
     /** One line per test as it finishes: ✓, ✗ (with why) or "skipped" (with why), and the time it took. */
     static final class Progress implements TestExecutionListener {
-        final AtomicLong passed = new AtomicLong(), failed = new AtomicLong(), skipped = new AtomicLong();
+        final AtomicLong passed = new AtomicLong(), skipped = new AtomicLong();
         private final Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
-        /** Each failed test's name and first reason, for the recap above the count. */
+        /** Each failed test's name and first reason: the count of failures, and the recap above it. */
         final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         private final long start = System.nanoTime();
         private TestPlan plan;
@@ -203,7 +201,6 @@ class run {
                     say(String.format("%s - %s: skipped (%s)", when, name(id), why(result)));
                 }
                 case FAILED -> {
-                    failed.incrementAndGet();
                     StringBuilder why = new StringBuilder(String.format("%s ✗ %s (%.1f s)", when, name(id), took / 1000.0));
                     for (Throwable t = result.getThrowable().orElse(null); t != null; t = t.getCause()) {
                         why.append("\n    ").append(t == result.getThrowable().get() ? "" : "caused by ").append(t);
