@@ -85,9 +85,10 @@ class run {
         LauncherDiscoveryRequest discovery = request.build();
         LauncherFactory.create().execute(discovery, progress);
 
-        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+        // Given WAIT to end, as every test's own check is: a process the last test SIGKILLed may still be dying.
+        List<String> left = tests.LeftBehind.stillRunning(ProcessHandle.current().descendants().toList());
         if (!left.isEmpty()) {
-            String which = "processes left behind: " + left.stream().map(h -> h.pid() + " " + tests.LeftBehind.commandLine(h)).toList();
+            String which = "processes left behind: " + left;
             System.out.println(which);
             progress.failures.add(which);
         }
