@@ -115,7 +115,8 @@ class NotebookTest extends Kit {
     void eachNotebookRunsOnTheKernelOnAPortOfItsOwnAndLeavesNothing(String notebook) throws Exception {
         Result r = OnTheKernel.RUN.get();
         assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
-        assertEquals(0, r.exit(), r.out() + r.err());
+        // The batch fails only through a notebook that failed, and that notebook's own case says which.
+        assertTrue(r.exit() == 0 || r.out().contains(": FAILED\n"), "exit " + r.exit() + ", every notebook ok:\n" + r.out() + r.err());
         noChildrenLeft();
         Matcher port = Pattern.compile("running notebooks/" + Pattern.quote(notebook) + " \\(port (\\d+)\\)").matcher(r.out());
         assertTrue(port.find(), "each notebook on a port of its own: " + r.out());
