@@ -349,7 +349,7 @@ public final class Clients {
             if (locals.contains("[::]:" + port)) return l -> false;
         }
         try {
-            return Files.readString(Path.of("/proc/sys/net/ipv6/bindv6only")).trim().equals("0") ? l -> true : l -> false;
+            return ProcFiles.read(Path.of("/proc/sys/net/ipv6/bindv6only")).strip().equals("0") ? l -> true : l -> false;
         } catch (IOException e) {
             return l -> true;
         }

@@ -200,9 +200,8 @@ public final class Listeners {
     public static Optional<List<String>> commandLine(long pid) {
         Path cmdline = Path.of("/proc/" + pid + "/cmdline");
         if (Files.isDirectory(cmdline.getParent())) {
-            // a buffered read: /proc files report size 0, and some answer small reads short
-            try (var in = Files.newInputStream(cmdline)) {
-                String all = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                String all = ProcFiles.read(cmdline);
                 if (all.endsWith("\0")) all = all.substring(0, all.length() - 1); // each argument ends with a NUL
                 return all.isEmpty() ? Optional.empty() : Optional.of(Arrays.asList(all.split("\0", -1))); // "" stays an argument
             } catch (IOException e) {

@@ -169,22 +169,15 @@ public final class SessionFiles {
     private static boolean ownersLookAlike(Object me) {
         List<String> map;
         try {
-            map = List.of(procFile("/proc/self/uid_map").split("\\s+"));
+            map = List.of(ProcFiles.read(Path.of("/proc/self/uid_map")).strip().split("\\s+"));
         } catch (IOException | RuntimeException e) {
             return false; // no /proc (macOS): no user namespaces
         }
         if (map.equals(List.of("0", "0", "4294967295"))) return false; // the machine's own IDs
         try {
-            return map.equals(List.of("")) || me.toString().equals(procFile("/proc/sys/kernel/overflowuid"));
+            return map.equals(List.of("")) || me.toString().equals(ProcFiles.read(Path.of("/proc/sys/kernel/overflowuid")).strip());
         } catch (IOException | RuntimeException e) {
             return true;
-        }
-    }
-
-    /** A /proc file, stripped: read as a stream, since Files.readString gets "6" of /proc/sys's "65534". */
-    private static String procFile(String path) throws IOException {
-        try (var in = Files.newInputStream(Path.of(path))) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
         }
     }
 }

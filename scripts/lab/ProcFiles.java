@@ -1,0 +1,23 @@
+package lab;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Files of Linux's /proc, read whole. */
+public final class ProcFiles {
+    private ProcFiles() {}
+
+    /**
+     * {@code file} as text, read from its start with a buffer: /proc gives every file the size 0,
+     * and a /proc/sys file answers a read past its start with nothing (Files.readString, which
+     * reads a byte first, gets "6" of "65534").
+     */
+    public static String read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
