@@ -181,7 +181,8 @@ class doctor implements Callable<Integer>, Cli.Checked {
             if (a.startsWith("-D") || a.startsWith("-X")) continue; // JVM settings, a class-data archive's among them
             shown.add(i > 0 && withValue.contains(args.get(i - 1)) ? "…" : a);
         }
-        String text = String.join(" ", shown);
+        // One line per row: an argument may hold newlines (python3 -c), or control characters.
+        String text = String.join(" ", shown).replaceAll("[\\s\\p{Cntrl}]+", " ").strip();
         return text.length() > 60 ? text.substring(0, 59) + "…" : text;
     }
 

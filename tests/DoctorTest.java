@@ -109,6 +109,20 @@ class DoctorTest extends Kit {
     }
 
     @Test
+    void aCommandLineOnSeveralLinesKeepsItsRowOnOneLine() {
+        assumeTrue(lab.Tools.find("python3").isPresent(), "skipped: no python3 here");
+        int port = freePort();
+        Server python = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
+                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
+        assertTrue(python.listening(), python.stderr());
+        Result text = exec(tool("doctor", "--port", "" + port));
+        assertEquals(0, text.exit(), text.err());
+        String row = text.out().lines().filter(l -> l.contains(" " + python.pid() + " ")).findFirst().orElse(text.out());
+        assertTrue(row.contains("-c import socket,sys s=socket.socket()"), row);
+        assertTrue(text.out().lines().noneMatch(l -> l.startsWith("s=socket")), "the script's second line, as a line of its own:\n" + text.out());
+    }
+
+    @Test
     void aWildcardAnswersForItsFamily() {
         needsNamespaces();
         int port = freePort();
