@@ -53,4 +53,17 @@ class LauncherTest extends Kit {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /** Another user's kit (a shared checkout, read-only to this learner): the tools run, with no error line about the build lock. */
+    @Test
+    void aUserWhoMayNotWriteTheKitRunsItsToolsWithoutAnErrorLine() {
+        Path home = TempFiles.readableByAll();
+        Result readable = exec(AnotherUser.asAnotherUser(ROOT, List.of("test", "-r", "jbang-catalog.json")));
+        org.junit.jupiter.api.Assumptions.assumeTrue(readable.exit() == 0, "skipped: the kit's folder is closed to another user here");
+        Result pong = exec(AnotherUser.asAnotherUser(ROOT, List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home,
+                "./jbang", "pong@catalog", "--help")));
+        assertEquals(0, pong.exit(), pong.err());
+        assertTrue(pong.out().startsWith("Usage: pong"), pong.out());
+        assertFalse(pong.err().contains("Permission denied"), pong.err());
+    }
 }
