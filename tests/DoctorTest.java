@@ -112,9 +112,7 @@ class DoctorTest extends Kit {
     void aCommandLineOnSeveralLinesKeepsItsRowOnOneLine() {
         assumeTrue(lab.Tools.find("python3").isPresent(), "skipped: no python3 here");
         int port = freePort();
-        Server python = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
-                + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
-        assertTrue(python.listening(), python.stderr());
+        Server python = StartedServers.foreignListener(port); // python3 -c with a script of several lines
         Result text = exec(tool("doctor", "--port", "" + port));
         assertEquals(0, text.exit(), text.err());
         String row = text.out().lines().filter(l -> l.contains(" " + python.pid() + " ")).findFirst().orElse(text.out());

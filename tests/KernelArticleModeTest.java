@@ -89,7 +89,8 @@ class KernelArticleModeTest extends Kit {
             boolean unexplained = all.exit() != 0 && !all.out().contains(": FAILED\n");
             for (String n : notebooks) {
                 String lines = block(all.out(), "notebooks/" + n);
-                int exit = unexplained || !lines.contains("notebooks/" + n + ": ok\n") ? Math.max(1, all.exit()) : 0;
+                boolean ok = lines.contains("notebooks/" + n + ": ok\n") && !lines.contains("notebooks/" + n + ": FAILED\n");
+                int exit = unexplained || !ok ? Math.max(1, all.exit()) : 0;
                 Result own = new Result(exit, lines, all.err());
                 runs.put(n, new ArticleRun(own, Shared.HTML.resolve(n.replace(".ipynb", ".html")), hostOthers));
             }

@@ -114,7 +114,8 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void eachNotebookRunsOnTheKernelOnAPortOfItsOwnAndLeavesNothing(String notebook) throws Exception {
         Result r = OnTheKernel.RUN.get();
-        assertTrue(r.out().contains("notebooks/" + notebook + ": ok"), r.out() + r.err());
+        assertTrue(r.out().contains("notebooks/" + notebook + ": ok\n") && !r.out().contains("notebooks/" + notebook + ": FAILED\n"),
+                r.out() + r.err());
         // The batch fails only through a notebook that failed, and that notebook's own case says which.
         assertTrue(r.exit() == 0 || r.out().contains(": FAILED\n"), "exit " + r.exit() + ", every notebook ok:\n" + r.out() + r.err());
         noChildrenLeft();
