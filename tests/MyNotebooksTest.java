@@ -46,6 +46,7 @@ class MyNotebooksTest extends Kit {
             JsonObject content = model.getAsJsonObject("content");
             JsonObject cell = new JsonObject();
             cell.addProperty("cell_type", "markdown");
+            cell.addProperty("id", UUID.randomUUID().toString().substring(0, 8));
             cell.add("metadata", new JsonObject());
             cell.addProperty("source", "My own note " + UUID.randomUUID());
             content.getAsJsonArray("cells").add(cell);

@@ -4,6 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 
 import lab.Notebooks;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +59,21 @@ class NotebookCellsTest extends Kit {
         if (at < names.size() - 1 && !top.contains("[" + title(names.get(at + 1)) + "](" + names.get(at + 1) + ") →"))
             problems.add("no link on to " + names.get(at + 1));
         assertEquals(List.of(), problems);
+    }
+
+    /** nbformat 4.5, which the notebooks declare, wants an id on every cell: without one Jupyter warns, and will refuse. */
+    @ParameterizedTest
+    @MethodSource("notebooks")
+    void everyCellHasAnIdOfItsOwn(String notebook) throws Exception {
+        JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks").resolve(notebook))).getAsJsonObject();
+        assertEquals("4.5", root.get("nbformat").getAsInt() + "." + root.get("nbformat_minor").getAsInt());
+        List<String> ids = new ArrayList<>();
+        for (JsonElement cell : root.getAsJsonArray("cells")) {
+            JsonElement id = cell.getAsJsonObject().get("id");
+            ids.add(id == null ? "(none)" : id.getAsString());
+        }
+        assertEquals(List.of(), ids.stream().filter(id -> !id.matches("[A-Za-z0-9_-]{1,64}")).toList(), "ids nbformat refuses");
+        assertEquals(ids.size(), Set.copyOf(ids).size(), "ids used twice: " + ids);
     }
 
     /** "Step 2: a second server, same port", from the notebook's first heading. */

@@ -246,6 +246,7 @@ class NotebookTest extends Kit {
         tags.forEach(tagArray::add);
         if (!tags.isEmpty()) metadata.add("tags", tagArray);
         cell.addProperty("cell_type", "code");
+        cell.addProperty("id", java.util.UUID.randomUUID().toString().substring(0, 8)); // nbformat 4.5 wants one per cell
         cell.add("execution_count", com.google.gson.JsonNull.INSTANCE);
         cell.add("metadata", metadata);
         cell.add("outputs", new JsonArray());
