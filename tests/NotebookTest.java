@@ -140,7 +140,7 @@ class NotebookTest extends Kit {
         assertTrue(kernel.out().contains(notebook + ": ok"), kernel.out());
         assertTrue(kernel.out().contains("01-single-server.ipynb: ✓"), "the notebook checks at least one claim:\n" + kernel.out());
         // What Jupyter's terminal shows of the kernel: no log line at INFO (IJava's sockets), no nbformat warning.
-        assertEquals(List.of(), kernel.err().lines().filter(l -> l.startsWith("INFO:") || l.contains("Warning")).toList(), kernel.err());
+        assertEquals(List.of(), kernel.err().lines().filter(l -> l.startsWith("INFO:") || l.contains("MissingIDFieldWarning")).toList(), kernel.err());
         assertEquals(0, player.exit(), player.out() + player.err());
         assertTrue(player.out().contains("✓"), "the notebook checks at least one claim:\n" + player.out());
         assertFalse(player.out().contains("✗"), player.out());
