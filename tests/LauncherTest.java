@@ -46,6 +46,20 @@ class LauncherTest extends Kit {
                 again.out() + again.err().lines().filter(l -> !l.startsWith("jbang:")).toList(), "the same JBang answers");
     }
 
+    /** A bootstrap that Maven refuses says Maven's reason first (Maven 3.8 starts that line with a colour reset). */
+    @Test
+    void aBootstrapThatMavenRefusesSaysWhyFirst() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(lab.Tools.find("mvn").isPresent(), "skipped: no Maven here");
+        Path fresh = Files.createDirectory(temporaryFolder("lab-launcher").resolve("kit"));
+        Files.copy(ROOT.resolve("jbang"), fresh.resolve("jbang"));
+        ProcessBuilder refused = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
+        refused.environment().put("MAVEN_OPTS", "-Dmaven.repo.local=/proc/no-such-repository"); // a folder nobody may make
+        Result r = exec(refused);
+        assertEquals(1, r.exit(), r.err());
+        List<String> maven = r.err().lines().filter(l -> l.startsWith("jbang: maven: ")).toList();
+        assertTrue(!maven.isEmpty() && maven.get(0).contains("Could not create local repository at /proc/no-such-repository"), r.err());
+    }
+
     private static Stream<Path> list(Path dir) {
         try {
             return Files.list(dir);
