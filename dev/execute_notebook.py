@@ -100,12 +100,13 @@ def last_line(error):
 
 
 async def execute(path, env=None):
-    """Runs one notebook on a kernel of its own (started with env, if given): its lines, and whether it passed."""
+    """Runs one notebook on a kernel of its own (started with env, if given): whether it passed, and its
+    lines but the verdict, which execute_all adds once it has also checked what the kernel left."""
     lines = []
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as e:  # not there, or not a notebook
-        return False, f"{path}: cannot read it as a notebook: {e}\n{path}: FAILED\n"
+        return False, f"{path}: cannot read it as a notebook: {e}\n"
     client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     problems = []
@@ -136,7 +137,6 @@ async def execute(path, env=None):
         with open(out, "w", encoding="utf-8") as f:
             f.write(body)
     lines += [f"{path}: {p}" for p in problems]
-    lines.append(f"{path}: {'FAILED' if problems else 'ok'}")
     return not problems, "".join(line + "\n" for line in lines)
 
 
@@ -189,12 +189,11 @@ async def execute_all(paths, jobs):
                 try:
                     passed, out = await execute(path, env)
                 except Exception as e:  # its HTML could not be written, say: this notebook fails, the others go on
-                    passed, out = False, f"{path}: {last_line(e)}\n{path}: FAILED\n"
+                    passed, out = False, f"{path}: {last_line(e)}\n"
                 if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
-                    verdict = f"{path}: ok\n"  # one verdict per notebook: this one replaces it
-                    out = out[: -len(verdict)] if out.endswith(verdict) else out
-                    out += f"{path}: its kernel left its sandbox's state behind\n{path}: FAILED\n"
+                    out += f"{path}: its kernel left its sandbox's state behind\n"
                     passed = False
+                out += f"{path}: {'ok' if passed else 'FAILED'}\n"  # one verdict per notebook
             finally:
                 if apart:
                     shutil.rmtree(env["LAB_SANDBOX_STATE"], ignore_errors=True)

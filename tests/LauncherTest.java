@@ -11,6 +11,7 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.TempFiles.temporaryFolder;
 
@@ -49,7 +50,7 @@ class LauncherTest extends Kit {
     /** A bootstrap that Maven refuses says Maven's reason first (Maven 3.8 starts that line with a colour reset). */
     @Test
     void aBootstrapThatMavenRefusesSaysWhyFirst() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(lab.Tools.find("mvn").isPresent(), "skipped: no Maven here");
+        assumeTrue(lab.Tools.find("mvn").isPresent(), "skipped: no Maven here");
         Path fresh = Files.createDirectory(temporaryFolder("lab-launcher").resolve("kit"));
         Files.copy(ROOT.resolve("jbang"), fresh.resolve("jbang"));
         ProcessBuilder refused = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
@@ -73,7 +74,7 @@ class LauncherTest extends Kit {
     void aUserWhoMayNotWriteTheKitRunsItsToolsWithoutAnErrorLine() {
         Path home = TempFiles.readableByAll();
         Result readable = exec(AnotherUser.asAnotherUser(ROOT, List.of("test", "-r", "jbang-catalog.json")));
-        org.junit.jupiter.api.Assumptions.assumeTrue(readable.exit() == 0, "skipped: the kit's folder is closed to another user here");
+        assumeTrue(readable.exit() == 0, "skipped: the kit's folder is closed to another user here");
         Result pong = exec(AnotherUser.asAnotherUser(ROOT, List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home,
                 "./jbang", "pong@catalog", "--help")));
         assertEquals(0, pong.exit(), pong.err());

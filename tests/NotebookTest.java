@@ -68,6 +68,16 @@ class NotebookTest extends Kit {
         return command;
     }
 
+    /** Whether execute_notebook.py's verdict on {@code notebook} (notebooks/NAME) in a batch's output is ok. */
+    static boolean passed(String out, String notebook) {
+        return out.contains("notebooks/" + notebook + ": ok\n") && !out.contains("notebooks/" + notebook + ": FAILED\n");
+    }
+
+    /** Whether a batch's exit code is explained by its output: 0, or a notebook that failed (whose own case says which). */
+    static boolean failedOnlyThroughANotebook(Result batch) {
+        return batch.exit() == 0 || batch.out().contains(": FAILED\n");
+    }
+
     private List<String> player(String notebook) {
         return tool("play", notebook);
     }
@@ -114,10 +124,8 @@ class NotebookTest extends Kit {
     @MethodSource("notebooks")
     void eachNotebookRunsOnTheKernelOnAPortOfItsOwnAndLeavesNothing(String notebook) throws Exception {
         Result r = OnTheKernel.RUN.get();
-        assertTrue(r.out().contains("notebooks/" + notebook + ": ok\n") && !r.out().contains("notebooks/" + notebook + ": FAILED\n"),
-                r.out() + r.err());
-        // The batch fails only through a notebook that failed, and that notebook's own case says which.
-        assertTrue(r.exit() == 0 || r.out().contains(": FAILED\n"), "exit " + r.exit() + ", every notebook ok:\n" + r.out() + r.err());
+        assertTrue(passed(r.out(), notebook), r.out() + r.err());
+        assertTrue(failedOnlyThroughANotebook(r), "exit " + r.exit() + ", every notebook ok:\n" + r.out() + r.err());
         noChildrenLeft();
         Matcher port = Pattern.compile("running notebooks/" + Pattern.quote(notebook) + " \\(port (\\d+)\\)").matcher(r.out());
         assertTrue(port.find(), "each notebook on a port of its own: " + r.out());
