@@ -28,15 +28,15 @@ class BundleTest extends Kit {
     /** What the lab must do without: the tools it prefers, when they are there. */
     static final List<String> LINUX_TOOLS = List.of("ss", "nsenter", "unshare", "setpriv", "nc", "curl", "lsof", "ip");
 
-    /** One bundle per run, made by the real `make bundle` and unpacked once. */
+    /** The run's bundle (MadeBundle), unpacked once into a folder of the learner's. */
     private static final class Unpacked {
         static final Path FOLDER = temporaryFolderOf(LEARNER);
-        static final Result MADE = exec(List.of("make", "bundle", "BUNDLE=" + FOLDER.resolve("kit.tar.gz")));
+        static final Result MADE = MadeBundle.get().result();
         static final Path KIT = unpack();
 
         private static Path unpack() {
             assertEquals(0, MADE.exit(), MADE.out() + MADE.err());
-            Result untar = exec(List.of("tar", "-xzf", "kit.tar.gz", "--no-same-owner"), FOLDER);
+            Result untar = exec(List.of("tar", "-xzf", MadeBundle.get().archive().toString(), "--no-same-owner"), FOLDER);
             assertEquals(0, untar.exit(), untar.err());
             Path kit = FOLDER.resolve("localhost-lab");
             Result owned = exec(List.of("chown", "-R", LEARNER + ":" + LEARNER, kit.toString()));

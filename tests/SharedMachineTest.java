@@ -53,9 +53,9 @@ class SharedMachineTest extends Kit {
         assumeAnotherUserMayMakeSandboxes();
 
         Path room = readableByAll();
-        Result made = exec(List.of("make", "bundle", "BUNDLE=" + room.resolve("kit.tar.gz")));
-        assertEquals(0, made.exit(), made.out() + made.err());
-        List<Learner> learners = accounts(room);
+        MadeBundle.Made bundle = MadeBundle.get(); // BundleTest's too: one `make bundle` per run
+        assertEquals(0, bundle.result().exit(), bundle.result().out() + bundle.result().err());
+        List<Learner> learners = accounts(room, bundle.archive());
 
         List<Process> running = new ArrayList<>();
         // A namespace's inode number is reused once it is gone: loopbacks are compared at one instant, never across time.
@@ -122,7 +122,7 @@ class SharedMachineTest extends Kit {
     }
 
     /** Five accounts that exist nowhere yet, each with the bundle unpacked in a home of its own. */
-    private static List<Learner> accounts(Path room) throws IOException {
+    private static List<Learner> accounts(Path room, Path bundle) throws IOException {
         List<String> passwd = Files.readAllLines(Path.of("/etc/passwd")), group = Files.readAllLines(Path.of("/etc/group"));
         Set<String> taken = new HashSet<>(); // names and ids in use
         for (String line : Stream.concat(passwd.stream(), group.stream()).toList()) {
@@ -135,7 +135,7 @@ class SharedMachineTest extends Kit {
             if (taken.contains("" + uid) || taken.contains(name)) continue;
             Path home = room.resolve(name);
             Files.createDirectories(home);
-            Result untar = exec(List.of("tar", "-xzf", room.resolve("kit.tar.gz").toString(), "--no-same-owner", "-C", home.toString()));
+            Result untar = exec(List.of("tar", "-xzf", bundle.toString(), "--no-same-owner", "-C", home.toString()));
             assertEquals(0, untar.exit(), untar.err());
             Result owned = exec(List.of("chown", "-R", uid + ":" + uid, home.toString()));
             assertEquals(0, owned.exit(), owned.err());

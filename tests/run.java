@@ -25,7 +25,7 @@
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0
 //SOURCES ../scripts/lab/*.java
-//SOURCES *Test.java Kit.java Run.java Scripts.java StartedServers.java Ports.java TempFiles.java AnotherUser.java Settled.java LeftBehind.java Once.java
+//SOURCES *Test.java Kit.java Run.java Scripts.java StartedServers.java Ports.java TempFiles.java AnotherUser.java Settled.java LeftBehind.java Once.java MadeBundle.java
 //SOURCES Jupyter.java KernelDriver.java Net.java PrintAddresses.java MakeSessionFiles.java ExecInSandbox.java ConnectLocalhost.java
 
 import java.io.IOException;
