@@ -72,11 +72,11 @@ class bench implements Callable<Integer> {
             List<Double> hello = helloRuns();
             floor = median(hello);
             report("a JVM printing hi (java -cp DIR Hello): the floor", hello);
-            report("pong until \"Listen on\", java -cp, classes from the jars",
-                    startUp(port -> Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port))));
-            List<String> archive = classArchive(classpath);
-            if (!archive.isEmpty()) {
-                report("pong until \"Listen on\", java -cp + class-data archive (as the lab)",
+            report("pong until \"Listen on\", java -cp, classes from the jars, C1 alone",
+                    startUp(port -> Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", pongArgs(port))));
+            List<String> archive = concat(classArchive(classpath), List.of(Servers.TOOL_JIT));
+            if (archive.size() > 1) {
+                report("pong until \"Listen on\", java -cp + class-data archive, C1 alone (as the lab)",
                         startUp(port -> Servers.javaCommand(classpath, archive, "pong", pongArgs(port))));
             }
             // The first run records the launch; the rows are warm.

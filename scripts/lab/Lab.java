@@ -108,6 +108,7 @@ public final class Lab {
         String classpath = System.getenv("LAB_CLASSPATH");
         if (classpath == null) classpath = System.getProperty("java.class.path");
         List<String> options = new ArrayList<>(ClassArchive.options(classpath));
+        options.add(Servers.TOOL_JIT);
         for (String property : passedOn) {
             String value = System.getProperty(property);
             if (value != null) options.add("-D" + property + "=" + value);
