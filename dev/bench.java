@@ -127,13 +127,13 @@ class bench implements Callable<Integer> {
 
     private List<Double> clientRuns(String classpath) throws Exception {
         int port = Lab.freePort();
-        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
+        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", pongArgs(port)), START);
         try {
             String pingClasspath = classpath("ping");
             List<Double> times = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
                 long start = System.nanoTime();
-                Process ping = new ProcessBuilder(Servers.javaCommand(pingClasspath, List.of(), "ping", List.of("--port", "" + port)))
+                Process ping = new ProcessBuilder(Servers.javaCommand(pingClasspath, List.of(Servers.TOOL_JIT), "ping", List.of("--port", "" + port)))
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 if (ping.waitFor() != 0) throw Failure.failed("ping failed against pong on port " + port);
                 times.add((System.nanoTime() - start) / 1e6);
@@ -158,7 +158,7 @@ class bench implements Callable<Integer> {
     /** Complete exchanges per second (connect, read "pong from ...", close) from {@code threads} client threads. */
     private void loopbackRate(String classpath, int threads) throws Exception {
         int port = Lab.freePort();
-        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(), "pong", pongArgs(port)), START);
+        Server pong = Servers.start(Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", pongArgs(port)), START);
         try {
             InetSocketAddress target = parse(pong.address());
             AtomicLong done = new AtomicLong();
