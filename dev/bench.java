@@ -72,12 +72,13 @@ class bench implements Callable<Integer> {
             List<Double> hello = helloRuns();
             floor = median(hello);
             report("a JVM printing hi (java -cp DIR Hello): the floor", hello);
-            report("pong until \"Listen on\", java -cp, classes from the jars, C1 alone",
+            report("pong until \"Listen on\", java -cp, C1 alone, classes from the jars",
                     startUp(port -> Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", pongArgs(port))));
-            List<String> archive = concat(classArchive(classpath), List.of(Servers.TOOL_JIT));
-            if (archive.size() > 1) {
-                report("pong until \"Listen on\", java -cp + class-data archive, C1 alone (as the lab)",
-                        startUp(port -> Servers.javaCommand(classpath, archive, "pong", pongArgs(port))));
+            List<String> archive = classArchive(classpath);
+            if (!archive.isEmpty()) {
+                List<String> asTheLab = concat(archive, List.of(Servers.TOOL_JIT));
+                report("pong until \"Listen on\", as the lab (class-data archive, C1 alone)",
+                        startUp(port -> Servers.javaCommand(classpath, asTheLab, "pong", pongArgs(port))));
             }
             // The first run records the launch; the rows are warm.
             CommandForPort cached = port -> concat(List.of(jbang, "pong@catalog"), pongArgs(port));
@@ -89,12 +90,12 @@ class bench implements Callable<Integer> {
             if (Sandbox.unavailable().isEmpty()) {
                 String state = "-Dlab.state=" + privateState();
                 report("pong until \"Listen on\", --sandbox article (a new sandbox each time)",
-                        startUp(port -> Servers.javaCommand(classpath, List.of(state), "pong",
+                        startUp(port -> Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT, state), "pong",
                                 concat(List.of("--sandbox", "article"), pongArgs(port)))));
             } else {
                 System.out.println("(article-mode start-up skipped: " + Sandbox.unavailable().get() + ")");
             }
-            report("ping, a whole client process (java -cp) against a running pong", clientRuns(classpath));
+            report("ping, a whole client process (java -cp, C1 alone) against a running pong", clientRuns(classpath));
             if (wholeRuns > 0) wholeSteps();
             // Last: the rates leave tens of thousands of connections in TIME_WAIT for a minute, and
             // each of the lab's many reads of /proc/net/tcp then takes ~30 ms more (the lab +3 s).

@@ -85,7 +85,7 @@ class DoctorTest extends Kit {
     void theCommandColumnShowsTheProgramNotTheJvmSettings() {
         int port = freePort();
         // As the lab starts it: from its class-data archive, with the JVM's notes about it silenced.
-        Server pong = start(Scripts.tool("pong", List.of("-Xlog:cds*=off", "-Xlog:class+path*=off", "-XX:TieredStopAtLevel=1"),
+        Server pong = start(Scripts.tool("pong", List.of("-Xlog:cds*=off", "-Xlog:class+path*=off"),
                 "--exit-with-stdin", "--port", "" + port));
         Result text = exec(tool("doctor", "--port", "" + port));
         assertEquals(0, text.exit(), text.err());

@@ -85,7 +85,7 @@ public final class Article {
     }
 
     /**
-     * Our own -XX: options (play's C1 only and serial GC): without them the run inside
+     * Our own -XX: options (C1 only for every tool, and play's serial GC): without them the run inside
      * compiles with C2 on every CPU, and the article-mode lab takes twice the CPU.
      */
     private static List<String> ourTuning() {

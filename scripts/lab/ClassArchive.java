@@ -188,6 +188,7 @@ public final class ClassArchive {
         List<String> dump = new ArrayList<>(AOT ? List.of("-XX:AOTCacheOutput=" + made, "-Xlog:aot*=off")
                 : List.of("-XX:ArchiveClassesAtExit=" + made));
         dump.addAll(QUIET);
+        dump.add(Servers.TOOL_JIT); // trained as the tools run
         try {
             List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
                     List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
