@@ -123,7 +123,7 @@ public final class Lifelines {
     /** /proc/PROCESS/stat's fields after the command's name: state, parent, process group, session...; null without it. */
     private static String[] stat(String process) {
         try {
-            String stat = Files.readString(Path.of("/proc", process, "stat"));
+            String stat = ProcFiles.read(Path.of("/proc", process, "stat"));
             return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         } catch (IOException | RuntimeException e) {
             return null;
