@@ -1,15 +1,30 @@
 package tests;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import lab.Lab;
 
-/** Ports for the tests: Lab.freePort's, never the same twice in a run. */
+/**
+ * Ports for the tests: free on every address now, never the same twice in a run, and outside the
+ * kernel's ephemeral range where the machine has one that leaves room. A port from that range (which
+ * Lab.freePort's port 0 gives) can be taken between the check and the test's own bind, as the local
+ * port of any connection or by a Jupyter kernel's socket: a notebook's pong failed so, once, with a
+ * dozen kernels and the other tests starting beside it. The JUnit JVM takes 20000-25999;
+ * dev/execute_notebook.py takes 26000-31999, so that the two never pick the same one.
+ */
 public final class Ports {
     private Ports() {}
 
+    static final int FIRST = 20000, LAST = 25999;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+    private static final boolean BELOW_EPHEMERAL = ephemeralRangeStartsAbove(31999);
 
     /**
      * A port no socket uses on any address now, and never handed out before in this run: classes
@@ -18,9 +33,37 @@ public final class Ports {
      * several tests share.
      */
     public static int unusedPort() {
-        while (true) {
-            int port = Lab.freePort();
-            if (HANDED_OUT.add(port)) return port;
+        if (!BELOW_EPHEMERAL) {
+            while (true) {
+                int port = Lab.freePort();
+                if (HANDED_OUT.add(port)) return port;
+            }
+        }
+        int span = LAST - FIRST + 1, start = ThreadLocalRandom.current().nextInt(span);
+        for (int i = 0; i < span; i++) {
+            int port = FIRST + (start + i) % span;
+            if (!HANDED_OUT.contains(port) && freeOnEveryAddress(port) && HANDED_OUT.add(port)) return port;
+        }
+        throw new IllegalStateException("no free port left in " + FIRST + "-" + LAST);
+    }
+
+    /** Whether a dual-stack listener ([::], every address of both families) could bind {@code port} now. */
+    private static boolean freeOnEveryAddress(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::", port));
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
+    /** Whether Linux hands out local ports only above {@code last} (ip_local_port_range); false where it cannot tell. */
+    static boolean ephemeralRangeStartsAbove(int last) {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]) > last;
+        } catch (IOException | RuntimeException unknown) {
+            return false;
         }
     }
 }
