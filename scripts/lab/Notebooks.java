@@ -151,7 +151,8 @@ public final class Notebooks {
 
         public Player(PrintStream out) {
             this.out = out;
-            this.shell = JShell.builder().executionEngine(new OnTheCallersThread(), Map.of()).out(out).err(out).build();
+            this.shell = JShell.builder().executionEngine(new OnTheCallersThread(), Map.of()).fileManager(WithoutClassIndex::new)
+                    .out(out).err(out).build();
             shell.addToClasspath(System.getProperty("java.class.path"));
             try {
                 String startup = Files.readString(Path.of(STARTUP));
