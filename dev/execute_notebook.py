@@ -95,6 +95,18 @@ def wrong_lesson(index, cell):
     return None
 
 
+def printed_last(nb, count=4):
+    """The last lines the code cells printed before the one that raised: what led to a failure."""
+    printed = []
+    for cell in nb.cells:
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        if any(o.get("output_type") == "error" for o in outputs):
+            break
+        for output in outputs:
+            printed += str(output.get("text", "")).splitlines()
+    return printed[-count:]
+
+
 def last_line(error):
     """An error in one line: its message's last line (a traceback's verdict), else its type."""
     return (str(error).strip().splitlines() or [type(error).__name__])[-1]
@@ -114,7 +126,8 @@ async def execute(path, env=None):
     try:
         await client.async_execute(**({"env": env} if env else {}))
     except CellExecutionError as e:
-        problems.append("a cell failed: " + last_line(e))
+        # What led to it, such as a server's reason not to start, printed by the cell before.
+        problems.append("a cell failed: " + last_line(e) + "".join(f"\n  │ {line}" for line in printed_last(nb)))
     except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
         problems.append(f"the kernel failed: {last_line(e)}")
     for index, cell in enumerate(nb.cells):

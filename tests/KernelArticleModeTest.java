@@ -5,12 +5,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -348,7 +351,7 @@ class KernelArticleModeTest extends Kit {
         private final List<ServerSocket> held = new ArrayList<>();
         private final Set<String> others = ConcurrentHashMap.newKeySet();
         private final Thread watcher;
-        private volatile boolean done;
+        private final CountDownLatch closing = new CountDownLatch(1);
 
         HostPort(int port) throws IOException {
             for (String address : List.of("127.0.0.1", "::1")) {
@@ -358,17 +361,22 @@ class KernelArticleModeTest extends Kit {
             }
             long us = ProcessHandle.current().pid(); // Listeners names a process, never one of its threads
             watcher = new Thread(() -> {
-                while (!done) {
+                // Twice a second: a server lives for seconds, and each look walks the kernel's table of connections.
+                do {
                     Listeners.onPort(port).stream().filter(l -> l.pid() != us).forEach(l -> others.add(l.toString()));
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
+                } while (!closed(Duration.ofMillis(500)));
             }, "host watcher");
             watcher.setDaemon(true);
             watcher.start();
+        }
+
+        /** Whether close() came within {@code wait}. */
+        private boolean closed(Duration wait) {
+            try {
+                return closing.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return true;
+            }
         }
 
         List<String> others() {
@@ -377,7 +385,7 @@ class KernelArticleModeTest extends Kit {
 
         @Override
         public void close() throws Exception {
-            done = true;
+            closing.countDown();
             watcher.join();
             for (ServerSocket socket : held) socket.close();
         }

@@ -74,7 +74,9 @@ class SharedMachineTest extends Kit {
                     seen.addAll(holders.keySet());
                 });
                 mostAtOnce = Math.max(mostAtOnce, (int) now.values().stream().flatMap(h -> h.keySet().stream()).distinct().count());
-                Thread.sleep(300);
+                // Once a second: a scan reads two tables per namespace, and each read walks the kernel's
+                // whole table of connections (5 CPU-s a run at 300 ms); a learner holds port 3000 for many seconds.
+                Thread.sleep(1000);
             }
         } finally {
             for (Process p : running) Lifelines.killTree(p, WAIT);
