@@ -96,15 +96,12 @@ def wrong_lesson(index, cell):
 
 
 def printed_last(nb, count=4):
-    """The last lines the code cells printed before the one that raised: what led to a failure."""
-    printed = []
-    for cell in nb.cells:
-        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
-        if any(o.get("output_type") == "error" for o in outputs):
-            break
-        for output in outputs:
-            printed += str(output.get("text", "")).splitlines()
-    return printed[-count:]
+    """The last lines printed before the cell that raised last (the failure: a raises-exception cell
+    before it raised too): what led to it, its own lines included."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    failed = max((i for i, cell in enumerate(code) if any(o.get("output_type") == "error" for o in cell.get("outputs", []))),
+                 default=len(code) - 1)
+    return [line for cell in code[:failed + 1] for line in printed(cell)][-count:]
 
 
 def last_line(error):
@@ -127,7 +124,8 @@ async def execute(path, env=None):
         await client.async_execute(**({"env": env} if env else {}))
     except CellExecutionError as e:
         # What led to it, such as a server's reason not to start, printed by the cell before.
-        problems.append("a cell failed: " + last_line(e) + "".join(f"\n  │ {line}" for line in printed_last(nb)))
+        problems.append("a cell failed: " + last_line(e))
+        problems += [f"  │ {line}" for line in printed_last(nb)]
     except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
         problems.append(f"the kernel failed: {last_line(e)}")
     for index, cell in enumerate(nb.cells):
@@ -167,6 +165,7 @@ def free_ports(n):
             if len(probes) == n:
                 break
             probe = socket.socket(socket.AF_INET6)
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual-stack, whatever bindv6only says
             try:
                 probe.bind(("::", port))
                 probes.append(probe)
@@ -174,6 +173,7 @@ def free_ports(n):
                 probe.close()
         while len(probes) < n:  # no room below the ephemeral range: the kernel's pick
             probe = socket.socket(socket.AF_INET6)
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             probe.bind(("::", 0))
             probes.append(probe)
         return [probe.getsockname()[1] for probe in probes]

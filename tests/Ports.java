@@ -1,6 +1,8 @@
 package tests;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -22,9 +24,11 @@ import lab.Lab;
 public final class Ports {
     private Ports() {}
 
-    static final int FIRST = 20000, LAST = 25999;
+    private static final int FIRST = 20000, LAST = 25999;
+    /** The last port of dev/execute_notebook.py's range, which follows this one. */
+    private static final int NOTEBOOK_BATCHES_LAST = 31999;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-    private static final boolean BELOW_EPHEMERAL = ephemeralRangeStartsAbove(31999);
+    private static final boolean BELOW_EPHEMERAL = ephemeralRangeStartsAbove(NOTEBOOK_BATCHES_LAST);
 
     /**
      * A port no socket uses on any address now, and never handed out before in this run: classes
@@ -50,15 +54,18 @@ public final class Ports {
     /** Whether a dual-stack listener ([::], every address of both families) could bind {@code port} now. */
     private static boolean freeOnEveryAddress(int port) {
         try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(false); // a port an earlier connection still waits on (TIME_WAIT) is not free either
             probe.bind(new InetSocketAddress("::", port));
             return true;
-        } catch (IOException taken) {
+        } catch (BindException taken) {
             return false;
+        } catch (IOException e) { // no IPv6 at all, say: its own reason, not a full range
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Whether Linux hands out local ports only above {@code last} (ip_local_port_range); false where it cannot tell. */
-    static boolean ephemeralRangeStartsAbove(int last) {
+    private static boolean ephemeralRangeStartsAbove(int last) {
         try {
             String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
             return Integer.parseInt(range.split("\\s+")[0]) > last;

@@ -10,23 +10,27 @@ import javax.tools.FileObject;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
 
 /**
  * The player's JShell file manager: the JDK's own, except that it lists no paths to JShell's
  * class index. JShell builds that index on a thread of its own, walking every class of the JDK
- * and the classpath, for one thing only: suggesting imports while one types. The player types
- * nothing, and the walk cost each player about half a CPU-second beside its cells. The compiler
- * never asks for these paths: it lists and reads classes through the other methods, unchanged.
+ * and the classpath, for one thing only: suggesting imports and packages while one types. The
+ * player types nothing, and the walk cost each player about a CPU-second beside its cells.
+ * javac never sees this manager: JShell hands it its own (jdk.jshell.MemoryFileManager), which
+ * lists and reads classes through the other methods, unchanged. The kernel keeps its index.
  */
 final class WithoutClassIndex extends ForwardingJavaFileManager<StandardJavaFileManager> implements StandardJavaFileManager {
     WithoutClassIndex(StandardJavaFileManager jdks) {
         super(jdks);
     }
 
-    /** What JShell's indexer walks (and only it: jdk.jshell.SourceCodeAnalysisImpl.appendPaths). */
+    /** The three locations JShell's indexer walks (jdk.jshell.SourceCodeAnalysisImpl.appendPaths): none. */
     @Override
     public Iterable<? extends Path> getLocationAsPaths(Location location) {
-        return List.of();
+        if (location == StandardLocation.PLATFORM_CLASS_PATH || location == StandardLocation.CLASS_PATH
+                || location == StandardLocation.SOURCE_PATH) return List.of();
+        return fileManager.getLocationAsPaths(location);
     }
 
     // The rest as the JDK's file manager does it.
