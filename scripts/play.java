@@ -55,9 +55,9 @@ import lab.Localhost;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
 import lab.Resolving;
-import lab.Sandbox;
 import lab.SandboxOption;
 import lab.Servers;
+import lab.SharedSandbox;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,7 +85,7 @@ class play implements Callable<Integer> {
         Resolving.useOsOrder();
         // As for the article-mode kernel: the tests keep the shared sandbox's state in a folder of their own.
         String state = System.getenv("LAB_SANDBOX_STATE");
-        if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
+        if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the player and its servers along
         System.exit(Cli.run(new play(), args));
     }

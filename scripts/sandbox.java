@@ -19,7 +19,7 @@
 // -XX:TieredStopAtLevel=1: C1 alone, as a tool's short-lived JVM wants: 13% less CPU to start (lab.Servers.TOOL_JIT).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/ProcFiles.java lab/Resolving.java lab/Sandbox.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/ProcFiles.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +33,7 @@ import lab.Cli;
 import lab.Failure;
 import lab.Lifelines;
 import lab.Sandbox;
+import lab.SharedSandbox;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -67,7 +68,7 @@ class sandbox implements Callable<Integer> {
             Sandbox.unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "
                     + String.join(", ", ArticleHosts.lines(Article.Mode.NAMESPACE)));
-            return Sandbox.runShared(Article.NAME, Article::sandboxSpec, withLifeline);
+            return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, withLifeline);
         }
         Sandbox.Spec spec = Sandbox.Spec.hosts(hosts).withGaiConf(gaiConf);
         for (String cidr : addresses) spec = spec.withAddress(cidr);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import lab.Sandbox;
+import lab.SharedSandbox;
 import lab.Servers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -75,6 +75,6 @@ public final class Scripts {
 
     /** The JVM option that keeps a tool's shared sandboxes in {@code state}. */
     static String stateOption(Path state) {
-        return "-D" + Sandbox.STATE + "=" + state;
+        return "-D" + SharedSandbox.STATE + "=" + state;
     }
 }

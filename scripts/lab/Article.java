@@ -81,7 +81,7 @@ public final class Article {
         List<String> options = new ArrayList<>(ourTuning());
         options.addAll(jvmOptions(Mode.NAMESPACE));
         options.add("-D" + PARENT + "=" + ProcessHandle.current().pid());
-        return Sandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));
+        return SharedSandbox.runShared(NAME, Article::sandboxSpec, Servers.javaCommand(System.getProperty("java.class.path"), options, tool, args));
     }
 
     /**
@@ -107,7 +107,7 @@ public final class Article {
                 "-D" + Resolving.PREFER_IPV6 + "=" + System.getProperty(Resolving.PREFER_IPV6, "system")));
         if (mode == Mode.NAMESPACE) options.add("-D" + Resolving.HOSTS_FILE + "=" + ArticleHosts.namespaceFile());
         if (mode == Mode.FALLBACK) options.add("-D" + Resolving.HOSTS_FILE + "=" + ArticleHosts.fallbackFile());
-        if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+        if (System.getProperty(SharedSandbox.STATE) != null) options.add("-D" + SharedSandbox.STATE + "=" + System.getProperty(SharedSandbox.STATE));
         return options;
     }
 }

@@ -24,7 +24,7 @@ public final class ArticleHosts {
 
     /** Where the namespace mode's hosts file lives: in the shared sandbox's private folder. */
     static Path namespaceFile() {
-        return Sandbox.stateDirectory(Article.NAME).resolve("hosts-" + Mode.NAMESPACE.name().toLowerCase());
+        return SharedSandbox.stateDirectory(Article.NAME).resolve("hosts-" + Mode.NAMESPACE.name().toLowerCase());
     }
 
     /**

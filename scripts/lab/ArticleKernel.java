@@ -67,7 +67,7 @@ public final class ArticleKernel {
         Path connectionFile = Path.of(args[1]);
         JsonObject connection = read(connectionFile);
         String state = System.getenv(STATE_VARIABLE);
-        if (state != null && !state.isBlank()) System.setProperty(Sandbox.STATE, state);
+        if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
         System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
@@ -89,10 +89,10 @@ public final class ArticleKernel {
                 Relay.serve(listener, UnixDomainSocketAddress.of(folder.resolve(channel)), channel);
             }
             List<String> options = new ArrayList<>(List.of("-D" + Article.PARENT + "=" + ProcessHandle.current().pid()));
-            if (System.getProperty(Sandbox.STATE) != null) options.add("-D" + Sandbox.STATE + "=" + System.getProperty(Sandbox.STATE));
+            if (System.getProperty(SharedSandbox.STATE) != null) options.add("-D" + SharedSandbox.STATE + "=" + System.getProperty(SharedSandbox.STATE));
             List<String> relay = Servers.javaCommand(System.getProperty("java.class.path"), options, ArticleKernel.class.getName(),
                     List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
-            return Sandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
+            return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
         } catch (IOException e) {
             throw Failure.failed("cannot relay Jupyter's ports: " + e.getMessage());
         } finally {

@@ -96,7 +96,7 @@ public final class Lab {
 
     /** `java -cp <kit> tool args`, with the resolver settings of this JVM passed on. */
     static List<String> command(String tool, String... args) {
-        return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE, Sandbox.STATE), tool, args);
+        return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE, SharedSandbox.STATE), tool, args);
     }
 
     /** The same for a tool in a sandbox: it asks the sandbox's own /etc/hosts, never this JVM's private file. */
