@@ -33,7 +33,7 @@ public final class Sandbox implements AutoCloseable {
     /** Maps this user to itself (so files and the state folder stay theirs) and keeps the namespace's rights for the set-up. */
     private static final List<String> USER_NAMESPACE = List.of("--map-current-user", "--keep-caps");
 
-    private final Process holder;     // null when we joined a sandbox someone else started
+    private final Process holder;     // null when we are inside already (entry 0), or for a box used only to join through
     private final long entry;         // a process inside, for nsenter -t; 0 when we are inside ourselves
     private final String namespaces;  // "net:[…] mnt:[…]" of the sandbox: what every member must be in
     private final String name;        // of a shared sandbox, or null
@@ -196,7 +196,6 @@ public final class Sandbox implements AutoCloseable {
             throw Failure.usage("'" + cidr + "' is not an address with a prefix length, such as fe80::1/64");
         }
     }
-
 
     /** The network and mount namespaces of a live process of ours, as /proc names them. */
     static Optional<String> namespacesOf(long pid) {

@@ -146,7 +146,7 @@ public final class SharedSandbox {
     /**
      * Joins a shared sandbox through a live member by starting a holder of our own
      * inside, listed as a member in turn. Members are holders only, and a holder
-     * ends under the lock (in close), so no one joins through a process that is leaving.
+     * ends under the lock (in leave, through Sandbox.close), so no one joins through a process that is leaving.
      */
     private static Sandbox joinThrough(long member, String namespaces, String name) throws IOException {
         Sandbox through = new Sandbox(null, member, namespaces, name);
@@ -273,8 +273,9 @@ public final class SharedSandbox {
     }
 
     /**
-     * Takes {@code box}'s holder out of the shared sandbox and stops it, under the lock, so that
-     * nobody joins through the holder while it goes.
+     * Takes {@code box}'s holder (a named box with a holder of its own: Sandbox.close asks only
+     * then) out of the shared sandbox and stops it, under the lock, so that nobody joins through
+     * the holder while it goes.
      */
     static void leave(Sandbox box) {
         try (FileChannel lock = lock(box.name())) {
