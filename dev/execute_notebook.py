@@ -164,22 +164,27 @@ def free_ports(n):
         for port in candidates:
             if len(probes) == n:
                 break
-            probe = socket.socket(socket.AF_INET6)
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual-stack, whatever bindv6only says
+            probe = dual_stack_socket()
             try:
                 probe.bind(("::", port))
                 probes.append(probe)
             except OSError:
                 probe.close()
         while len(probes) < n:  # no room below the ephemeral range: the kernel's pick
-            probe = socket.socket(socket.AF_INET6)
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            probe = dual_stack_socket()
             probe.bind(("::", 0))
             probes.append(probe)
         return [probe.getsockname()[1] for probe in probes]
     finally:
         for probe in probes:
             probe.close()
+
+
+def dual_stack_socket():
+    """A socket that binds [::] for both families, whatever net.ipv6.bindv6only says: a port free on it is free on every address."""
+    probe = socket.socket(socket.AF_INET6)
+    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    return probe
 
 
 def ephemeral_range_starts_above(last):
