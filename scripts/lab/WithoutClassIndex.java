@@ -17,8 +17,8 @@ import javax.tools.StandardLocation;
  * class index. JShell builds that index on a thread of its own, walking every class of the JDK
  * and the classpath, for one thing only: suggesting imports and packages while one types. The
  * player types nothing, and the walk cost each player about a CPU-second beside its cells.
- * javac never sees this manager: JShell hands it its own (jdk.jshell.MemoryFileManager), which
- * lists and reads classes through the other methods, unchanged. The kernel keeps its index.
+ * javac never sees this manager: JShell hands javac its own (jdk.jshell.MemoryFileManager), which
+ * wraps this one and reaches it through the other methods, unchanged. The kernel keeps its index.
  */
 final class WithoutClassIndex extends ForwardingJavaFileManager<StandardJavaFileManager> implements StandardJavaFileManager {
     WithoutClassIndex(StandardJavaFileManager jdks) {
