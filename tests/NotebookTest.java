@@ -50,7 +50,8 @@ import static tests.TempFiles.readableByAll;
  * Every notebook, executed headless on the real IJava kernel (through nbclient)
  * and played by the JShell player; and nothing survives either, even a SIGKILL.
  */
-// Alone: checks every process of this JVM (noChildrenLeft), and holds port 3000.
+// Alone in its JVM: checks every process of it (noChildrenLeft). It holds port 3000 too, which no
+// other test uses outside a sandbox.
 @Isolated
 class NotebookTest extends Kit {
     static final String PYTHON = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");

@@ -18,13 +18,15 @@ import lab.Lab;
  * kernel's ephemeral range where the machine has one that leaves room. A port from that range (which
  * Lab.freePort's port 0 gives) can be taken between the check and the test's own bind, as the local
  * port of any connection or by a Jupyter kernel's socket: a notebook's pong failed so, once, with a
- * dozen kernels and the other tests starting beside it. The JUnit JVM takes 20000-25999;
- * dev/execute_notebook.py takes 26000-31999, so that the two never pick the same one.
+ * dozen kernels and the other tests starting beside it. The JUnit JVMs take 20000-25999, each a
+ * part of its own; dev/execute_notebook.py takes 26000-31999, so that no two pick the same one.
  */
 public final class Ports {
     private Ports() {}
 
-    private static final int FIRST = 20000, LAST = 25999;
+    /** This JVM's share of 20000-25999 (tests/run.java sets it: a run may have two JVMs), else all of it. */
+    private static final String RANGE = System.getProperty("tests.ports", "20000-25999");
+    private static final int FIRST = Integer.parseInt(RANGE.split("-")[0]), LAST = Integer.parseInt(RANGE.split("-")[1]);
     /** The last port of dev/execute_notebook.py's range, which follows this one. */
     private static final int NOTEBOOK_BATCHES_LAST = 31999;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();

@@ -10,11 +10,12 @@
 //   ./jbang tests/run.java                                  # every test
 //   ./jbang tests/run.java --include-classname='.*PongTest'  # some classes (a regex)
 //   ./jbang tests/run.java --include-tag=fast                # the fast tier (make check)
-//   ./jbang tests/run.java --jobs=1                          # one class at a time (default: 2 at once)
+//   ./jbang tests/run.java --jobs=1                          # one class at a time, in one JVM (default: 2 at once)
 //
-// Classes run two at a time; a class that checks every process of this JVM (LeftBehind.noChildrenLeft)
-// or holds a fixed port is @Isolated, and those that share the article's sandbox take its
-// @ResourceLock, so a check never sees what a class beside it started.
+// Classes run two at a time. A class that checks every process of its JVM (LeftBehind.noChildrenLeft)
+// is @Isolated: those run one after another in a second JVM, started here, beside the others, so a
+// check never sees what a class beside it started. Those that share the article's sandbox take its
+// @ResourceLock (each JVM has its own: Scripts.STATE).
 //
 //JAVA 17+
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
@@ -38,12 +39,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
+import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.platform.engine.FilterResult;
+import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.engine.support.descriptor.ClassSource;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.EngineFilter;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.PostDiscoveryFilter;
 import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -55,35 +62,45 @@ class run {
     /** The machine's own resolver files: the kit must never write them, so the run fails if they change. */
     static final List<Path> NEVER_WRITTEN = List.of(Path.of("/etc/hosts"), Path.of("/etc/gai.conf"));
 
+    /** The classes that must be alone in their JVM (they check every process of it): @Isolated. */
+    static boolean alone(Class<?> testClass) {
+        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+            if (c.isAnnotationPresent(Isolated.class)) return true;
+        }
+        return false;
+    }
+
+    /** Ports.unusedPort's range in each JVM of a run: two JVMs must never hand out the same port. */
+    static final String ALL_PORTS = "20000-25999", SHARED_PORTS = "20000-22999", ALONE_PORTS = "23000-25999";
+    /** How the JVM of the classes that run alone reports to the main one: its last lines start so. */
+    static final String REPORT = "@@run ";
+
     public static void main(String... args) throws Exception {
         List<String> classNames = new ArrayList<>(), tags = new ArrayList<>();
         int jobs = 2;
+        long since = -1; // set: this JVM runs the classes that must be alone, for a run that began then (epoch ms)
         for (String arg : args) {
             if (arg.startsWith("--include-classname=")) classNames.add(arg.substring("--include-classname=".length()));
             else if (arg.startsWith("--include-tag=") && !arg.endsWith("=")) tags.add(arg.substring("--include-tag=".length()));
             else if (arg.matches("--jobs=[1-9][0-9]?")) jobs = Integer.parseInt(arg.substring("--jobs=".length()));
+            else if (arg.matches("--alone-since=[0-9]{1,18}")) since = Long.parseLong(arg.substring("--alone-since=".length()));
             else {
                 System.err.println("run: unknown argument '" + arg + "' (only --include-classname=REGEX, --include-tag=TAG and --jobs=N, N from 1 to 99)");
                 System.exit(2);
             }
         }
+        if (since >= 0) {
+            System.exit(aloneClasses(classNames, tags, since));
+        }
         Map<Path, String> before = checksums();
-        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(DiscoverySelectors.selectPackage("tests"))
-                .filters(EngineFilter.includeEngines("junit-jupiter"))
-                // Classes at once, each class's tests in order on one thread (StartedServers tracks a test's servers by thread).
-                .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
-                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
-                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
-                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
-                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "" + jobs)
-                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.max-pool-size", "" + jobs)
-                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.saturate", "true");
-        if (!classNames.isEmpty()) request.filters(ClassNameFilter.includeClassNamePatterns(classNames.toArray(String[]::new)));
-        if (!tags.isEmpty()) request.filters(TagFilter.includeTags(tags));
-        Progress progress = new Progress();
-        LauncherDiscoveryRequest discovery = request.build();
-        LauncherFactory.create().execute(discovery, progress);
+        Progress progress = new Progress(System.currentTimeMillis(), true);
+        // With jobs > 1, the classes that must be alone run one after another in a JVM of their own, beside
+        // the others here: alone in this JVM they left a CPU idle for two minutes of a run on two.
+        boolean split = jobs > 1 && LauncherFactory.create().discover(request(classNames, tags, 1, run::alone).build()).containsTests();
+        System.setProperty("tests.ports", split ? SHARED_PORTS : ALL_PORTS);
+        Alone alone = split ? Alone.start(args, progress) : null;
+        LauncherFactory.create().execute(request(classNames, tags, jobs, split ? c -> !alone(c) : c -> true).build(), progress);
+        if (alone != null) alone.finish();
 
         // Given WAIT to end, as every test's own check is: a process the last test SIGKILLed may still be dying.
         List<String> left = tests.LeftBehind.stillRunning(ProcessHandle.current().descendants().toList());
@@ -113,6 +130,122 @@ class run {
         System.exit(failed > 0 || progress.passed.get() + skipped == 0 ? 1 : 0);
     }
 
+    /** The tests of the package, as selected, whose class {@code part} takes; classes {@code jobs} at once. */
+    static LauncherDiscoveryRequestBuilder request(List<String> classNames, List<String> tags, int jobs, Predicate<Class<?>> part) {
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(DiscoverySelectors.selectPackage("tests"))
+                .filters(EngineFilter.includeEngines("junit-jupiter"))
+                .filters((PostDiscoveryFilter) test -> FilterResult.includedIf(part.test(classOf(test))))
+                // Classes at once, each class's tests in order on one thread (StartedServers tracks a test's servers by thread).
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "" + jobs)
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.max-pool-size", "" + jobs)
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.saturate", "true");
+        if (!classNames.isEmpty()) request.filters(ClassNameFilter.includeClassNamePatterns(classNames.toArray(String[]::new)));
+        if (!tags.isEmpty()) request.filters(TagFilter.includeTags(tags));
+        return request;
+    }
+
+    /** The test class a test (or a parameterized test's case) belongs to. */
+    private static Class<?> classOf(TestDescriptor test) {
+        for (TestDescriptor at = test; at != null; at = at.getParent().orElse(null)) {
+            if (at.getSource().orElse(null) instanceof ClassSource source) return source.getJavaClass();
+            if (at.getSource().orElse(null) instanceof MethodSource source) return source.getJavaClass();
+        }
+        return Object.class;
+    }
+
+    /**
+     * In the JVM that run.java starts for them: the classes that must be alone, one after another. Each
+     * test is printed as here; the counts and failures end the output, for the main JVM to add up. It ends
+     * when the main JVM does, SIGKILL included: stdin, whose other end that JVM holds, closes then.
+     */
+    private static int aloneClasses(List<String> classNames, List<String> tags, long since) throws Exception {
+        Thread lifeline = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) { /* never written; wait for the end */ }
+            } catch (IOException e) {
+                // a broken pipe means the same thing
+            }
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly); // by PID
+            Runtime.getRuntime().halt(1);
+        }, "lifeline");
+        lifeline.setDaemon(true);
+        lifeline.start();
+        Progress progress = new Progress(since, false);
+        LauncherFactory.create().execute(request(classNames, tags, 1, run::alone).build(), progress);
+        List<String> left = tests.LeftBehind.stillRunning(ProcessHandle.current().descendants().toList());
+        if (!left.isEmpty()) progress.failures.add("processes left behind by the classes that run alone: " + left);
+        System.out.println(REPORT + "passed " + progress.passed.get());
+        System.out.println(REPORT + "skipped " + progress.skipped.get());
+        progress.failures.forEach(failure -> System.out.println(REPORT + "failed " + failure.replace('\n', ' ')));
+        System.out.flush();
+        return 0;
+    }
+
+    /** The JVM of the classes that run alone, seen from the main one: its lines go to our output, its counts to ours. */
+    static final class Alone {
+        private final Process process;
+        private final Thread relay;
+        private final Progress progress;
+        private volatile boolean reported;
+
+        private Alone(Process process, Progress progress) {
+            this.process = process;
+            this.progress = progress;
+            this.relay = new Thread(this::relay, "alone-relay");
+            relay.start();
+        }
+
+        /** The same java, options, classpath and selection as this JVM's, for those classes only. */
+        static Alone start(String[] args, Progress progress) throws IOException {
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+            for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                // Never two JVMs writing one class-data archive, or one debugger port.
+                if (!option.startsWith("-XX:ArchiveClassesAtExit") && !option.startsWith("-XX:+AutoCreateSharedArchive") && !option.startsWith("-agentlib")) command.add(option);
+            }
+            command.addAll(List.of("-Dtests.ports=" + ALONE_PORTS, "-cp", System.getProperty("java.class.path"), "run"));
+            command.addAll(List.of(args));
+            command.add("--alone-since=" + progress.startedAt);
+            Process process = new ProcessBuilder(command).directory(tests.Kit.ROOT.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            return new Alone(process, progress);
+        }
+
+        private void relay() {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    if (!line.startsWith(REPORT)) {
+                        progress.say(line);
+                        continue;
+                    }
+                    String[] report = line.substring(REPORT.length()).split(" ", 2);
+                    switch (report[0]) {
+                        case "passed" -> progress.passed.addAndGet(Long.parseLong(report[1]));
+                        case "skipped" -> {
+                            progress.skipped.addAndGet(Long.parseLong(report[1]));
+                            reported = true; // the last count: the failures follow
+                        }
+                        case "failed" -> progress.failures.add(report[1]);
+                        default -> progress.say(line);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                progress.failures.add("the classes that run alone: their report was cut (" + e + ")");
+            }
+        }
+
+        /** Waits for those classes to end; a JVM that ended without its report is a failure. */
+        void finish() throws InterruptedException {
+            int exit = process.waitFor();
+            relay.join();
+            if (exit != 0 || !reported) progress.failures.add("the JVM of the classes that run alone ended with exit code " + exit + (reported ? "" : ", without its report"));
+        }
+    }
+
     /** A whole run's time, for make bench's make test row: too long to run there, so it reads the last one. */
     private static void recordWholeRun(String summary) {
         try {
@@ -130,8 +263,16 @@ class run {
         private final Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
         /** Each failed test's name and first reason: the count of failures, and the recap above it. */
         final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        private final long start = System.nanoTime();
+        /** When the run began (epoch ms): the JVM of the classes that run alone counts from the main one's start. */
+        final long startedAt;
+        /** Whether this JVM's output opens the run (the other one's lines join it). */
+        private final boolean opens;
         private TestPlan plan;
+
+        Progress(long startedAt, boolean opens) {
+            this.startedAt = startedAt;
+            this.opens = opens;
+        }
 
         /** When a line was last printed, and what runs now (several classes at once): for the heartbeat. */
         private volatile long lastSaid = System.nanoTime();
@@ -140,7 +281,7 @@ class run {
         @Override
         public void testPlanExecutionStarted(TestPlan testPlan) {
             plan = testPlan;
-            say("Running the tests; each is printed as it ends.");
+            if (opens) say("Running the tests; each is printed as it ends.");
             Thread heartbeat = new Thread(this::heartbeat, "heartbeat");
             heartbeat.setDaemon(true);
             heartbeat.start();
@@ -168,7 +309,7 @@ class run {
             }
         }
 
-        private synchronized void say(String line) {
+        synchronized void say(String line) {
             System.out.println(line);
             lastSaid = System.nanoTime();
         }
@@ -218,7 +359,7 @@ class run {
         }
 
         private long elapsed() {
-            return (System.nanoTime() - start) / 1_000_000_000;
+            return (System.currentTimeMillis() - startedAt) / 1000;
         }
 
         /** "PongTest › aRepeatedAddressCountsOnce", or with a parameterized test's arguments. */
