@@ -177,8 +177,7 @@ def main(root, plain, *article):
     if made:
         use = [f"-XX:AOTCache={archive}", "-Xlog:aot*=off"] if aot else [f"-XX:SharedArchiveFile={archive}"]
         spec["argv"] = [java, *use, "-XX:+VerifySharedSpaces", *QUIET, *argv[1:]]
-    with open(plain, "w", encoding="utf-8") as f:
-        json.dump(spec, f, indent=1)
+    write_whole(plain, spec)
     for path in article:
         with open(path, encoding="utf-8") as f:
             other = json.load(f)
@@ -187,8 +186,15 @@ def main(root, plain, *article):
             env["LAB_KERNEL_ARCHIVE"] = archive
         else:
             env.pop("LAB_KERNEL_ARCHIVE", None)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(other, f, indent=1)
+        write_whole(path, other)
+
+
+def write_whole(path, spec):
+    """A kernel spec swapped in whole: a kernel that Jupyter starts meanwhile never reads half of one."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(spec, f, indent=1)
+    os.replace(tmp, path)
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import lab.Lifelines;
 import lab.Listeners;
 import lab.Sandbox;
 import org.junit.jupiter.api.Test;
@@ -206,7 +208,7 @@ class KernelArticleModeTest extends Kit {
             assertEquals(List.of(), stillRunning(started), "and so does everything it started");
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
-        assertEquals(Set.of(), newKernelFolders(before), "no folder of Unix sockets left");
+        assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
         assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state");
     }
 
@@ -281,7 +283,7 @@ class KernelArticleModeTest extends Kit {
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
-        assertEquals(Set.of(), newKernelFolders(before), "no folder of Unix sockets left");
+        assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
     }
 
     @Test
@@ -313,11 +315,37 @@ class KernelArticleModeTest extends Kit {
         return addresses;
     }
 
-    /** Those not there {@code before}: a kernel may sweep away one that a killed session left before the test. */
+    /**
+     * Those not there {@code before} (a kernel may sweep away one that a killed session left before the test),
+     * but for a running kernel of the main test JVM's (JupyterServerTest's, beside this class): the folder's
+     * name starts with its kernel's PID, and that process runs, started by that JVM.
+     */
     private static Set<String> newKernelFolders(Set<String> before) {
         Set<String> now = new HashSet<>(kernelFolders());
         now.removeAll(before);
+        for (String folder : Set.copyOf(now)) {
+            try {
+                if (anotherJvmsRunningKernel(folder)) now.remove(folder);
+            } catch (IOException noProc) {
+                // no /proc: no other JVM's kernel can be told apart; every new folder counts
+            }
+        }
         return now;
+    }
+
+    private static boolean anotherJvmsRunningKernel(String folder) throws IOException {
+        // SessionFiles names it "localhost-lab-kernel-PID-PIDNAMESPACE-...": a PID of another namespace is another process.
+        Matcher pid = Pattern.compile("^localhost-lab-kernel-(\\d+)-(\\d+)-").matcher(folder);
+        String ours = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+        return pid.find() && ours.equals("pid:[" + pid.group(2) + "]") && ProcessHandle.of(Long.parseLong(pid.group(1)))
+                .filter(p -> !Lifelines.hasEnded(p) && isOtherJvmsOwn(p)).isPresent();
+    }
+
+    /** Started by the test JVM that started ours (tests/run.java's main one), not by ours: an orphan of ours is init's. */
+    private static boolean isOtherJvmsOwn(ProcessHandle process) {
+        long us = ProcessHandle.current().pid(), main = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        List<Long> ancestors = Stream.iterate(process.parent(), Optional::isPresent, p -> p.get().parent()).map(p -> p.get().pid()).toList();
+        return ancestors.contains(main) && !ancestors.contains(us);
     }
 
     /** The launchers' private folders of Unix sockets in the temp folder. */

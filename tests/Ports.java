@@ -5,13 +5,14 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
-import lab.Lab;
+import lab.ProcFiles;
 
 /**
  * Ports for the tests: free on every address now, never the same twice in a run, and outside the
@@ -24,9 +25,14 @@ import lab.Lab;
 public final class Ports {
     private Ports() {}
 
-    /** This JVM's share of 20000-25999 (tests/run.java sets it: a run may have two JVMs), else all of it. */
-    private static final String RANGE = System.getProperty("tests.ports", "20000-25999");
-    private static final int FIRST = Integer.parseInt(RANGE.split("-")[0]), LAST = Integer.parseInt(RANGE.split("-")[1]);
+    /**
+     * This JVM's share (tests/run.java sets it: a run may have two JVMs): "FIRST-LAST/SHARE/SHARES", a part of
+     * 20000-25999, and of the ports the kernel picks where there is no room below its range, those whose
+     * remainder by SHARES is SHARE.
+     */
+    private static final String[] PART = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
+    private static final int FIRST = Integer.parseInt(PART[0]), LAST = Integer.parseInt(PART[1]);
+    private static final int SHARE = Integer.parseInt(PART[2]), SHARES = Integer.parseInt(PART[3]);
     /** The last port of dev/execute_notebook.py's range, which follows this one. */
     private static final int NOTEBOOK_BATCHES_LAST = 31999;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
@@ -39,18 +45,42 @@ public final class Ports {
      * several tests share.
      */
     public static int unusedPort() {
-        if (!BELOW_EPHEMERAL) {
-            while (true) {
-                int port = Lab.freePort();
-                if (HANDED_OUT.add(port)) return port;
-            }
-        }
+        if (!BELOW_EPHEMERAL) return kernelsPick();
         int span = LAST - FIRST + 1, start = ThreadLocalRandom.current().nextInt(span);
         for (int i = 0; i < span; i++) {
             int port = FIRST + (start + i) % span;
             if (!HANDED_OUT.contains(port) && freeOnEveryAddress(port) && HANDED_OUT.add(port)) return port;
         }
         throw new IllegalStateException("no free port left in " + FIRST + "-" + LAST);
+    }
+
+    /**
+     * Where there is no room below the ephemeral range: a port the kernel picks (binding port 0), of this JVM's
+     * share. The ports it picked for another share stay bound meanwhile, so that it picks another each time.
+     */
+    private static int kernelsPick() {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int tries = 0; tries < 1000; tries++) {
+                ServerSocket probe = new ServerSocket();
+                held.add(probe);
+                probe.setReuseAddress(false);
+                probe.bind(new InetSocketAddress("::", 0)); // [::] is dual-stack: free on every address
+                int port = probe.getLocalPort();
+                if (port % SHARES == SHARE && HANDED_OUT.add(port)) return port;
+            }
+            throw new IllegalStateException("no free port of share " + SHARE + "/" + SHARES + " in 1000 the kernel picked");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket probe : held) {
+                try {
+                    probe.close();
+                } catch (IOException e) {
+                    // closing a bound listener that never accepted: nothing to lose
+                }
+            }
+        }
     }
 
     /** Whether a dual-stack listener ([::], every address of both families) could bind {@code port} now. */
@@ -69,7 +99,9 @@ public final class Ports {
     /** Whether Linux hands out local ports only above {@code last} (ip_local_port_range); false where it cannot tell. */
     private static boolean ephemeralRangeStartsAbove(int last) {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // ProcFiles: Files.readString, told the size is 0, reads one byte, and /proc/sys answers the next read
+            // with nothing: "3", and the range below was never used until 2026-11-27.
+            String range = ProcFiles.read(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
             return Integer.parseInt(range.split("\\s+")[0]) > last;
         } catch (IOException | RuntimeException unknown) {
             return false;

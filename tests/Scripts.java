@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 public final class Scripts {
     private Scripts() {}
 
-    /** Shared sandboxes' state of this run: the tests that run tools as "nobody" (no rights) keep theirs here too. */
+    /** Shared sandboxes' state of this test JVM (a run has one or two): the tests that run tools as "nobody" (no rights) keep theirs here too. */
     public static final Path STATE = TempFiles.sharedFolder("lab-state");
 
     private static final Map<String, String> CLASSPATHS = new ConcurrentHashMap<>();
@@ -35,15 +35,30 @@ public final class Scripts {
             // `info classpath` names the jar but does not build it; `build` does. JBang names a jar by its
             // sources, so one that is there is this script's, but it writes it in place, holding ./jbang's
             // lock: flock waits for a build begun since (a `make lab` beside us), and then the jar is whole.
+            // A jar a newer JDK compiled is JBang's to build again for this one.
             Path jar = Path.of(classpath.split(java.io.File.pathSeparator)[0]), lock = Kit.ROOT.resolve(".lab/jbang-build.lock");
             boolean whole = Files.exists(jar) && Files.exists(lock) && lab.Tools.find("flock").isPresent()
-                    && Run.exec(List.of("flock", lock.toString(), "true")).exit() == 0;
+                    && Run.exec(List.of("flock", lock.toString(), "true")).exit() == 0 && runsOnThisJava(jar);
             if (!whole) {
                 Run.Result built = Run.exec(List.of(jbang, "build", script));
                 assertEquals(0, built.exit(), "jbang build " + t + ": " + built.err());
             }
             return classpath;
         });
+    }
+
+    /** Whether this JVM can load {@code jar}'s main class: its class file version is not newer than ours. */
+    private static boolean runsOnThisJava(Path jar) {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            String main = file.getManifest().getMainAttributes().getValue("Main-Class");
+            var entry = file.getJarEntry(main.replace('.', '/') + ".class");
+            try (var in = new java.io.DataInputStream(file.getInputStream(entry))) {
+                in.skipNBytes(6); // magic, minor version
+                return in.readUnsignedShort() <= 44 + Runtime.version().feature();
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            return false; // JBang's build will say what is wrong
+        }
     }
 
     /**

@@ -10,12 +10,13 @@
 //   ./jbang tests/run.java                                  # every test
 //   ./jbang tests/run.java --include-classname='.*PongTest'  # some classes (a regex)
 //   ./jbang tests/run.java --include-tag=fast                # the fast tier (make check)
-//   ./jbang tests/run.java --jobs=1                          # one class at a time, in one JVM (default: 2 at once)
+//   ./jbang tests/run.java --jobs=1                          # one class at a time, in one JVM (default: 2 at once,
+//                                                           # and the @Isolated ones one by one in a second JVM)
 //
 // Classes run two at a time. A class that checks every process of its JVM (LeftBehind.noChildrenLeft)
-// is @Isolated: those run one after another in a second JVM, started here, beside the others, so a
-// check never sees what a class beside it started. Those that share the article's sandbox take its
-// @ResourceLock (each JVM has its own: Scripts.STATE).
+// is @Isolated: those run one after another in a second JVM, started here, beside the others (three
+// classes at once, then), so such a check never sees what a class beside it started. Those that
+// share the article's sandbox take its @ResourceLock (each JVM has its own: Scripts.STATE).
 //
 //JAVA 17+
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
@@ -71,7 +72,7 @@ class run {
     }
 
     /** Ports.unusedPort's range in each JVM of a run: two JVMs must never hand out the same port. */
-    static final String ALL_PORTS = "20000-25999", SHARED_PORTS = "20000-22999", ALONE_PORTS = "23000-25999";
+    static final String ALL_PORTS = "20000-25999/0/1", SHARED_PORTS = "20000-22999/0/2", ALONE_PORTS = "23000-25999/1/2";
     /** How the JVM of the classes that run alone reports to the main one: its last lines start so. */
     static final String REPORT = "@@run ";
 
@@ -171,7 +172,7 @@ class run {
                 // a broken pipe means the same thing
             }
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly); // by PID
-            Runtime.getRuntime().halt(1);
+            System.exit(1); // hooks run: TempFiles deletes this JVM's folders
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
@@ -204,8 +205,8 @@ class run {
         static Alone start(String[] args, Progress progress) throws IOException {
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
             for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                // Never two JVMs writing one class-data archive, or one debugger port.
-                if (!option.startsWith("-XX:ArchiveClassesAtExit") && !option.startsWith("-XX:+AutoCreateSharedArchive") && !option.startsWith("-agentlib")) command.add(option);
+                // Properties (the script's //RUNTIME_OPTIONS) and memory: never an option that writes a file or opens a port.
+                if (option.startsWith("-D") || option.matches("-X(mx|ms|ss).*")) command.add(option);
             }
             command.addAll(List.of("-Dtests.ports=" + ALONE_PORTS, "-cp", System.getProperty("java.class.path"), "run"));
             command.addAll(List.of(args));
