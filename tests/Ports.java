@@ -16,8 +16,8 @@ import lab.ProcFiles;
 
 /**
  * Ports for the tests: free on every address now, never the same twice in a run, and outside the
- * kernel's ephemeral range where the machine has one that leaves room. A port from that range (which
- * Lab.freePort's port 0 gives) can be taken between the check and the test's own bind, as the local
+ * kernel's ephemeral range where the machine has one that leaves room. A port from that range (what
+ * binding port 0 gives) can be taken between the check and the test's own bind, as the local
  * port of any connection or by a Jupyter kernel's socket: a notebook's pong failed so, once, with a
  * dozen kernels and the other tests starting beside it. The JUnit JVMs take 20000-25999, each a
  * part of its own; dev/execute_notebook.py takes 26000-31999, so that no two pick the same one.

@@ -1,0 +1,37 @@
+package tests;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import lab.ProcFiles;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The tests' own ports: below the kernel's ephemeral range where it leaves room, in this JVM's
+ * part of it (tests/run.java gives each of its JVMs one), never twice. Until 2026-11-27 the range
+ * was never used: its check read /proc/sys with Files.readString, which got "3".
+ */
+@Tag("fast")
+class PortsTest extends Kit {
+
+    @Test
+    void comeFromThisJvmsPartBelowTheEphemeralRangeAndNeverTwice() throws Exception {
+        String range = ProcFiles.read(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+        assumeTrue(Integer.parseInt(range.split("\\s+")[0]) > 31999, "skipped: the ephemeral range starts at " + range);
+        String[] part = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
+        int first = Integer.parseInt(part[0]), last = Integer.parseInt(part[1]);
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            int port = Ports.unusedPort();
+            assertTrue(port >= first && port <= last, port + " is outside " + first + "-" + last + " (ip_local_port_range: " + range + ")");
+            seen.add(port);
+        }
+        assertEquals(20, seen.size(), "handed out twice: " + seen);
+    }
+}
