@@ -137,6 +137,8 @@ class run {
                 .selectors(DiscoverySelectors.selectPackage("tests"))
                 .filters(EngineFilter.includeEngines("junit-jupiter"))
                 .filters((PostDiscoveryFilter) test -> FilterResult.includedIf(part.test(classOf(test))))
+                // A class that takes much longer than the others says so with @Order(1), and starts first.
+                .configurationParameter("junit.jupiter.testclass.order.default", "org.junit.jupiter.api.ClassOrderer$OrderAnnotation")
                 // Classes at once, each class's tests in order on one thread (StartedServers tracks a test's servers by thread).
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "" + (jobs > 1))
                 .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
