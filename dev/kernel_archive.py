@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,8 @@ def write_whole(path, spec):
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
+    if os.path.exists(path):
+        shutil.copymode(path, tmp)  # readable as before, whatever this umask
     os.replace(tmp, path)
 
 if __name__ == "__main__":

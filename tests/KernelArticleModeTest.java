@@ -208,7 +208,7 @@ class KernelArticleModeTest extends Kit {
             assertEquals(List.of(), stillRunning(started), "and so does everything it started");
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
-        assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
+        assertEquals(Set.of(), newKernelFolders(before), "no folder of Unix sockets left");
         assertFalse(Files.exists(articleState()), "the last one out removed the sandbox's state");
     }
 
@@ -283,7 +283,7 @@ class KernelArticleModeTest extends Kit {
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         }
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
-        assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
+        assertEquals(Set.of(), newKernelFolders(before), "no folder of Unix sockets left");
     }
 
     @Test
@@ -317,32 +317,35 @@ class KernelArticleModeTest extends Kit {
 
     /**
      * Those not there {@code before} (a kernel may sweep away one that a killed session left before the test),
-     * but for a running kernel of the main test JVM's (JupyterServerTest's, beside this class): the folder's
-     * name starts with its kernel's PID, and that process runs, started by that JVM.
+     * but for a running kernel of the main test JVM's (JupyterServerTest's, beside this class, when this runs
+     * in tests/run.java's second JVM): the folder's name starts with its kernel's PID.
      */
     private static Set<String> newKernelFolders(Set<String> before) {
         Set<String> now = new HashSet<>(kernelFolders());
         now.removeAll(before);
-        for (String folder : Set.copyOf(now)) {
-            try {
-                if (anotherJvmsRunningKernel(folder)) now.remove(folder);
-            } catch (IOException noProc) {
-                // no /proc: no other JVM's kernel can be told apart; every new folder counts
-            }
-        }
+        if (Boolean.getBoolean("tests.second-jvm")) now.removeIf(KernelArticleModeTest::theMainJvmsRunningKernel);
         return now;
     }
 
-    private static boolean anotherJvmsRunningKernel(String folder) throws IOException {
+    /**
+     * Whether {@code folder}'s kernel runs, was started by the main test JVM (our parent) and not by us, and
+     * was there when the folder was made: not a later process that got a PID reused. Unknown: false.
+     */
+    private static boolean theMainJvmsRunningKernel(String folder) {
         // SessionFiles names it "localhost-lab-kernel-PID-PIDNAMESPACE-...": a PID of another namespace is another process.
         Matcher pid = Pattern.compile("^localhost-lab-kernel-(\\d+)-(\\d+)-").matcher(folder);
-        String ours = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
-        return pid.find() && ours.equals("pid:[" + pid.group(2) + "]") && ProcessHandle.of(Long.parseLong(pid.group(1)))
-                .filter(p -> !Lifelines.hasEnded(p) && isOtherJvmsOwn(p)).isPresent();
+        try {
+            String ours = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            java.time.Instant made = Files.getLastModifiedTime(Path.of(System.getProperty("java.io.tmpdir"), folder)).toInstant();
+            return pid.find() && ours.equals("pid:[" + pid.group(2) + "]") && ProcessHandle.of(Long.parseLong(pid.group(1)))
+                    .filter(p -> !Lifelines.hasEnded(p) && p.info().startInstant().map(start -> !start.isAfter(made)).orElse(false))
+                    .filter(KernelArticleModeTest::startedByTheMainJvm).isPresent();
+        } catch (IOException | RuntimeException unknown) {
+            return false;
+        }
     }
 
-    /** Started by the test JVM that started ours (tests/run.java's main one), not by ours: an orphan of ours is init's. */
-    private static boolean isOtherJvmsOwn(ProcessHandle process) {
+    private static boolean startedByTheMainJvm(ProcessHandle process) {
         long us = ProcessHandle.current().pid(), main = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         List<Long> ancestors = Stream.iterate(process.parent(), Optional::isPresent, p -> p.get().parent()).map(p -> p.get().pid()).toList();
         return ancestors.contains(main) && !ancestors.contains(us);

@@ -28,7 +28,7 @@ public final class Ports {
     /**
      * This JVM's share (tests/run.java sets it: a run may have two JVMs): "FIRST-LAST/SHARE/SHARES", a part of
      * 20000-25999, and of the ports the kernel picks where there is no room below its range, those whose
-     * remainder by SHARES is SHARE.
+     * half's remainder by SHARES is SHARE.
      */
     private static final String[] PART = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
     private static final int FIRST = Integer.parseInt(PART[0]), LAST = Integer.parseInt(PART[1]);
@@ -45,7 +45,7 @@ public final class Ports {
      * several tests share.
      */
     public static int unusedPort() {
-        if (!BELOW_EPHEMERAL) return kernelsPick();
+        if (!BELOW_EPHEMERAL) return kernelsPick(SHARE, SHARES);
         int span = LAST - FIRST + 1, start = ThreadLocalRandom.current().nextInt(span);
         for (int i = 0; i < span; i++) {
             int port = FIRST + (start + i) % span;
@@ -55,10 +55,11 @@ public final class Ports {
     }
 
     /**
-     * Where there is no room below the ephemeral range: a port the kernel picks (binding port 0), of this JVM's
-     * share. The ports it picked for another share stay bound meanwhile, so that it picks another each time.
+     * Where there is no room below the ephemeral range: a port the kernel picks (binding port 0) of share
+     * {@code share}: half the port, not the port, by {@code shares}, as Linux gives bind(0) ports of one
+     * parity only. The ports it picked for another share stay bound meanwhile, so that it picks the next.
      */
-    private static int kernelsPick() {
+    static int kernelsPick(int share, int shares) {
         List<ServerSocket> held = new ArrayList<>();
         try {
             for (int tries = 0; tries < 1000; tries++) {
@@ -67,9 +68,9 @@ public final class Ports {
                 probe.setReuseAddress(false);
                 probe.bind(new InetSocketAddress("::", 0)); // [::] is dual-stack: free on every address
                 int port = probe.getLocalPort();
-                if (port % SHARES == SHARE && HANDED_OUT.add(port)) return port;
+                if ((port >>> 1) % shares == share && HANDED_OUT.add(port)) return port;
             }
-            throw new IllegalStateException("no free port of share " + SHARE + "/" + SHARES + " in 1000 the kernel picked");
+            throw new IllegalStateException("no free port of share " + share + "/" + shares + " in 1000 the kernel picked");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

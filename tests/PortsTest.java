@@ -1,5 +1,6 @@
 package tests;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -21,9 +22,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PortsTest extends Kit {
 
     @Test
-    void comeFromThisJvmsPartBelowTheEphemeralRangeAndNeverTwice() throws Exception {
-        String range = ProcFiles.read(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-        assumeTrue(Integer.parseInt(range.split("\\s+")[0]) > 31999, "skipped: the ephemeral range starts at " + range);
+    void comeFromThisJvmsPartBelowTheEphemeralRangeAndNeverTwice() {
+        String range;
+        try {
+            range = ProcFiles.read(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+        } catch (IOException e) {
+            range = "unknown (" + e.getMessage() + ")";
+        }
+        assumeTrue(range.matches("\\d+\\s.*") && Integer.parseInt(range.split("\\s+")[0]) > 31999, "skipped: the ephemeral range starts at " + range);
         String[] part = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
         int first = Integer.parseInt(part[0]), last = Integer.parseInt(part[1]);
         Set<Integer> seen = new HashSet<>();
@@ -33,5 +39,19 @@ class PortsTest extends Kit {
             seen.add(port);
         }
         assertEquals(20, seen.size(), "handed out twice: " + seen);
+    }
+
+    /** Where the kernel must pick (no room below its range), each of two JVMs gets ports of its own share. */
+    @Test
+    void theKernelsPicksAreSharedBetweenTwoJvms() {
+        for (int share = 0; share < 2; share++) {
+            Set<Integer> seen = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                int port = Ports.kernelsPick(share, 2);
+                assertEquals(share, (port >>> 1) % 2, port + " is not of share " + share + " of 2");
+                seen.add(port);
+            }
+            assertEquals(10, seen.size(), "handed out twice: " + seen);
+        }
     }
 }

@@ -57,7 +57,7 @@ public final class Scripts {
                 return in.readUnsignedShort() <= 44 + Runtime.version().feature();
             }
         } catch (IOException | RuntimeException unreadable) {
-            return false; // JBang's build will say what is wrong
+            return false; // no Main-Class, say: JBang builds again, a slower start, never a wrong one
         }
     }
 

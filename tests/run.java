@@ -173,8 +173,17 @@ class run {
             } catch (IOException e) {
                 // a broken pipe means the same thing
             }
-            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly); // by PID
-            System.exit(1); // hooks run: TempFiles deletes this JVM's folders
+            // Hooks run (TempFiles deletes this JVM's folders) while this thread, a daemon, goes on killing by PID
+            // what the tests still running start meanwhile, until the JVM is gone.
+            new Thread(() -> System.exit(1), "exit").start();
+            while (true) {
+                ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ignored) {
+                    // keep killing: the JVM is on its way out
+                }
+            }
         }, "lifeline");
         lifeline.setDaemon(true);
         lifeline.start();
@@ -207,10 +216,11 @@ class run {
         static Alone start(String[] args, Progress progress) throws IOException {
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
             for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                // Properties (the script's //RUNTIME_OPTIONS) and memory: never an option that writes a file or opens a port.
+                // Properties (the script's //RUNTIME_OPTIONS) and memory: no option of this command line that writes a file
+                // or opens a port (JAVA_TOOL_OPTIONS, in the environment, reaches both JVMs as it is).
                 if (option.startsWith("-D") || option.matches("-X(mx|ms|ss).*")) command.add(option);
             }
-            command.addAll(List.of("-Dtests.ports=" + ALONE_PORTS, "-cp", System.getProperty("java.class.path"), "run"));
+            command.addAll(List.of("-Dtests.ports=" + ALONE_PORTS, "-Dtests.second-jvm=true", "-cp", System.getProperty("java.class.path"), "run"));
             command.addAll(List.of(args));
             command.add("--alone-since=" + progress.startedAt);
             Process process = new ProcessBuilder(command).directory(tests.Kit.ROOT.toFile())
