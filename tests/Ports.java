@@ -31,7 +31,7 @@ public final class Ports {
      * half's remainder by SHARES is SHARE.
      */
     private static final String[] PART = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
-    private static final int FIRST = Integer.parseInt(PART[0]), LAST = Integer.parseInt(PART[1]);
+    static final int FIRST = Integer.parseInt(PART[0]), LAST = Integer.parseInt(PART[1]);
     private static final int SHARE = Integer.parseInt(PART[2]), SHARES = Integer.parseInt(PART[3]);
     /** The last port of dev/execute_notebook.py's range, which follows this one. */
     private static final int NOTEBOOK_BATCHES_LAST = 31999;

@@ -30,12 +30,10 @@ class PortsTest extends Kit {
             range = "unknown (" + e.getMessage() + ")";
         }
         assumeTrue(range.matches("\\d+\\s.*") && Integer.parseInt(range.split("\\s+")[0]) > 31999, "skipped: the ephemeral range starts at " + range);
-        String[] part = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
-        int first = Integer.parseInt(part[0]), last = Integer.parseInt(part[1]);
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             int port = Ports.unusedPort();
-            assertTrue(port >= first && port <= last, port + " is outside " + first + "-" + last + " (ip_local_port_range: " + range + ")");
+            assertTrue(port >= Ports.FIRST && port <= Ports.LAST, port + " is outside " + Ports.FIRST + "-" + Ports.LAST + " (ip_local_port_range: " + range + ")");
             seen.add(port);
         }
         assertEquals(20, seen.size(), "handed out twice: " + seen);
