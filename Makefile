@@ -178,8 +178,8 @@ export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel
-# gives its IJava the same).
-KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+# gives its IJava the same). No /tmp/hsperfdata file, as for every JVM the kit starts (lab.Servers.NO_PERF_DATA).
+KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 

@@ -15,7 +15,8 @@
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 // -XX:TieredStopAtLevel=1: C1 alone, as a tool's short-lived JVM wants: 13% less CPU to start (lab.Servers.TOOL_JIT).
-//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1
+// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Lifelines.java lab/ProcFiles.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java

@@ -23,7 +23,8 @@
 // -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
 //DEPS org.commonmark:commonmark:0.26.0

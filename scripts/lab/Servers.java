@@ -98,11 +98,20 @@ public final class Servers {
      */
     public static final String TOOL_JIT = "-XX:TieredStopAtLevel=1";
 
-    /** {@code java [options] -cp classpath mainClass args}, run by the JVM that runs us, in UTF-8. */
+    /**
+     * No performance-data file (/tmp/hsperfdata_USER/PID, which only jps and jstat read). A JVM whose
+     * file another process holds locked (one with its PID in another PID namespace, as in containers
+     * that share /tmp) says so in a warning on stdout, where the lab reads a tool's answer: pong's
+     * "Listen on" was no longer its first line. Every JVM the kit starts, JBang's and the kernels' too.
+     */
+    public static final String NO_PERF_DATA = "-XX:-UsePerfData";
+
+    /** {@code java [options] -cp classpath mainClass args}, run by the JVM that runs us, in UTF-8, with no performance-data file. */
     public static List<String> javaCommand(String classpath, List<String> jvmOptions, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(UTF8);
+        command.add(NO_PERF_DATA);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);
