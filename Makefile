@@ -21,7 +21,7 @@ help: ## list the targets
 # In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH), and the Java
 # version of the one in $java ("17", "25").
 FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
-JAVA_SPEC = $$("$$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
+JAVA_SPEC = $$("$$java" -XX:-UsePerfData -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
 
 # What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
 prereqs:
