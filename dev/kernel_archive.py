@@ -1,6 +1,7 @@
 """Give the notebooks' kernel a class-data archive, as `make kernel` does.
 
   kernel_archive.py ROOT KERNEL_JSON [ARTICLE_KERNEL_JSON...]
+  kernel_archive.py --up-to-date KERNEL_JSON [ARTICLE_KERNEL_JSON...]   (exit 0 or 1)
 
 A kernel's JVM then maps the classes of IJava, JShell and javac from one file instead of
 reading them, about 0.4 s of CPU less per kernel (twelve start for the notebooks).
@@ -190,6 +191,30 @@ def main(root, plain, *article):
         write_whole(path, other)
 
 
+def up_to_date(plain, *article):
+    """Whether specs that main() wrote can be used as they are: every jar and the java they name are
+    there, and the plain kernel starts from the intact archive for this JDK and these jars, which the
+    article specs name too. Anything else (a cleared JBang cache, a new JDK, a damaged file) is False."""
+    try:
+        with open(plain, encoding="utf-8") as f:
+            spec = json.load(f)
+        argv = spec["argv"]
+        java, classpath = argv[0], argv[argv.index("-cp") + 1]
+        archive = next(a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache=")))
+        if os.path.basename(archive) != f"kernel-{key(java, classpath)}.{'aot' if archive.endswith('.aot') else 'jsa'}":
+            return False
+        paths = [java, *classpath.split(os.pathsep), *spec["env"]["LAB_CLASSPATH"].split(os.pathsep)]
+        for path in article:
+            with open(path, encoding="utf-8") as f:
+                other = json.load(f)
+            if other["env"].get("LAB_KERNEL_ARCHIVE") != archive:
+                return False
+            paths += other["argv"][other["argv"].index("-cp") + 1].split(os.pathsep)
+        return all(os.path.isfile(p) for p in paths) and intact(archive)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, StopIteration):
+        return False
+
+
 def write_whole(path, spec):
     """A kernel spec swapped in whole: a kernel that Jupyter starts meanwhile never reads half of one."""
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -200,6 +225,8 @@ def write_whole(path, spec):
     os.replace(tmp, path)
 
 if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--up-to-date":
+        sys.exit(0 if up_to_date(*sys.argv[2:]) else 1)
     if len(sys.argv) < 3:
         print(__doc__.splitlines()[2].strip(), file=sys.stderr)
         sys.exit(2)

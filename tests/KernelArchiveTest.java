@@ -58,6 +58,38 @@ class KernelArchiveTest extends Kit {
         assertTrue(classesFromArchive(spec) > 0, "and the new one is used");
     }
 
+    /**
+     * make kernel, asked for by make notebook, html, check and test, writes the specs once: again, it says they
+     * are up to date and writes nothing, until a file they name is gone (a cleared JBang cache, here a jar of the
+     * article spec's classpath). The specs go to a folder of this test's own (JUPYTER_DIR); the archive is the kit's.
+     */
+    @Test
+    void makeKernelWritesTheSpecsOnceUntilAFileTheyNameIsGone() throws Exception {
+        Path jupyter = TempFiles.temporaryFolder("lab-kernel-specs").resolve("jupyter");
+        Path plain = jupyter.resolve("kernels/localhost-lab/kernel.json"), article = jupyter.resolve("kernels/localhost-lab-article/kernel.json");
+        assertTrue(makeKernel(jupyter).contains("installed in " + jupyter.resolve("kernels")));
+        String written = Files.readString(article);
+        var when = Files.getLastModifiedTime(plain);
+
+        assertTrue(makeKernel(jupyter).contains("up to date in " + jupyter.resolve("kernels")));
+        assertEquals(when, Files.getLastModifiedTime(plain), "an up-to-date spec is not written again");
+
+        JsonObject spec = JsonParser.parseString(written).getAsJsonObject();
+        JsonArray argv = spec.getAsJsonArray("argv");
+        for (int i = 0; i < argv.size(); i++) {
+            if (argv.get(i).getAsString().equals("-cp")) argv.set(i + 1, new com.google.gson.JsonPrimitive(jupyter.resolve("gone.jar").toString()));
+        }
+        Files.writeString(article, new Gson().toJson(spec));
+        assertTrue(makeKernel(jupyter).contains("installed in " + jupyter.resolve("kernels")), "a spec naming a missing jar is written again");
+        assertEquals(JsonParser.parseString(written), JsonParser.parseString(Files.readString(article)));
+    }
+
+    private static String makeKernel(Path jupyter) {
+        Result r = exec(List.of("make", "-s", "kernel", "JUPYTER_DIR=" + jupyter));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        return r.out();
+    }
+
     private static Result archive(Path root, Path spec) {
         Result r = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
         assertEquals(0, r.exit(), r.out() + r.err());
