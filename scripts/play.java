@@ -21,8 +21,9 @@
 // The JShell here compiles many small cells once each: C1 alone and the serial GC burn a third
 // less CPU than the defaults, and the whole lab ends about 15% sooner (median of 3 runs here).
 // -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
-//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
+// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
+// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 // -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7

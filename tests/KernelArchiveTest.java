@@ -60,8 +60,8 @@ class KernelArchiveTest extends Kit {
 
     /**
      * make kernel, asked for by make notebook, html, check and test, writes the specs once: again, it says they
-     * are up to date and writes nothing, until a file they name is gone (a cleared JBang cache, here a jar of the
-     * article spec's classpath). The specs go to a folder of this test's own (JUPYTER_DIR); the archive is the kit's.
+     * are up to date and writes nothing, until its inputs change (here its stamp of them) or a file the specs
+     * name is gone (a cleared JBang cache; here a jar of the article spec's classpath). The specs go to a folder of this test's own (JUPYTER_DIR); the archive is the kit's.
      */
     @Test
     void makeKernelWritesTheSpecsOnceUntilAFileTheyNameIsGone() throws Exception {
@@ -73,6 +73,10 @@ class KernelArchiveTest extends Kit {
 
         assertTrue(makeKernel(jupyter).contains("up to date in " + jupyter.resolve("kernels")));
         assertEquals(when, Files.getLastModifiedTime(plain), "an up-to-date spec is not written again");
+        Path stamp = jupyter.resolve("kernel.stamp");
+        Files.writeString(stamp, "made from other inputs\n");
+        assertTrue(makeKernel(jupyter).contains("installed in " + jupyter.resolve("kernels")), "other inputs: written again");
+        assertEquals(JsonParser.parseString(written), JsonParser.parseString(Files.readString(article)));
 
         JsonObject spec = JsonParser.parseString(written).getAsJsonObject();
         JsonArray argv = spec.getAsJsonArray("argv");

@@ -19,8 +19,9 @@
 // share the article's sandbox take its @ResourceLock (each JVM has its own: Scripts.STATE).
 //
 //JAVA 17+
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU.
-//COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
+// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
+// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+//COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS org.junit.platform:junit-platform-console-standalone:6.0.1
 //DEPS info.picocli:picocli:4.7.7

@@ -99,10 +99,11 @@ public final class Servers {
     public static final String TOOL_JIT = "-XX:TieredStopAtLevel=1";
 
     /**
-     * No performance-data file (/tmp/hsperfdata_USER/PID, which only jps and jstat read). A JVM whose
-     * file another process holds locked (one with its PID in another PID namespace, as in containers
-     * that share /tmp) says so in a warning on stdout, where the lab reads a tool's answer: pong's
-     * "Listen on" was no longer its first line. Every JVM the kit starts, JBang's and the kernels' too.
+     * No performance-data file (/tmp/hsperfdata_USER/PID: jps, jstat, and jcmd or JConsole listing JVMs
+     * read it; jcmd PID still works). A JVM whose file another process holds locked (one with its PID in
+     * another PID namespace, as in containers that share /tmp) says so in a warning on stdout, where the
+     * lab reads a tool's answer: pong's "Listen on" was no longer its first line. Every JVM of the kit whose
+     * output is read has it: JBang's and the javac it runs, the tools, the player, the kernels.
      */
     public static final String NO_PERF_DATA = "-XX:-UsePerfData";
 
