@@ -19,10 +19,13 @@ JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell [ -x /usr/bin/python3 ] && /u
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# Every JVM of the kit whose output is read runs without a /tmp/hsperfdata file (lab.Servers.NO_PERF_DATA).
+NO_PERF_DATA := -XX:-UsePerfData
+
 # In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH), and the Java
 # version of the one in $java ("17", "25").
 FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
-JAVA_SPEC = $$("$$java" -XX:-UsePerfData -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
+JAVA_SPEC = $$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
 
 # What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
 prereqs:
@@ -181,7 +184,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 # A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel
 # gives its IJava the same). No /tmp/hsperfdata file, as for every JVM the kit starts, article mode's relay
 # too (lab.Servers.NO_PERF_DATA).
-KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
+KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $(NO_PERF_DATA)
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 
@@ -217,7 +220,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	  spec([java, *kernel_jvm.split(), "-Djava.util.logging.config.file=" + root + "/notebooks/kernel-logging.properties", \
 	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
 	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
-	  [spec([java, "-XX:-UsePerfData", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
+	  [spec([java, "$(NO_PERF_DATA)", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" $(KERNEL_SPECS) || exit; \
 	$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" $(KERNEL_SPECS) || exit; \

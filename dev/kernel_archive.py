@@ -64,6 +64,11 @@ def key(java, classpath):
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def archive_name(java, classpath, aot):
+    """The archive's file name, in ROOT/.lab/cds: after this JDK and these jars (key), JDK 25's AOT cache or a CDS archive."""
+    return f"kernel-{key(java, classpath)}.{'aot' if aot else 'jsa'}"
+
+
 def crc(path):
     value = 0
     with open(path, "rb") as f:
@@ -164,7 +169,7 @@ def main(root, plain, *article):
     java, classpath = argv[0], argv[argv.index("-cp") + 1]
     aot = java_version(java) >= 25
     folder = os.path.join(root, ".lab", "cds")
-    archive = os.path.join(folder, f"kernel-{key(java, classpath)}.{'aot' if aot else 'jsa'}")
+    archive = os.path.join(folder, archive_name(java, classpath, aot))
     made = os.path.isfile(archive) and intact(archive)
     if not made:
         os.makedirs(folder, exist_ok=True)
@@ -201,7 +206,7 @@ def up_to_date(plain, *article):
         argv = spec["argv"]
         java, classpath = argv[0], argv[argv.index("-cp") + 1]
         archive = next(a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache=")))
-        if os.path.basename(archive) != f"kernel-{key(java, classpath)}.{'aot' if archive.endswith('.aot') else 'jsa'}":
+        if os.path.basename(archive) != archive_name(java, classpath, java_version(java) >= 25):
             return False
         paths = [java, *classpath.split(os.pathsep), *spec["env"]["LAB_CLASSPATH"].split(os.pathsep)]
         for path in article:

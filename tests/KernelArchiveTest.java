@@ -12,6 +12,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
@@ -61,7 +62,8 @@ class KernelArchiveTest extends Kit {
     /**
      * make kernel, asked for by make notebook, html, check and test, writes the specs once: again, it says they
      * are up to date and writes nothing, until its inputs change (here its stamp of them) or a file the specs
-     * name is gone (a cleared JBang cache; here a jar of the article spec's classpath). The specs go to a folder of this test's own (JUPYTER_DIR); the archive is the kit's.
+     * name is gone (a cleared JBang cache; here a jar of the article spec's classpath). The specs go to a folder
+     * of this test's own (JUPYTER_DIR); the archive is the kit's.
      */
     @Test
     void makeKernelWritesTheSpecsOnceUntilAFileTheyNameIsGone() throws Exception {
@@ -81,7 +83,7 @@ class KernelArchiveTest extends Kit {
         JsonObject spec = JsonParser.parseString(written).getAsJsonObject();
         JsonArray argv = spec.getAsJsonArray("argv");
         for (int i = 0; i < argv.size(); i++) {
-            if (argv.get(i).getAsString().equals("-cp")) argv.set(i + 1, new com.google.gson.JsonPrimitive(jupyter.resolve("gone.jar").toString()));
+            if (argv.get(i).getAsString().equals("-cp")) argv.set(i + 1, new JsonPrimitive(jupyter.resolve("gone.jar").toString()));
         }
         Files.writeString(article, new Gson().toJson(spec));
         assertTrue(makeKernel(jupyter).contains("installed in " + jupyter.resolve("kernels")), "a spec naming a missing jar is written again");
