@@ -40,9 +40,7 @@ class LabTest extends Kit {
     private static void playedEveryNotebook(Result r) throws Exception {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertFalse(r.out().contains("✗"), "every cell as the notebook expects, no wrong lesson:\n" + r.out());
-        for (String notebook : NotebookTest.notebooks().toList()) {
-            assertTrue(r.out().contains("══════ " + notebook + " ══════"), notebook + " is played:\n" + r.out());
-        }
+        assertEquals(NotebookTest.notebooks().map(n -> "notebooks/" + n).toList(), played(r.out()), "every notebook, in order:\n" + r.out());
     }
 
     /**
@@ -88,6 +86,11 @@ class LabTest extends Kit {
         String section = section(r.out(), notebook);
         assertTrue(section.contains("✓"), "the notebook checks at least one claim:\n" + section);
         assertFalse(section.contains("✗"), section);
+    }
+
+    /** The notebooks the player played, by its "══════ NAME ══════" lines, as paths. */
+    static List<String> played(String out) {
+        return out.lines().filter(l -> l.startsWith("══════ ")).map(l -> "notebooks/" + l.replace("══════", "").strip()).toList();
     }
 
     /** What the player printed for {@code notebook}: from its "══════ name ══════" line to the next one. */

@@ -36,6 +36,10 @@ import static tests.TempFiles.readableByAll;
  * an account of their own and the bundle unpacked in their home, run `make lab SANDBOX=article`
  * at the same time. Each must get the article's story on port 3000 with servers of their own,
  * no learner's servers may share a loopback with another's, and nothing is left afterwards.
+ * Two of them play the whole lab, so that every notebook runs as two users at once (a file that one
+ * user leaves in /tmp would stop the other). The other three play steps 1 to 4, where the article's
+ * servers hold port 3000: that is what five at once add. (Five whole labs took about a sixth of
+ * `make test`'s CPU.)
  *
  * The accounts exist only for this test: a copy of /etc/passwd and /etc/group with five more
  * lines is bind-mounted over the real ones in a mount namespace of each learner's own (the
@@ -46,6 +50,10 @@ import static tests.TempFiles.readableByAll;
 @Order(1)
 class SharedMachineTest extends Kit {
     private static final int LEARNERS = 5;
+    /** How many of them play every notebook; the others play STEPS_ON_PORT_3000. */
+    private static final int WHOLE_LAB = 2;
+    static final List<String> STEPS_ON_PORT_3000 = List.of("01-single-server.ipynb", "02-second-server.ipynb",
+            "03-third-server.ipynb", "04-bind-failure.ipynb");
     /** Port 3000 in /proc/net/tcp's hex, listening (state 0A). */
     private static final String PORT_3000 = ":0BB8";
 
@@ -67,7 +75,7 @@ class SharedMachineTest extends Kit {
         Set<Integer> seen = new TreeSet<>();
         int mostAtOnce = 0;
         try {
-            for (Learner learner : learners) running.add(makeLab(room, learner));
+            for (int i = 0; i < LEARNERS; i++) running.add(makeLab(room, learners.get(i), i < WHOLE_LAB ? null : STEPS_ON_PORT_3000));
             // While they run: which learners hold port 3000, and in which network namespace (loopback).
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
             while (running.stream().anyMatch(Process::isAlive)) {
@@ -99,6 +107,9 @@ class SharedMachineTest extends Kit {
                 assertTrue(listening.stream().anyMatch(l -> l.endsWith("Listen on " + address)), learner.name() + ": " + address + "\n" + out);
             }
             assertTrue(out.lines().noneMatch(l -> l.startsWith("Port 3000 is held by")), learner.name() + " found port 3000 taken:\n" + out);
+            List<String> played = LabTest.played(out);
+            List<String> asked = i < WHOLE_LAB ? NotebookTest.notebooks().toList() : STEPS_ON_PORT_3000;
+            assertEquals(asked.stream().map(n -> "notebooks/" + n).toList(), played, learner.name() + " played");
         }
 
         // Each loopback that had a listener on 3000 belonged to one learner alone, every learner had one,
@@ -154,14 +165,18 @@ class SharedMachineTest extends Kit {
         return learners;
     }
 
-    /** {@code make lab SANDBOX=article} as the learner over ssh would: their account, their kit, an empty environment. */
-    private static Process makeLab(Path room, Learner learner) throws IOException {
-        List<String> command = List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+    /**
+     * {@code make lab SANDBOX=article} as the learner over ssh would: their account, their kit, an empty
+     * environment; every notebook, or only {@code notebooks} (make's own NOTEBOOKS variable).
+     */
+    private static Process makeLab(Path room, Learner learner, List<String> notebooks) throws IOException {
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
                 "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && shift 2 && exec \"$@\"", "sh",
                 room.resolve("passwd").toString(), room.resolve("group").toString(),
                 "setpriv", "--reuid", "" + learner.uid(), "--regid", "" + learner.uid(), "--clear-groups",
                 "env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + learner.home(), "LAB_STRICT=1",
-                "make", "-C", learner.kit().toString(), "lab", "SANDBOX=article");
+                "make", "-C", learner.kit().toString(), "lab", "SANDBOX=article"));
+        if (notebooks != null) command.add("NOTEBOOKS=" + String.join(" ", notebooks.stream().map(n -> "notebooks/" + n).toList()));
         return new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(learner.output().toFile()).start();
     }
