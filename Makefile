@@ -103,7 +103,7 @@ check: setup kernel ## the fast tier for the inner loop (about a minute): the to
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java --include-tag=fast"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast
 
-bench: prereqs kernel ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9")
+bench: prereqs kernel ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9 --with-test")
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang dev/bench.java $(BENCH_ARGS)
 
 pong: prereqs ## start the article's server on localhost:PORT (PORT=3000 unless you set it)

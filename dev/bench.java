@@ -6,6 +6,7 @@
 // is slower), what a sandbox costs, and how fast loopback answers.
 //
 //   make bench                 # or: ./jbang dev/bench.java --runs 9 --seconds 5
+//   make bench BENCH_ARGS=--with-test   # make test too, in a fresh clone as CI runs it (6 minutes more)
 //
 //JAVA 17+
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
@@ -55,6 +56,10 @@ class bench implements Callable<Integer> {
     @Option(names = "--whole-runs", defaultValue = "1", paramLabel = "N",
             description = "runs of each whole step (make lab, the notebooks, make check, a cold first run); 0 skips them; default ${DEFAULT-VALUE}")
     int wholeRuns;
+
+    @Option(names = "--with-test", description = "time make test too, once, in a fresh clone of this commit as CI runs it "
+            + "(about 6 minutes more; a whole step, so --whole-runs 0 skips it); without it, the row is make test's last run here")
+    boolean withTest;
 
     public static void main(String... args) {
         System.exit(Cli.run(new bench(), args));
@@ -294,7 +299,8 @@ class bench implements Callable<Integer> {
         }
         reportWhole("all notebooks on the real kernel, headless", notebooks);
         reportWhole("make check (the tests' fast tier)", List.of("make", "-s", "check"));
-        lastTestRun();
+        if (withTest) freshCloneTest();
+        else lastTestRun();
         coldFirstRun();
     }
 
@@ -322,6 +328,27 @@ class bench implements Callable<Integer> {
         }
         String[] fields = Files.readString(record).strip().split(" ", 2); // seconds, then what the run said
         report("make test (its last run: " + fields[1] + ")", List.of(Double.parseDouble(fields[0]) * 1000));
+    }
+
+    /** `make test` in a fresh clone of this commit, as CI runs it: JBang, the builds and the kernel included. */
+    private void freshCloneTest() throws Exception {
+        Path dir = Files.createTempDirectory("lab-bench-test");
+        try {
+            Path kit = dir.resolve("localhost-lab");
+            if (new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), kit.toString()).inheritIO().start().waitFor() != 0) {
+                System.out.println("(make test: not measured, git clone of " + ROOT + " failed)");
+                return;
+            }
+            try {
+                double took = timed(List.of("make", "-s", "test"), kit, Map.of(), null);
+                String[] record = Files.readString(kit.resolve(".lab/last-test-run")).strip().split(" ", 2);
+                report("make test, a fresh clone (" + record[1] + ")", List.of(took));
+            } catch (Failure e) {
+                System.out.println("(make test: not measured, " + e.getMessage() + ")");
+            }
+        } finally {
+            SessionFiles.removeTree(dir);
+        }
     }
 
     /** A fresh clone with an empty Maven repository, until `make lab` shows its first notebook: every download included. */
