@@ -332,43 +332,59 @@ class bench implements Callable<Integer> {
 
     /** `make test` in a fresh clone of this commit, as CI runs it: JBang, the builds and the kernel included. */
     private void freshCloneTest() throws Exception {
-        Path dir = Files.createTempDirectory("lab-bench-test");
+        inFreshClone("lab-bench-test", "make test", (dir, kit) -> {
+            double took = timed(List.of("make", "-s", "test"), kit, Map.of(), null);
+            report("make test, a fresh clone (" + testSummary(kit) + ")", List.of(took));
+        });
+    }
+
+    /** What the run in {@code kit} said ("252 passed, 0 failed, date, CPUs"), as tests/run.java wrote it down, if it could. */
+    private static String testSummary(Path kit) {
         try {
-            Path kit = dir.resolve("localhost-lab");
-            if (new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), kit.toString()).inheritIO().start().waitFor() != 0) {
-                System.out.println("(make test: not measured, git clone of " + ROOT + " failed)");
-                return;
-            }
-            try {
-                double took = timed(List.of("make", "-s", "test"), kit, Map.of(), null);
-                String[] record = Files.readString(kit.resolve(".lab/last-test-run")).strip().split(" ", 2);
-                report("make test, a fresh clone (" + record[1] + ")", List.of(took));
-            } catch (Failure e) {
-                System.out.println("(make test: not measured, " + e.getMessage() + ")");
-            }
-        } finally {
-            SessionFiles.removeTree(dir);
+            String[] record = Files.readString(kit.resolve(".lab/last-test-run")).strip().split(" ", 2);
+            return record.length == 2 ? record[1] : "its count not recorded";
+        } catch (IOException e) {
+            return "its count not recorded";
         }
     }
 
     /** A fresh clone with an empty Maven repository, until `make lab` shows its first notebook: every download included. */
     private void coldFirstRun() throws Exception {
-        Path dir = Files.createTempDirectory("lab-bench-cold");
+        inFreshClone("lab-bench-cold", "a cold first run", (dir, kit) -> {
+            Map<String, String> env = Map.of("LAB_PORT", "" + Lab.freePort(), "MAVEN_OPTS", "-Dmaven.repo.local=" + dir.resolve("m2"));
+            report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook",
+                    List.of(timed(List.of("make", "-s", "lab"), kit, env, "══════ ")));
+        });
+    }
+
+    interface InClone {
+        void measure(Path dir, Path kit) throws Exception;
+    }
+
+    /**
+     * {@code body} with a fresh clone of this commit (kit) in a new temporary folder (dir), which is
+     * removed afterwards, on Ctrl-C too. A step that fails gets a line saying why, not a row.
+     */
+    private static void inFreshClone(String prefix, String what, InClone body) throws Exception {
+        Path dir = Files.createTempDirectory(prefix);
+        Thread removal = new Thread(() -> SessionFiles.removeTree(dir));
+        Runtime.getRuntime().addShutdownHook(removal);
         try {
             Path kit = dir.resolve("localhost-lab");
             if (new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), kit.toString()).inheritIO().start().waitFor() != 0) {
-                System.out.println("(cold first run skipped: git clone of " + ROOT + " failed)");
+                System.out.println("(" + what + ": not measured, git clone of " + ROOT + " failed)");
                 return;
             }
-            Map<String, String> env = Map.of("LAB_PORT", "" + Lab.freePort(), "MAVEN_OPTS", "-Dmaven.repo.local=" + dir.resolve("m2"));
-            try {
-                report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook",
-                        List.of(timed(List.of("make", "-s", "lab"), kit, env, "══════ ")));
-            } catch (Failure e) {
-                System.out.println("(cold first run skipped: " + e.getMessage() + ")");
-            }
+            body.measure(dir, kit);
+        } catch (Failure e) {
+            System.out.println("(" + what + ": not measured, " + e.getMessage() + ")");
         } finally {
             SessionFiles.removeTree(dir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(removal);
+            } catch (IllegalStateException exiting) {
+                // the JVM is on its way out: the hook removes the folder again, harmlessly
+            }
         }
     }
 
@@ -379,6 +395,9 @@ class bench implements Callable<Integer> {
     private static double timed(List<String> command, Path dir, Map<String, String> env, String until) throws Exception {
         System.err.println("bench: timing " + (command.size() > 6 ? String.join(" ", command.subList(0, 3)) + " ..." : String.join(" ", command)));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        // A fresh clone starts as from a new shell: ./jbang's JBANG_ variables (this checkout's JBang home and
+        // jars), make's (MAKEFLAGS, Jupyter's folders here) and the lab's must not reach it.
+        if (!dir.equals(ROOT)) builder.environment().keySet().removeIf(k -> k.matches("(JBANG|LAB|JUPYTER)_.*|MAKE.*|MFLAGS"));
         builder.environment().putAll(env);
         long start = System.nanoTime();
         Process process = builder.start();

@@ -77,10 +77,9 @@ class BundleTest extends Kit {
     }
 
     /**
-     * A learner with the usual PATH, then one with none of the Linux tools the lab prefers: steps 5 to 8,
-     * where the lab calls those tools, without them, and every other step with them. Each notebook plays
-     * once from the bundle (LabTest plays them all in one `make lab`). One after the other: as one user
-     * they share the lab's sandbox state in /tmp.
+     * A learner with the usual PATH plays the whole lab, then one with none of the Linux tools the lab
+     * prefers plays steps 5 to 8, where it calls them. One after the other: as one user they share the
+     * lab's sandbox state in /tmp.
      */
     @Test
     void theBundleRunsTheLabOfflineAsAnotherUserWithNoLangAndAnEmptyHomeWithOrWithoutTheLinuxTools() throws Exception {
@@ -88,10 +87,9 @@ class BundleTest extends Kit {
         assertTrue(Unpacked.MADE.out().lines().anyMatch(l -> l.matches("bundle: .*kit\\.tar\\.gz, [0-9.,]+[KMG]?i?B?: .*")),
                 "make bundle ends with the archive's size:\n" + Unpacked.MADE.out());
         Path home = temporaryFolderOf(LEARNER);
-        List<String> withTheTools = notebooks(n -> !WITHOUT_TOOLS.contains(n));
-        Result withTools = offline(System.getenv("PATH"), home, "make", "lab", "NOTEBOOKS=" + String.join(" ", withTheTools));
+        Result withTools = offline(System.getenv("PATH"), home, "make", "lab");
         assertEquals(0, withTools.exit(), withTools.out() + withTools.err());
-        assertEquals(withTheTools, LabTest.played(withTools.out()));
+        assertEquals(notebooks(n -> true), LabTest.played(withTools.out()), "every notebook, in order:\n" + withTools.out());
         assertTrue(withTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withTools.out());
         // The tools come built: JBang names a build by its sources, so the unpacked kit's first run compiles nothing.
         assertFalse((withTools.out() + withTools.err()).contains("Building jar"), "the first make lab built a tool:\n" + withTools.err());
@@ -102,7 +100,7 @@ class BundleTest extends Kit {
         List<String> withoutTheTools = notebooks(WITHOUT_TOOLS::contains);
         Result withoutTools = offline(withoutTheLinuxTools().toString(), home, "make", "lab", "NOTEBOOKS=" + String.join(" ", withoutTheTools));
         assertEquals(0, withoutTools.exit(), withoutTools.out() + withoutTools.err());
-        assertEquals(withoutTheTools, LabTest.played(withoutTools.out()));
+        assertEquals(withoutTheTools, LabTest.played(withoutTools.out()), "steps 5 to 8:\n" + withoutTools.out());
         assertTrue(withoutTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withoutTools.out());
         // The step that needs a missing tool says which one and how to install it, once, and goes on.
         assertTrue(withoutTools.out().lines().anyMatch(l -> l.startsWith("≠ ")
@@ -116,9 +114,9 @@ class BundleTest extends Kit {
     private static final List<String> WITHOUT_TOOLS = List.of("05-lsof-inspection.ipynb", "06-client-ordering.ipynb",
             "07-hosts-reordering.ipynb", "08-address-sorting.ipynb");
 
-    /** The notebooks that {@code which} takes, in order, as paths for make's NOTEBOOKS variable; at least one. */
+    /** The unpacked kit's notebooks that {@code which} takes, in order, as paths (make's NOTEBOOKS); at least one. */
     private static List<String> notebooks(java.util.function.Predicate<String> which) throws Exception {
-        List<String> chosen = NotebookTest.notebooks().filter(which).map(n -> "notebooks/" + n).toList();
+        List<String> chosen = NotebookTest.notebooksOf(Unpacked.KIT).filter(which).map(n -> "notebooks/" + n).toList();
         assertFalse(chosen.isEmpty(), "no notebook chosen");
         return chosen;
     }

@@ -1,5 +1,6 @@
 package tests;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +58,12 @@ class NotebookTest extends Kit {
     static final String PYTHON = System.getenv().getOrDefault("JUPYTER_PYTHON", "python3");
 
     static Stream<String> notebooks() throws Exception {
-        try (Stream<Path> files = Files.list(ROOT.resolve("notebooks"))) {
+        return notebooksOf(ROOT);
+    }
+
+    /** The notebooks of the kit in {@code kit} (an unpacked bundle has only the tracked ones), by name, in order. */
+    static Stream<String> notebooksOf(Path kit) throws IOException {
+        try (Stream<Path> files = Files.list(kit.resolve("notebooks"))) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d\\d-.*\\.ipynb")).sorted().toList().stream();
         }
     }

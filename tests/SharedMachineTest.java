@@ -36,9 +36,9 @@ import static tests.TempFiles.readableByAll;
  * an account of their own and the bundle unpacked in their home, run `make lab SANDBOX=article`
  * at the same time. Each must get the article's story on port 3000 with servers of their own,
  * no learner's servers may share a loopback with another's, and nothing is left afterwards.
- * Two of them play the whole lab, so that every notebook runs as two users at once (a file that one
- * user leaves in /tmp would stop the other). The other three play steps 1 to 4, where the article's
- * servers hold port 3000: that is what five at once add. (Five whole labs took about a sixth of
+ * Two of them play the whole lab, so that every notebook runs as two users side by side (a file that
+ * one user leaves in /tmp would stop the other). The other three play steps 1 to 4, the article's
+ * story: three servers on port 3000, then a fourth that fails. (Five whole labs took about a sixth of
  * `make test`'s CPU.)
  *
  * The accounts exist only for this test: a copy of /etc/passwd and /etc/group with five more
@@ -50,9 +50,9 @@ import static tests.TempFiles.readableByAll;
 @Order(1)
 class SharedMachineTest extends Kit {
     private static final int LEARNERS = 5;
-    /** How many of them play every notebook; the others play STEPS_ON_PORT_3000. */
+    /** How many of them play every notebook; the others play ARTICLES_STORY. */
     private static final int WHOLE_LAB = 2;
-    static final List<String> STEPS_ON_PORT_3000 = List.of("01-single-server.ipynb", "02-second-server.ipynb",
+    private static final List<String> ARTICLES_STORY = List.of("01-single-server.ipynb", "02-second-server.ipynb",
             "03-third-server.ipynb", "04-bind-failure.ipynb");
     /** Port 3000 in /proc/net/tcp's hex, listening (state 0A). */
     private static final String PORT_3000 = ":0BB8";
@@ -75,7 +75,7 @@ class SharedMachineTest extends Kit {
         Set<Integer> seen = new TreeSet<>();
         int mostAtOnce = 0;
         try {
-            for (int i = 0; i < LEARNERS; i++) running.add(makeLab(room, learners.get(i), i < WHOLE_LAB ? null : STEPS_ON_PORT_3000));
+            for (int i = 0; i < LEARNERS; i++) running.add(makeLab(room, learners.get(i), i < WHOLE_LAB ? null : ARTICLES_STORY));
             // While they run: which learners hold port 3000, and in which network namespace (loopback).
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
             while (running.stream().anyMatch(Process::isAlive)) {
@@ -108,8 +108,8 @@ class SharedMachineTest extends Kit {
             }
             assertTrue(out.lines().noneMatch(l -> l.startsWith("Port 3000 is held by")), learner.name() + " found port 3000 taken:\n" + out);
             List<String> played = LabTest.played(out);
-            List<String> asked = i < WHOLE_LAB ? NotebookTest.notebooks().toList() : STEPS_ON_PORT_3000;
-            assertEquals(asked.stream().map(n -> "notebooks/" + n).toList(), played, learner.name() + " played");
+            List<String> asked = i < WHOLE_LAB ? NotebookTest.notebooksOf(learner.kit()).toList() : ARTICLES_STORY;
+            assertEquals(asked.stream().map(n -> "notebooks/" + n).toList(), played, learner.name() + " played:\n" + out);
         }
 
         // Each loopback that had a listener on 3000 belonged to one learner alone, every learner had one,
