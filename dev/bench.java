@@ -363,10 +363,12 @@ class bench implements Callable<Integer> {
 
     /**
      * {@code body} with a fresh clone of this commit (kit) in a new temporary folder (dir), which is
-     * removed afterwards, on Ctrl-C too. A step that fails gets a line saying why, not a row.
+     * removed afterwards, on Ctrl-C too. A step that fails gets a line saying why, not a row. The folder
+     * is open to all, as a clone's usual place is: the tests that run as another user skip otherwise.
      */
     private static void inFreshClone(String prefix, String what, InClone body) throws Exception {
         Path dir = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
         Thread removal = new Thread(() -> SessionFiles.removeTree(dir));
         Runtime.getRuntime().addShutdownHook(removal);
         try {
