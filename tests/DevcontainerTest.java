@@ -44,15 +44,20 @@ class DevcontainerTest extends Kit {
         Path kit = temporaryFolder("lab-devcontainer").resolve("localhost-lab");
         Result clone = exec(List.of("git", "clone", "--quiet", ROOT.toString(), kit.toString()));
         assertEquals(0, clone.exit(), clone.err());
-        // As the container runs it: a shell of its own, not a sub-make of `make test` (whose MAKEFLAGS would say "make[1]").
+        // As the container runs it: a shell of its own, not a child of `make test` and `./jbang`. Their MAKEFLAGS would
+        // say "make[1]", and their JBANG_, JUPYTER_ and LAB_ variables would lend the clone this checkout's JBang home,
+        // jars and Jupyter folders: it would neither fetch nor build anything of its own.
         ProcessBuilder container = new ProcessBuilder("bash", "-c", setUp).directory(kit.toFile());
-        container.environment().keySet().removeAll(List.of("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"));
+        container.environment().keySet().removeIf(k -> k.matches("(JBANG|JUPYTER|LAB)_.*|MAKE.*|MFLAGS"));
         Result ran = exec(container);
         assertEquals(0, ran.exit(), ran.out() + ran.err());
         List<String> lines = ran.out().lines().toList();
         assertEquals("ready", lines.get(lines.size() - 1), ran.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("✓ the lab's tools run: localhost is ")), ran.out());
         assertTrue(Files.isRegularFile(kit.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json")), "the kernel is installed");
+        // Its own: the jars it fetched and the tools it built are in its .lab/, none borrowed from this checkout.
+        assertTrue(Files.isDirectory(kit.resolve(".lab/m2/info/picocli")), "the clone fetched its own jars:\n" + ran.err());
+        assertTrue(Files.isDirectory(kit.resolve(".lab/jbang-home/cache/jars")), "the clone built its own tools:\n" + ran.err());
     }
 
     /** A top-level string field of the config, read by a real JSON parser. */
