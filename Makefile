@@ -38,7 +38,8 @@ prereqs:
 
 # The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing
 # and how to get it, – optional and what works without it), then "ready" (make lab will run here) or
-# "not ready", exit 1. The first run builds the tools, so it may take a minute; later runs take seconds.
+# "not ready", exit 1. The first run fetches JBang and the jars and builds a tool, so it may take a minute;
+# later runs take seconds.
 ready: ## the room check: one line per need, then "ready" (make lab will run here) or what is missing
 	@fail=0; \
 	if msg=$$($(MAKE) -s --no-print-directory prereqs 2>&1); then echo "✓ a JDK 17 or newer, and JBang or Maven to fetch it"; \

@@ -369,7 +369,19 @@ class bench implements Callable<Integer> {
     private static void inFreshClone(String prefix, String what, InClone body) throws Exception {
         Path dir = Files.createTempDirectory(prefix);
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
-        Thread removal = new Thread(() -> SessionFiles.removeTree(dir));
+        Thread removal = new Thread(() -> { // what runs in the clone first, by PID (3 s to end), then the clone
+            List<ProcessHandle> running = ProcessHandle.current().descendants().toList();
+            running.forEach(ProcessHandle::destroy);
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            for (ProcessHandle process : running) {
+                try {
+                    process.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (Exception stillThere) {
+                    process.destroyForcibly();
+                }
+            }
+            SessionFiles.removeTree(dir);
+        });
         Runtime.getRuntime().addShutdownHook(removal);
         try {
             Path kit = dir.resolve("localhost-lab");
@@ -398,8 +410,11 @@ class bench implements Callable<Integer> {
         System.err.println("bench: timing " + (command.size() > 6 ? String.join(" ", command.subList(0, 3)) + " ..." : String.join(" ", command)));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         // A fresh clone starts as from a new shell: ./jbang's JBANG_ variables (this checkout's JBang home and
-        // jars), make's (MAKEFLAGS, Jupyter's folders here) and the lab's must not reach it.
-        if (!dir.equals(ROOT)) builder.environment().keySet().removeIf(k -> k.matches("(JBANG|LAB|JUPYTER)_.*|MAKE.*|MFLAGS"));
+        // jars), make's (MAKEFLAGS, Jupyter's folders here) and the lab's must not reach it. JUPYTER_PYTHON, the
+        // Python with Jupyter that one chose, does.
+        if (!dir.equals(ROOT)) {
+            builder.environment().keySet().removeIf(k -> !k.equals("JUPYTER_PYTHON") && k.matches("(JBANG|LAB|JUPYTER)_.*|MAKE.*|MFLAGS"));
+        }
         builder.environment().putAll(env);
         long start = System.nanoTime();
         Process process = builder.start();

@@ -46,9 +46,10 @@ class DevcontainerTest extends Kit {
         assertEquals(0, clone.exit(), clone.err());
         // As the container runs it: a shell of its own, not a child of `make test` and `./jbang`. Their MAKEFLAGS would
         // say "make[1]", and their JBANG_, JUPYTER_ and LAB_ variables would lend the clone this checkout's JBang home,
-        // jars and Jupyter folders: it would neither fetch nor build anything of its own.
+        // jars and Jupyter folders: it would neither fetch nor build anything of its own. JUPYTER_PYTHON stays: it is
+        // the Python with Jupyter that the one who runs the tests chose, nothing of this checkout.
         ProcessBuilder container = new ProcessBuilder("bash", "-c", setUp).directory(kit.toFile());
-        container.environment().keySet().removeIf(k -> k.matches("(JBANG|JUPYTER|LAB)_.*|MAKE.*|MFLAGS"));
+        container.environment().keySet().removeIf(k -> !k.equals("JUPYTER_PYTHON") && k.matches("(JBANG|JUPYTER|LAB)_.*|MAKE.*|MFLAGS"));
         Result ran = exec(container);
         assertEquals(0, ran.exit(), ran.out() + ran.err());
         List<String> lines = ran.out().lines().toList();

@@ -75,7 +75,8 @@ class LauncherTest extends Kit {
         Path home = TempFiles.readableByAll();
         Result readable = exec(AnotherUser.asAnotherUser(ROOT, List.of("test", "-r", "jbang-catalog.json")));
         assumeTrue(readable.exit() == 0, "skipped: the kit's folder is closed to another user here");
-        // Its owner built the tools (make ready does): this learner could not. Run alone, this test built none before.
+        // Its owner has built pong (run it once, or made the kit from `make bundle`, which builds every tool): this
+        // learner could not. Run alone in a fresh clone, the test had nothing built, and failed.
         Scripts.classpath("pong");
         Result pong = exec(AnotherUser.asAnotherUser(ROOT, List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home,
                 "./jbang", "pong@catalog", "--help")));
