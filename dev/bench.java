@@ -382,7 +382,12 @@ class bench implements Callable<Integer> {
             }
             SessionFiles.removeTree(dir);
         });
-        Runtime.getRuntime().addShutdownHook(removal);
+        try {
+            Runtime.getRuntime().addShutdownHook(removal);
+        } catch (IllegalStateException exiting) { // stopped meanwhile: measure nothing more
+            SessionFiles.removeTree(dir);
+            return;
+        }
         try {
             Path kit = dir.resolve("localhost-lab");
             if (new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), kit.toString()).inheritIO().start().waitFor() != 0) {
