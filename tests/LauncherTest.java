@@ -10,6 +10,7 @@ import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
@@ -67,6 +68,29 @@ class LauncherTest extends Kit {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Another user's fresh clone, where only JBang is set up: a learner who may not write it runs a tool that is
+     * not built yet. JBang can neither fetch nor build there, and says only that it could not read an artifact;
+     * the launcher's last line says why and what to do.
+     */
+    @Test
+    void aUserWhoMayNotWriteTheKitIsToldWhyAToolCannotBeBuilt() {
+        assumeTrue(AnotherUser.isRoot(), "skipped: only root can run the kit as another user");
+        Path kit = TempFiles.readableByAll().resolve("kit"), home = TempFiles.readableByAll();
+        Result clone = exec(List.of("git", "clone", "--quiet", ROOT.toString(), kit.toString()));
+        assertEquals(0, clone.exit(), clone.err());
+        // Its owner, from a shell of their own (not this run's JBang home), sets JBang up and builds nothing.
+        Result owner = exec(List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home, "./jbang", "--version"), kit);
+        assertEquals(0, owner.exit(), owner.err());
+        Result pong = exec(AnotherUser.asAnotherUser(kit, List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home,
+                "./jbang", "pong@catalog", "--help")));
+        assertNotEquals(0, pong.exit(), pong.out());
+        List<String> said = pong.err().lines().toList();
+        assertEquals("./jbang: you may not write in " + kit + "/.lab, where JBang fetches jars and builds the tools: if this one"
+                + " is not built yet, ask the kit's owner to run the same command once, or copy the kit into your home",
+                said.get(said.size() - 1), pong.err());
     }
 
     /** Another user's kit (a shared checkout, read-only to this learner): the tools run, with no error line about the build lock. */
