@@ -6,7 +6,7 @@
 // is slower), what a sandbox costs, and how fast loopback answers.
 //
 //   make bench                 # or: ./jbang dev/bench.java --runs 9 --seconds 5
-//   make bench BENCH_ARGS=--with-test   # make test too, in a fresh clone as CI runs it (6 minutes more)
+//   make bench BENCH_ARGS=--with-test   # make test too, in a fresh clone as CI runs it (6-8 minutes more)
 //
 //JAVA 17+
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,7 +59,7 @@ class bench implements Callable<Integer> {
     int wholeRuns;
 
     @Option(names = "--with-test", description = "time make test too, once, in a fresh clone of this commit as CI runs it "
-            + "(about 6 minutes more; a whole step, so --whole-runs 0 skips it); without it, the row is make test's last run here")
+            + "(6-8 minutes more; a whole step, so --whole-runs 0 skips it); without it, the row is make test's last run here")
     boolean withTest;
 
     public static void main(String... args) {
@@ -319,32 +320,35 @@ class bench implements Callable<Integer> {
         }
     }
 
-    /** `make test` is too long to run here: its last run, as tests/run.java wrote it down in .lab/. */
-    private void lastTestRun() throws IOException {
-        Path record = ROOT.resolve(".lab/last-test-run");
-        if (!Files.isRegularFile(record)) {
+    /** `make test` is too long to run here by default: its last run, as tests/run.java wrote it down in .lab/. */
+    private void lastTestRun() {
+        Optional<String[]> record = testRecord(ROOT);
+        if (record.isEmpty()) {
             System.out.println("(make test: no run recorded yet in .lab/last-test-run; run make test, then make bench)");
             return;
         }
-        String[] fields = Files.readString(record).strip().split(" ", 2); // seconds, then what the run said
-        report("make test (its last run: " + fields[1] + ")", List.of(Double.parseDouble(fields[0]) * 1000));
+        report("make test (its last run: " + record.get()[1] + ")", List.of(Double.parseDouble(record.get()[0]) * 1000));
     }
 
     /** `make test` in a fresh clone of this commit, as CI runs it: JBang, the builds and the kernel included. */
     private void freshCloneTest() throws Exception {
         inFreshClone("lab-bench-test", "make test", (dir, kit) -> {
             double took = timed(List.of("make", "-s", "test"), kit, Map.of(), null);
-            report("make test, a fresh clone (" + testSummary(kit) + ")", List.of(took));
+            String said = testRecord(kit).map(r -> r[1]).orElse("its count not recorded");
+            report("make test, a fresh clone (" + said + ")", List.of(took));
         });
     }
 
-    /** What the run in {@code kit} said ("252 passed, 0 failed, date, CPUs"), as tests/run.java wrote it down, if it could. */
-    private static String testSummary(Path kit) {
+    /**
+     * What tests/run.java wrote down in {@code kit}'s .lab/ after its last whole run: its seconds, then what it
+     * said ("253 passed, 0 failed, date, CPUs"); empty if there is no such record (it writes one if it can).
+     */
+    private static Optional<String[]> testRecord(Path kit) {
         try {
-            String[] record = Files.readString(kit.resolve(".lab/last-test-run")).strip().split(" ", 2);
-            return record.length == 2 ? record[1] : "its count not recorded";
+            String[] fields = Files.readString(kit.resolve(".lab/last-test-run")).strip().split(" ", 2);
+            return fields.length == 2 && fields[0].matches("\\d+(\\.\\d+)?") ? Optional.of(fields) : Optional.empty();
         } catch (IOException e) {
-            return "its count not recorded";
+            return Optional.empty();
         }
     }
 

@@ -121,7 +121,6 @@ class BundleTest extends Kit {
         return chosen;
     }
 
-
     /** A bin folder with what the lab itself needs (a shell, make, java, a few coreutils), and none of LINUX_TOOLS. */
     private static Path withoutTheLinuxTools() throws IOException {
         Path bin = readableByAll();
