@@ -58,7 +58,7 @@ public final class Cli {
         });
         line.setExecutionExceptionHandler((e, l, parsed) -> exitCode(name, e));
         line.setExecutionStrategy(parsed -> {
-            RememberedOptions.remember(parsed.commandSpec());
+            RememberedOptions.FromPicocli.remember(parsed.commandSpec());
             List<CommandLine> chosen = parsed.asCommandLineList();
             if (chosen.stream().noneMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested())) {
                 try {

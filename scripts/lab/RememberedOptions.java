@@ -161,59 +161,69 @@ final class RememberedOptions {
         return field;
     }
 
-    /** Writes the record for this model, when every option is of a kind both ways read alike; never fails the tool. */
-    static void remember(CommandSpec spec) {
-        try {
-            Class<?> tool = spec.userObject().getClass();
-            Path jar = jarOf(tool);
-            if (jar == null || !spec.subcommands().isEmpty() || !spec.argGroups().isEmpty()
-                    || !spec.unmatchedArgsBindings().isEmpty() || spec.positionalParameters().size() > 1) return;
-            Path file = recordOf(jar, tool);
-            List<String> lines = new ArrayList<>(List.of(HEADER, stamp(jar, tool), spec.name()));
-            for (OptionSpec o : spec.options()) {
-                Optional<String> line = line("option", o, List.of(o.names()), o.usageHelp() || o.versionHelp());
-                if (line.isEmpty()) return;
-                lines.add(line.get());
+    /**
+     * Writing the record, after picocli parsed: the only code that names picocli's model. It is a class of
+     * its own because a class's methods are verified together when it is first used, and the verifier loads
+     * every class it must compare (OptionSpec to ArgSpec, here): in the class that binds, that opened
+     * picocli's jar on every start, and took 5 ms of pong's 45 until "Listen on" (measured here).
+     */
+    static final class FromPicocli {
+        private FromPicocli() {}
+
+        /** Writes the record for this model, when every option is of a kind both ways read alike; never fails the tool. */
+        static void remember(CommandSpec spec) {
+            try {
+                Class<?> tool = spec.userObject().getClass();
+                Path jar = jarOf(tool);
+                if (jar == null || !spec.subcommands().isEmpty() || !spec.argGroups().isEmpty()
+                        || !spec.unmatchedArgsBindings().isEmpty() || spec.positionalParameters().size() > 1) return;
+                Path file = recordOf(jar, tool);
+                List<String> lines = new ArrayList<>(List.of(HEADER, stamp(jar, tool), spec.name()));
+                for (OptionSpec o : spec.options()) {
+                    Optional<String> line = line("option", o, List.of(o.names()), o.usageHelp() || o.versionHelp());
+                    if (line.isEmpty()) return;
+                    lines.add(line.get());
+                }
+                for (PositionalParamSpec p : spec.positionalParameters()) {
+                    if (p.arity().max() != 1) return;
+                    Optional<String> line = line("positional", p, List.of(p.paramLabel()), false);
+                    if (line.isEmpty()) return;
+                    lines.add(line.get());
+                }
+                String text = String.join("\n", lines) + "\n";
+                if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) return;
+                Path temporary = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+                Files.writeString(temporary, text, StandardCharsets.UTF_8);
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                // a read-only kit, or a model this fast path does not cover: picocli every time
             }
-            for (PositionalParamSpec p : spec.positionalParameters()) {
-                if (p.arity().max() != 1) return;
-                Optional<String> line = line("positional", p, List.of(p.paramLabel()), false);
-                if (line.isEmpty()) return;
-                lines.add(line.get());
-            }
-            String text = String.join("\n", lines) + "\n";
-            if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) return;
-            Path temporary = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            Files.writeString(temporary, text, StandardCharsets.UTF_8);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            // a read-only kit, or a model this fast path does not cover: picocli every time
         }
-    }
 
-    private static Optional<String> line(String what, ArgSpec arg, List<String> names, boolean help) {
-        if (!(arg.userObject() instanceof Field field) || arg.splitRegex().length() > 0 || arg.interactive()) return Optional.empty();
-        if (arg instanceof OptionSpec o && (o.negatable() || o.fallbackValue().length() > 0)) return Optional.empty();
-        String defaultValue = arg.defaultValue();
-        if (defaultValue != null && (defaultValue.contains("${") || defaultValue.contains("\t") || defaultValue.contains("\n"))) return Optional.empty();
-        Kind kind = help ? Kind.HELP : kind(arg);
-        if (kind == null) return Optional.empty();
-        return Optional.of(String.join("\t", what, String.join(",", names), field.getDeclaringClass().getName(), field.getName(),
-                kind.name(), defaultValue == null ? "none" : "=" + defaultValue));
-    }
+        private static Optional<String> line(String what, ArgSpec arg, List<String> names, boolean help) {
+            if (!(arg.userObject() instanceof Field field) || arg.splitRegex().length() > 0 || arg.interactive()) return Optional.empty();
+            if (arg instanceof OptionSpec o && (o.negatable() || o.fallbackValue().length() > 0)) return Optional.empty();
+            String defaultValue = arg.defaultValue();
+            if (defaultValue != null && (defaultValue.contains("${") || defaultValue.contains("\t") || defaultValue.contains("\n"))) return Optional.empty();
+            Kind kind = help ? Kind.HELP : kind(arg);
+            if (kind == null) return Optional.empty();
+            return Optional.of(String.join("\t", what, String.join(",", names), field.getDeclaringClass().getName(), field.getName(),
+                    kind.name(), defaultValue == null ? "none" : "=" + defaultValue));
+        }
 
-    private static Kind kind(ArgSpec arg) {
-        Class<?> type = arg.type();
-        var converters = arg.converters();
-        boolean flag = arg.arity().max() == 0;
-        if (converters.length == 1 && converters[0] instanceof Cli.Port && arg.arity().max() == 1) return Kind.PORT;
-        if (converters.length > 0) return null;
-        if (flag) return type == boolean.class || type == Boolean.class ? Kind.FLAG : null;
-        if (arg.arity().max() != 1) return null;
-        if (type == String.class) return Kind.STRING;
-        if (type == int.class || type == Integer.class) return Kind.INT;
-        if (type == Path.class) return Kind.PATH;
-        return null;
+        private static Kind kind(ArgSpec arg) {
+            Class<?> type = arg.type();
+            var converters = arg.converters();
+            boolean flag = arg.arity().max() == 0;
+            if (converters.length == 1 && converters[0] instanceof Cli.Port && arg.arity().max() == 1) return Kind.PORT;
+            if (converters.length > 0) return null;
+            if (flag) return type == boolean.class || type == Boolean.class ? Kind.FLAG : null;
+            if (arg.arity().max() != 1) return null;
+            if (type == String.class) return Kind.STRING;
+            if (type == int.class || type == Integer.class) return Kind.INT;
+            if (type == Path.class) return Kind.PATH;
+            return null;
+        }
     }
 
     /** The jar the tool was loaded from (JBang's build of it), or null when it came from elsewhere. */
