@@ -179,8 +179,8 @@ public final class ClassArchive {
 
     /**
      * A real pong on a free port of loopback, with the archive written when it exits: it
-     * loads what the lab's tools load (picocli, resolving, a server socket), then its
-     * closed stdin ends it. It dies with us, SIGKILL included.
+     * loads what the lab's tools load (their options record, resolving, a server socket),
+     * then its closed stdin ends it. It dies with us, SIGKILL included.
      */
     private static void make(Path archive, String classpath) {
         Path made = sibling(archive, "." + ProcessHandle.current().pid() + ".tmp");
@@ -190,6 +190,13 @@ public final class ClassArchive {
         dump.addAll(QUIET);
         dump.add(Servers.TOOL_JIT); // trained as the tools run
         try {
+            // First a pong through picocli, which writes its options record (RememberedOptions): the
+            // training then binds from it, as every later start does, and its archive holds the classes
+            // that read it. Without them each start opened the kit's jar for two classes: 4 ms of 45.
+            List<String> help = Lifelines.diesWithUs(Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", List.of("--help")));
+            Process first = new ProcessBuilder(help).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            first.getOutputStream().close();
+            if (!first.waitFor(60, TimeUnit.SECONDS)) Lifelines.killTree(first, Duration.ofSeconds(5));
             List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
                     List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
             // Its "Listen on" is of no use; JDK 25's second JVM, which writes the cache, may hold the pipe.
