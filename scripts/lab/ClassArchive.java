@@ -36,7 +36,9 @@ import java.util.zip.CRC32;
  * An archive is used only while its CRC matches the one written beside it when it was made:
  * a changed archive can crash a JVM, so it is made again instead. A foreign archive (another
  * JDK, other jars) is refused by the JVM itself, and that refusal is silenced: it only costs
- * time. LAB_CLASS_ARCHIVE=off turns it all off.
+ * time. Temurin 25.0.3 does not refuse an AOT cache made for other jars (it ran a cached class
+ * instead of the jar's), so what keeps a cache from a JVM it was not made for is its name, which
+ * hashes the JDK and every jar's path, size and time. LAB_CLASS_ARCHIVE=off turns it all off.
  */
 public final class ClassArchive {
     private ClassArchive() {}
@@ -191,12 +193,12 @@ public final class ClassArchive {
         dump.add(Servers.TOOL_JIT); // trained as the tools run
         try {
             // First a pong through picocli, which writes its options record (RememberedOptions): the
-            // training then binds from it, as every later start does, and its archive holds the classes
-            // that read it. Without them each start opened the kit's jar for two classes: 4 ms of 45.
+            // training then binds from it, as later starts with recorded options do, and its archive holds
+            // the classes that read it. Without them each such start opened the kit's jar: 4 ms of 45.
             List<String> help = Lifelines.diesWithUs(Servers.javaCommand(classpath, List.of(Servers.TOOL_JIT), "pong", List.of("--help")));
             Process first = new ProcessBuilder(help).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             first.getOutputStream().close();
-            if (!first.waitFor(60, TimeUnit.SECONDS)) Lifelines.killTree(first, Duration.ofSeconds(5));
+            if (!first.waitFor(20, TimeUnit.SECONDS)) Lifelines.killTree(first, Duration.ofSeconds(5)); // the claim lasts 2 minutes
             List<String> command = Lifelines.diesWithUs(Servers.javaCommand(classpath, dump, "pong",
                     List.of("--host", "localhost", "--port", Integer.toString(Lab.freePort()), "--exit-with-stdin")));
             // Its "Listen on" is of no use; JDK 25's second JVM, which writes the cache, may hold the pipe.
