@@ -1,10 +1,17 @@
 package tests;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -151,6 +158,41 @@ class DoctorTest extends Kit {
     }
 
     @Test
+    void theJavaClientIsTheJavaOnThePathNotTheDoctorsOwn() throws IOException {
+        // The doctor names its own JVM's version without starting a java -version: only when that java is first on the PATH.
+        Optional<Path> java = Clients.find("java");
+        assumeTrue(java.isPresent(), "skipped: no java on the PATH");
+        assertEquals(List.of(versionOf(java.get()), versionOf(java.get())), javaVersions(System.getenv("PATH")));
+        Path other = null;
+        try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : jdks.sorted().toList()) {
+                Path candidate = jdk.resolve("bin/java");
+                if (Files.isExecutable(candidate) && !versionOf(candidate).equals(System.getProperty("java.version"))) other = candidate;
+            }
+        } catch (IOException e) {
+            // no /usr/lib/jvm: skipped below
+        }
+        assumeTrue(other != null, "skipped: no JDK of another version in /usr/lib/jvm");
+        String path = other.getParent() + File.pathSeparator + System.getenv("PATH");
+        assertEquals(List.of(versionOf(other), versionOf(other)), javaVersions(path), "with " + other + " first on the PATH");
+    }
+
+    /** What `java -version` says its version is. */
+    private static String versionOf(Path java) {
+        Matcher m = Pattern.compile("version \"([^\"]+)\"").matcher(exec(List.of(java.toString(), "-version")).err());
+        assertTrue(m.find(), java + " -version");
+        return m.group(1);
+    }
+
+    /** The versions the doctor gives its java and java-system clients, run with {@code path} as PATH. */
+    private List<String> javaVersions(String path) {
+        ProcessBuilder doctor = new ProcessBuilder(tool("doctor", "--json", "" + freePort()));
+        doctor.environment().put("PATH", path);
+        return json(exec(doctor)).getAsJsonArray("clients").asList().stream().map(JsonElement::getAsJsonObject)
+                .filter(c -> c.get("client").getAsString().startsWith("java")).map(c -> c.get("version").getAsString()).toList();
+    }
+
+    @Test
     void badInputIsOneLineAndExit2() {
         for (List<String> args : List.of(List.of("70000"), List.of("http"), List.of("0"), List.of("3000", "--port", "3001"),
                 List.of("--sandbox", "mac"), List.of("3000", "4000"), List.of("--bogus"))) {
@@ -181,6 +223,6 @@ class DoctorTest extends Kit {
     }
 
     private static Clients.Program program(String client, String version) {
-        return new Clients.Program(client, java.util.Optional.of(Path.of("/usr/bin/" + client)), java.util.Optional.of(version), "");
+        return new Clients.Program(client, Optional.of(Path.of("/usr/bin/" + client)), Optional.of(version), "");
     }
 }

@@ -215,12 +215,16 @@ public final class Clients {
             "chromium", List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"),
             "java", List.of("java"), "java-system", List.of("java"));
 
-    /** Finds each client and asks its version, all at once (each is a process start). */
+    /** Finds each client and asks its version, all at once (each is a process start, but java's: see {@link #program}). */
     public static Map<String, Program> installed() {
         Map<String, CompletableFuture<Program>> asked = new LinkedHashMap<>();
-        for (String client : NAMES) asked.put(client, CompletableFuture.supplyAsync(() -> program(client)));
+        for (String client : NAMES) {
+            if (!client.equals("java-system")) asked.put(client, CompletableFuture.supplyAsync(() -> program(client)));
+        }
         Map<String, Program> programs = new LinkedHashMap<>();
         asked.forEach((client, f) -> programs.put(client, f.join()));
+        Program java = programs.get("java"); // java-system is the same program, run with another option
+        programs.put("java-system", new Program("java-system", java.path(), java.version(), java.flavor()));
         return programs;
     }
 
@@ -246,8 +250,18 @@ public final class Clients {
             case "node" -> new Program(client, path, first("v(\\d+\\.\\d+\\.\\d+)", output(p, "--version")), "");
             case "python" -> new Program(client, path, first("Python (\\d+\\.\\d+\\.\\d+)", output(p, "--version")), "");
             case "chromium" -> new Program(client, path, first("(\\d+\\.[\\d.]+)", output(p, "--version")), "");
-            default -> new Program(client, path, first("version \"([^\"]+)\"", output(p, "-version")), "");
+            default -> new Program(client, path, isThisJvm(path.get()) ? Optional.of(System.getProperty("java.version"))
+                    : first("version \"([^\"]+)\"", output(p, "-version")), "");
         };
+    }
+
+    /** Whether {@code java} is the launcher of the JVM we run in: then its version is ours, and no JVM need start to say it. */
+    private static boolean isThisJvm(Path java) {
+        try {
+            return java.toRealPath().equals(Path.of(System.getProperty("java.home"), "bin", "java").toRealPath());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static Optional<String> first(String regex, String text) {
