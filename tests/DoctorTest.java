@@ -162,19 +162,26 @@ class DoctorTest extends Kit {
         // The doctor names its own JVM's version without starting a java -version: only when that java is first on the PATH.
         Optional<Path> java = Clients.find("java");
         assumeTrue(java.isPresent(), "skipped: no java on the PATH");
-        assertEquals(List.of(versionOf(java.get()), versionOf(java.get())), javaVersions(System.getenv("PATH")));
+        String onThePath = versionOf(java.get());
+        assertEquals(List.of(onThePath, onThePath), javaVersions(System.getenv("PATH")));
         Path other = null;
+        String otherVersion = null;
         try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
             for (Path jdk : jdks.sorted().toList()) {
                 Path candidate = jdk.resolve("bin/java");
-                if (Files.isExecutable(candidate) && !versionOf(candidate).equals(System.getProperty("java.version"))) other = candidate;
+                String version = Files.isExecutable(candidate) ? versionOf(candidate) : System.getProperty("java.version");
+                if (!version.equals(System.getProperty("java.version"))) {
+                    other = candidate;
+                    otherVersion = version;
+                    break;
+                }
             }
         } catch (IOException e) {
             // no /usr/lib/jvm: skipped below
         }
         assumeTrue(other != null, "skipped: no JDK of another version in /usr/lib/jvm");
         String path = other.getParent() + File.pathSeparator + System.getenv("PATH");
-        assertEquals(List.of(versionOf(other), versionOf(other)), javaVersions(path), "with " + other + " first on the PATH");
+        assertEquals(List.of(otherVersion, otherVersion), javaVersions(path), "with " + other + " first on the PATH");
     }
 
     /** What `java -version` says its version is. */
