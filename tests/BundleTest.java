@@ -98,7 +98,8 @@ class BundleTest extends Kit {
         assertTrue(pong.out().startsWith("Usage: pong"), pong.out());
 
         List<String> withoutTheTools = notebooks(WITHOUT_TOOLS::contains);
-        Result withoutTools = offline(withoutTheLinuxTools().toString(), home, "make", "lab", "NOTEBOOKS=" + String.join(" ", withoutTheTools));
+        Result withoutTools = offline(withoutTheLinuxTools().toString(), home, "make", "lab",
+                "NOTEBOOKS=" + String.join(" ", withoutTheTools.stream().map(n -> "notebooks/" + n).toList()));
         assertEquals(0, withoutTools.exit(), withoutTools.out() + withoutTools.err());
         assertEquals(withoutTheTools, LabTest.played(withoutTools.out()), "steps 5 to 8:\n" + withoutTools.out());
         assertTrue(withoutTools.out().lines().anyMatch(l -> l.startsWith("✓ ")), "✓ as UTF-8, not '?':\n" + withoutTools.out());
@@ -114,9 +115,9 @@ class BundleTest extends Kit {
     private static final List<String> WITHOUT_TOOLS = List.of("05-lsof-inspection.ipynb", "06-client-ordering.ipynb",
             "07-hosts-reordering.ipynb", "08-address-sorting.ipynb");
 
-    /** The unpacked kit's notebooks that {@code which} takes, in order, as paths (make's NOTEBOOKS); at least one. */
+    /** The unpacked kit's notebooks that {@code which} takes, by name, in order; at least one. */
     private static List<String> notebooks(java.util.function.Predicate<String> which) throws Exception {
-        List<String> chosen = NotebookTest.notebooksOf(Unpacked.KIT).filter(which).map(n -> "notebooks/" + n).toList();
+        List<String> chosen = NotebookTest.notebooksOf(Unpacked.KIT).filter(which).toList();
         assertFalse(chosen.isEmpty(), "no notebook chosen");
         return chosen;
     }

@@ -40,7 +40,7 @@ class LabTest extends Kit {
     private static void playedEveryNotebook(Result r) throws Exception {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertFalse(r.out().contains("✗"), "every cell as the notebook expects, no wrong lesson:\n" + r.out());
-        assertEquals(NotebookTest.notebooks().map(n -> "notebooks/" + n).toList(), played(r.out()), "every notebook, in order:\n" + r.out());
+        assertEquals(NotebookTest.notebooks().toList(), played(r.out()), "every notebook, in order:\n" + r.out());
     }
 
     /**
@@ -88,9 +88,9 @@ class LabTest extends Kit {
         assertFalse(section.contains("✗"), section);
     }
 
-    /** The notebooks the player played, by its "══════ NAME ══════" lines, as paths. */
+    /** The notebooks the player played, by name, from its "══════ NAME ══════" lines. */
     static List<String> played(String out) {
-        return out.lines().filter(l -> l.startsWith("══════ ")).map(l -> "notebooks/" + l.replace("══════", "").strip()).toList();
+        return out.lines().filter(l -> l.startsWith("══════ ")).map(l -> l.replace("══════", "").strip()).toList();
     }
 
     /** What the player printed for {@code notebook}: from its "══════ name ══════" line to the next one. */
