@@ -127,6 +127,41 @@ public final class Exercise {
         throw new IOException("this machine's loopback has fewer than two addresses to bind: " + pair);
     }
 
+    /**
+     * What this system answers when 127.0.0.1 and the wildcard 0.0.0.0 meet on one port: {@code wild},
+     * whether 127.0.0.1 binds while 0.0.0.0 is held; {@code back}, the other order; and that rule in
+     * words. Linux refuses both; macOS and the BSDs allow both, since Java sets SO_REUSEADDR. A check
+     * expects the learner's answers to be this system's own, so the exercise can be done on either.
+     */
+    public record WildcardRule(boolean wild, boolean back, String rule) {
+        public static WildcardRule of(String osName, boolean wild, boolean back) {
+            String system = osName.toLowerCase(java.util.Locale.ROOT).contains("linux") ? "Linux: " : "this system (" + osName + "): ";
+            String rule = wild && back ? "127.0.0.1 and 0.0.0.0 share one port, in either order (Java sets SO_REUSEADDR; "
+                    + "macOS and the BSDs then allow it)"
+                    : !wild && !back ? "127.0.0.1 and 0.0.0.0 on one port clash, in either order"
+                    : wild ? "127.0.0.1 binds beside a held 0.0.0.0, but 0.0.0.0 not beside a held 127.0.0.1"
+                    : "0.0.0.0 binds beside a held 127.0.0.1, but 127.0.0.1 not beside a held 0.0.0.0";
+            return new WildcardRule(wild, back, system + rule);
+        }
+    }
+
+    /** This system's {@link WildcardRule}, asked of its kernel with real sockets on a free port, in each order. */
+    public static WildcardRule wildcardRuleHere() throws IOException {
+        return WildcardRule.of(System.getProperty("os.name"), bindsBeside("0.0.0.0", "127.0.0.1"), bindsBeside("127.0.0.1", "0.0.0.0"));
+    }
+
+    private static boolean bindsBeside(String held, String other) throws IOException {
+        try (ServerSocket first = new ServerSocket(); ServerSocket second = new ServerSocket()) {
+            first.bind(new InetSocketAddress(held, 0));
+            try {
+                second.bind(new InetSocketAddress(other, first.getLocalPort()));
+                return true;
+            } catch (java.net.BindException clash) {
+                return false;
+            }
+        }
+    }
+
     /** The result of the last check of {@code id} in this JVM, if it ran. */
     public static Optional<Boolean> result(String id) {
         synchronized (RESULTS) {
