@@ -3,14 +3,17 @@ package tests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import lab.Sandbox;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.TempFiles.temporaryFolder;
 
@@ -39,6 +42,41 @@ class ReadyTest extends Kit {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("– no Jupyter: make lab runs without it; for make notebook: pip install notebook"), r.out());
         assertTrue(r.out().strip().endsWith("ready"), r.out());
+    }
+
+    /**
+     * The day before, online, a learner's fresh clone where only `make ready` ran; on the day the room's network
+     * fails, and make lab must need none. With only resolve built by the check, make lab had to fetch the
+     * player's jars first, and failed offline with JBang's error.
+     */
+    @Test
+    void afterTheRoomCheckTheLabPlaysWithNoNetwork() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: no network namespace to take the network away in: " + Sandbox.unavailable().orElse(""));
+        Path kit = temporaryFolder("lab-ready").resolve("localhost-lab");
+        Result clone = exec(List.of("git", "clone", "--quiet", ROOT.toString(), kit.toString()));
+        assertEquals(0, clone.exit(), clone.err());
+        // JBang itself, as the first ./jbang fetched it here: its Maven bootstrap is not what this test is about.
+        try (var lab = Files.list(ROOT.resolve(".lab"))) {
+            for (Path jbang : lab.filter(p -> p.getFileName().toString().startsWith("jbang-cli-")).toList()) {
+                assertEquals(0, exec(List.of("cp", "-a", jbang.toString(), kit.resolve(".lab").toString() + "/")).exit());
+            }
+        }
+        // A shell of the learner's own: none of this run's JBang home, jars or settings (env -i), an empty home.
+        List<String> shell = List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + temporaryFolder("lab-ready-home"));
+        Result ready = exec(concat(shell, "make", "-s", "ready"), kit);
+        assertEquals(0, ready.exit(), ready.out() + ready.err());
+        assertTrue(ready.out().contains("✓ the lab's player is built, with every jar it needs: make lab needs no network from now on"), ready.out());
+        assertTrue(ready.out().strip().endsWith("ready"), ready.out());
+        Result lab = exec(concat(shell, "unshare", "-n", "sh", "-c",
+                "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && make -s lab NOTEBOOKS=notebooks/01-single-server.ipynb"), kit);
+        assertEquals(0, lab.exit(), "make lab with no network, after the room check:\n" + lab.out() + lab.err());
+        assertTrue(lab.out().contains("══════ 01-single-server.ipynb ══════"), lab.out());
+    }
+
+    private static List<String> concat(List<String> first, String... more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all;
     }
 
     @Test
