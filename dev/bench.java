@@ -55,9 +55,10 @@ class bench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "seconds of loopback traffic per rate; default ${DEFAULT-VALUE}")
     int seconds;
 
-    // Three runs at least: a whole step's row is a median, as the start-up rows are, and one slow run does not make it.
+    // Three by default: a whole step's row is then a median, as the start-up rows are, and one slow run does not make it.
     @Option(names = "--whole-runs", defaultValue = "3", paramLabel = "N",
-            description = "runs of each whole step (make lab, the notebooks, make check, a cold first run: median shown); 0 skips them; default ${DEFAULT-VALUE}")
+            description = "runs of each whole step (make lab, in article mode too, the notebooks, make check, a cold first run: median shown); "
+                    + "0 skips them; default ${DEFAULT-VALUE}")
     int wholeRuns;
 
     @Option(names = "--with-test", description = "time make test too, once, in a fresh clone of this commit as CI runs it "
@@ -363,7 +364,8 @@ class bench implements Callable<Integer> {
                 times.add(timed(List.of("make", "-s", "lab"), kit, env, "══════ "));
             });
         }
-        if (!times.isEmpty()) report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook", times);
+        if (!times.isEmpty()) report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook"
+                + (times.size() < wholeRuns ? " (" + times.size() + " of " + wholeRuns + " runs)" : ""), times);
     }
 
     interface InClone {

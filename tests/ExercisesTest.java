@@ -21,6 +21,7 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.LeftBehind.noChildrenLeft;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
@@ -198,17 +199,33 @@ class ExercisesTest extends Kit {
 
     /**
      * Exercise 10's check expects this system's own answers about 127.0.0.1 beside the wildcard, asked of
-     * its kernel with real sockets: Linux refuses both orders. A Mac allows both; the tests cannot meet
-     * that kernel here, so only its words are checked, as Java names macOS.
+     * its kernel with real sockets: Linux refuses both orders. A Mac allows both; the tests cannot meet that
+     * kernel here, so a Mac's answer, written as a learner's code, must fail here, naming Linux's rule.
      */
     @Test
     void theWildcardExerciseExpectsThisSystemsOwnAnswers() throws Exception {
         Exercise.WildcardRule mac = Exercise.WildcardRule.of("Mac OS X", true, true);
-        assertTrue(mac.rule().startsWith("this system (Mac OS X): 127.0.0.1 and 0.0.0.0 share one port"), mac.rule());
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux"), "Linux's rule is asked of a Linux kernel");
+        assertEquals(List.of(true, true), List.of(mac.wild(), mac.back()));
+        assertEquals("this system (Mac OS X): 127.0.0.1 and 0.0.0.0 share one port, in either order "
+                + "(Java sets SO_REUSEADDR, with which macOS and the BSDs allow it)", mac.rule());
+        assertTrue(Exercise.WildcardRule.of("Windows 11", true, false).rule()
+                .startsWith("this system (Windows 11): 127.0.0.1 binds beside a held 0.0.0.0, but 0.0.0.0 not"));
+        assumeTrue(System.getProperty("os.name").equals("Linux"), "skipped: not Linux");
         Exercise.WildcardRule here = Exercise.wildcardRuleHere();
         assertEquals(List.of(false, false), List.of(here.wild(), here.back()), here.rule());
         assertEquals("Linux: 127.0.0.1 and 0.0.0.0 on one port clash, in either order", here.rule());
+
+        // A learner's code that gives the Mac's answer: right about the same address and two different ones.
+        Exercise.Info wildcard = Exercise.find(all(), "10-specific-beside-wildcard");
+        Path mine = temporaryFolder("my-notebooks");
+        String starter = Files.readString(wildcard.notebook());
+        String macLike = starter.replace("return true; // fix me", "return !held.equals(other); // fix me");
+        assertFalse(macLike.equals(starter), "the starter's line");
+        Files.writeString(mine.resolve(wildcard.notebook().getFileName()), macLike);
+        Result r = exercises("verify", wildcard.id(), "--notebooks", mine.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("☐ " + wildcard.id() + ", not yet: " + here.rule()), r.out());
+        noChildrenLeft();
     }
 
     @Test
