@@ -39,7 +39,8 @@ prereqs:
 # The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing
 # and how to get it, – optional and what works without it), then "ready" (make lab will run here) or
 # "not ready", exit 1. The first run fetches JBang and the jars and builds a tool and the player (which holds
-# every tool a cell starts), so it may take a minute; later runs take seconds. After it, make lab runs offline.
+# every tool a cell starts), so it may take a minute; later runs take seconds. After it, make lab runs offline,
+# until a git pull changes the kit.
 ready: ## the room check: one line per need, then "ready" (make lab will run here) or what is missing
 	@fail=0; \
 	if msg=$$($(MAKE) -s --no-print-directory prereqs 2>&1); then echo "✓ a JDK 17 or newer, and JBang or Maven to fetch it"; \
@@ -47,10 +48,13 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	if [ $$fail = 0 ]; then \
 	  if out=$$(./jbang resolve@catalog --list); then echo "✓ the lab's tools run: localhost is $$(echo $$out)"; \
 	  else echo "✗ the lab's tools do not run (the lines above say why)"; fail=1; fi; \
-	  if ./jbang play@catalog --help >/dev/null; then echo "✓ the lab's player is built, with every jar it needs: make lab needs no network from now on"; \
+	fi; \
+	if [ $$fail = 0 ]; then \
+	  if ./jbang play@catalog --help >/dev/null; then \
+	    echo "✓ the lab's player is built, with every jar it needs: make lab runs with no network (after a git pull, run make ready again)"; \
 	  else echo "✗ the lab's player cannot be built (the lines above say why)"; fail=1; fi; \
 	  mode=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null | grep -m1 'article mode:'); \
-	  echo "✓ $${mode#resolve: }"; \
+	  if [ -n "$$mode" ]; then echo "✓ $${mode#resolve: }"; fi; \
 	fi; \
 	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
 	  && echo "✓ Jupyter, for make notebook" \

@@ -46,31 +46,43 @@ class ReadyTest extends Kit {
 
     /**
      * The day before, online, a learner's fresh clone where only `make ready` ran; on the day the room's network
-     * fails, and make lab must need none. With only resolve built by the check, make lab had to fetch the
-     * player's jars first, and failed offline with JBang's error.
+     * fails, and make lab must need none, whether `./jbang` replays its launch cache or runs JBang. With only
+     * resolve built by the check, make lab had to fetch the player's jars first, and failed offline with JBang's error.
      */
     @Test
     void afterTheRoomCheckTheLabPlaysWithNoNetwork() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: no network namespace to take the network away in: " + Sandbox.unavailable().orElse(""));
-        Path kit = temporaryFolder("lab-ready").resolve("localhost-lab");
+        assumeTrue(AnotherUser.isRoot() && Sandbox.unavailable().isEmpty(),
+                "skipped: only root, with namespaces, takes the network away (unshare -n) without changing who runs the lab");
+        Path kit = temporaryFolder("lab-ready").resolve("localhost-lab"), home = temporaryFolder("lab-ready-home");
         Result clone = exec(List.of("git", "clone", "--quiet", ROOT.toString(), kit.toString()));
         assertEquals(0, clone.exit(), clone.err());
-        // JBang itself, as the first ./jbang fetched it here: its Maven bootstrap is not what this test is about.
+        // JBang itself, as the first ./jbang fetched it here (as make bundle copies it): its Maven bootstrap is not
+        // what this test is about.
         try (var lab = Files.list(ROOT.resolve(".lab"))) {
             for (Path jbang : lab.filter(p -> p.getFileName().toString().startsWith("jbang-cli-")).toList()) {
-                assertEquals(0, exec(List.of("cp", "-a", jbang.toString(), kit.resolve(".lab").toString() + "/")).exit());
+                Path to = Files.createDirectories(kit.resolve(".lab").resolve(jbang.getFileName()));
+                Result copied = exec(List.of("cp", "-a", jbang.resolve("lib").toString(), jbang.resolve("lib.classpath").toString(), to + "/"));
+                assertEquals(0, copied.exit(), copied.err());
             }
         }
-        // A shell of the learner's own: none of this run's JBang home, jars or settings (env -i), an empty home.
-        List<String> shell = List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + temporaryFolder("lab-ready-home"));
+        // A shell of the learner's own: none of this run's JBang home, jars or settings, an empty home; what reaches
+        // Maven Central here (a proxy, Maven's settings) and the JDK chosen stay.
+        List<String> shell = new ArrayList<>(List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + home));
+        for (String kept : List.of("JAVA_HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")) {
+            if (System.getenv(kept) != null) shell.add(kept + "=" + System.getenv(kept));
+        }
+        Path settings = Path.of(System.getProperty("user.home"), ".m2", "settings.xml");
+        if (Files.isRegularFile(settings)) Files.copy(settings, Files.createDirectories(home.resolve(".m2")).resolve("settings.xml"));
         Result ready = exec(concat(shell, "make", "-s", "ready"), kit);
         assertEquals(0, ready.exit(), ready.out() + ready.err());
-        assertTrue(ready.out().contains("✓ the lab's player is built, with every jar it needs: make lab needs no network from now on"), ready.out());
+        assertTrue(ready.out().contains("✓ the lab's player is built, with every jar it needs: make lab runs with no network"), ready.out());
         assertTrue(ready.out().strip().endsWith("ready"), ready.out());
-        Result lab = exec(concat(shell, "unshare", "-n", "sh", "-c",
-                "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && make -s lab NOTEBOOKS=notebooks/01-single-server.ipynb"), kit);
-        assertEquals(0, lab.exit(), "make lab with no network, after the room check:\n" + lab.out() + lab.err());
-        assertTrue(lab.out().contains("══════ 01-single-server.ipynb ══════"), lab.out());
+        for (String launchCache : List.of("on", "off")) {
+            Result lab = exec(concat(shell, "LAB_LAUNCH_CACHE=" + launchCache, "unshare", "-n", "sh", "-c",
+                    "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && make -s lab NOTEBOOKS=notebooks/01-single-server.ipynb"), kit);
+            assertEquals(0, lab.exit(), "make lab with no network, launch cache " + launchCache + ", after the room check:\n" + lab.out() + lab.err());
+            assertTrue(lab.out().contains("══════ 01-single-server.ipynb ══════"), lab.out());
+        }
     }
 
     private static List<String> concat(List<String> first, String... more) {
