@@ -308,19 +308,22 @@ class bench implements Callable<Integer> {
         coldFirstRun();
     }
 
-    private List<Double> whole(List<String> command) throws Exception {
+    /** A whole step's row from the runs that ended well, and one line for each that did not: the other rows still get measured. */
+    private void reportWhole(String what, List<String> command) throws Exception {
         List<Double> times = new ArrayList<>();
-        for (int i = 0; i < wholeRuns; i++) times.add(timed(command, ROOT, Map.of("LAB_PORT", "" + Lab.freePort()), null));
-        return times;
+        for (int i = 0; i < wholeRuns; i++) {
+            try {
+                times.add(timed(command, ROOT, Map.of("LAB_PORT", "" + Lab.freePort()), null));
+            } catch (Failure e) {
+                System.out.println("(" + what + ": a run not measured, " + e.getMessage() + ")");
+            }
+        }
+        if (!times.isEmpty()) report(what + ofRuns(times), times);
     }
 
-    /** A whole step's row, or one line saying why it has none: the other rows still get measured. */
-    private void reportWhole(String what, List<String> command) throws Exception {
-        try {
-            report(what, whole(command));
-        } catch (Failure e) {
-            System.out.println("(" + what + ": not measured, " + e.getMessage() + ")");
-        }
+    /** " (2 of 3 runs)" when some runs gave no time, else nothing. */
+    private String ofRuns(List<Double> times) {
+        return times.size() < wholeRuns ? " (" + times.size() + " of " + wholeRuns + " runs)" : "";
     }
 
     /** `make test` is too long to run here by default: its last run, as tests/run.java wrote it down in .lab/. */
@@ -364,8 +367,7 @@ class bench implements Callable<Integer> {
                 times.add(timed(List.of("make", "-s", "lab"), kit, env, "══════ "));
             });
         }
-        if (!times.isEmpty()) report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook"
-                + (times.size() < wholeRuns ? " (" + times.size() + " of " + wholeRuns + " runs)" : ""), times);
+        if (!times.isEmpty()) report("a cold first run: fresh clone, empty Maven repository, until make lab's first notebook" + ofRuns(times), times);
     }
 
     interface InClone {
