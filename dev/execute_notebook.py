@@ -24,6 +24,7 @@ import asyncio
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -204,6 +205,20 @@ async def left_behind(state, wait=5):
     return any(files for _, _, files in os.walk(state))
 
 
+# Ctrl-C: one line, every running notebook's task cancelled (which shuts its kernel down), no verdicts, exit 130.
+# Without this, nbclient's cancelled tasks printed tracebacks, and each notebook a "kernel failed" that was not its own.
+interrupted = False
+
+
+def interrupt(tasks):
+    global interrupted
+    if not interrupted:
+        interrupted = True
+        print("interrupted: stopping every notebook's kernel", file=sys.stderr, flush=True)
+    for task in tasks:
+        task.cancel()
+
+
 async def execute_all(paths, jobs):
     """Up to jobs notebooks at once, each on a kernel of its own; their lines in the given order;
     progress at least every 10 s. One process: each kernel is a child of this one."""
@@ -232,6 +247,8 @@ async def execute_all(paths, jobs):
                     passed, out = await execute(path, env)
                 except Exception as e:  # its HTML could not be written, say: this notebook fails, the others go on
                     passed, out = False, f"{path}: {last_line(e)}\n"
+                if interrupted:  # what a cancelled kernel said is no verdict on its notebook
+                    return False, ""
                 if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
                     out += f"{path}: its kernel left its sandbox's state behind\n"
                     passed = False
@@ -254,10 +271,25 @@ async def execute_all(paths, jobs):
 
     tasks = [asyncio.ensure_future(run(path, port)) for path, port in zip(paths, ports)]
     ticker = asyncio.ensure_future(progress())
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, interrupt, tasks)
+    # nbclient (0.7) puts a SIGINT handler of its own on the loop for each notebook, and takes it off when that
+    # notebook ends: with several at once they undo each other and ours. Ctrl-C stays ours alone.
+    for name in ("add_signal_handler", "remove_signal_handler"):
+        def unless_sigint(sig, *rest, call=getattr(loop, name)):
+            return None if sig == signal.SIGINT else call(sig, *rest)
+        setattr(loop, name, unless_sigint)
+    # A cancelled nbclient leaves tasks that fail on their own (its kernel-alive poll): quiet once interrupted.
+    loop.set_exception_handler(lambda loop, context: None if interrupted else loop.default_exception_handler(context))
     passed = True
     try:
         for task in tasks:
-            ok, out = await task
+            try:
+                ok, out = await task
+            except asyncio.CancelledError:
+                if not interrupted:
+                    raise
+                continue
             print(out, end="", flush=True)
             said[0] = time.monotonic()
             passed &= ok
@@ -281,7 +313,13 @@ def article_sandboxes_here():
     return "article mode: in a private Linux sandbox" in probe.stderr
 
 
-jobs = min(args.jobs, len(args.notebooks))
-if jobs > 1 and article and not article_sandboxes_here():
-    jobs = 1
-sys.exit(0 if asyncio.run(execute_all(args.notebooks, jobs)) else 1)
+try:
+    jobs = min(args.jobs, len(args.notebooks))
+    if jobs > 1 and article and not article_sandboxes_here():
+        jobs = 1
+    passed = asyncio.run(execute_all(args.notebooks, jobs))
+except KeyboardInterrupt:  # Ctrl-C before the notebooks started
+    interrupt([])
+if interrupted:
+    sys.exit(130)
+sys.exit(0 if passed else 1)
