@@ -30,6 +30,14 @@ import subprocess
 import sys
 import time
 
+
+def interrupted_before_the_notebooks(*_):  # Ctrl-C while Jupyter's modules load: one line, not a traceback
+    print("interrupted", file=sys.stderr, flush=True)
+    sys.exit(130)
+
+
+signal.signal(signal.SIGINT, interrupted_before_the_notebooks)
+
 # The kit installs its kernel inside the project (make kernel), not in the user's Jupyter.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(ROOT, ".lab", "jupyter"), os.environ.get("JUPYTER_PATH")]))
@@ -129,6 +137,8 @@ async def execute(path, env=None):
         problems += [f"  │ {line}" for line in printed_last(nb)]
     except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
         problems.append(f"the kernel failed: {last_line(e)}")
+    if interrupted:  # nbclient turned our cancel into "kernel died": no verdict, and no half page over the last --html one
+        return False, ""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -205,16 +215,18 @@ async def left_behind(state, wait=5):
     return any(files for _, _, files in os.walk(state))
 
 
-# Ctrl-C: one line, every running notebook's task cancelled (which shuts its kernel down), no verdicts, exit 130.
-# Without this, nbclient's cancelled tasks printed tracebacks, and each notebook a "kernel failed" that was not its own.
+# Ctrl-C: one line, every running notebook's task cancelled, no verdicts, exit 130. Mid-cell, nbclient turns the cancel
+# into "kernel died" and shuts that kernel down itself; a kernel caught starting is stopped by its atexit clean-up.
+# Without this, nbclient's handlers (one per notebook) undid each other: tracebacks, and false verdicts.
 interrupted = False
 
 
 def interrupt(tasks):
     global interrupted
-    if not interrupted:
-        interrupted = True
-        print("interrupted: stopping every notebook's kernel", file=sys.stderr, flush=True)
+    if interrupted:  # a second Ctrl-C: the first one's shutdowns are under way
+        return
+    interrupted = True
+    print("interrupted: stopping every notebook's kernel", file=sys.stderr, flush=True)
     for task in tasks:
         task.cancel()
 
@@ -247,7 +259,7 @@ async def execute_all(paths, jobs):
                     passed, out = await execute(path, env)
                 except Exception as e:  # its HTML could not be written, say: this notebook fails, the others go on
                     passed, out = False, f"{path}: {last_line(e)}\n"
-                if interrupted:  # what a cancelled kernel said is no verdict on its notebook
+                if interrupted:
                     return False, ""
                 if apart and await left_behind(env["LAB_SANDBOX_STATE"]):
                     out += f"{path}: its kernel left its sandbox's state behind\n"
@@ -265,7 +277,7 @@ async def execute_all(paths, jobs):
     async def progress():
         while True:
             await asyncio.sleep(1)
-            if time.monotonic() - said[0] > 10 and running:
+            if time.monotonic() - said[0] > 10 and running and not interrupted:
                 now = time.monotonic()
                 say("  ... still running: " + ", ".join(f"{os.path.basename(p)} ({now - t:.0f} s)" for p, t in running.items()))
 
@@ -274,7 +286,8 @@ async def execute_all(paths, jobs):
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, interrupt, tasks)
     # nbclient (0.7) puts a SIGINT handler of its own on the loop for each notebook, and takes it off when that
-    # notebook ends: with several at once they undo each other and ours. Ctrl-C stays ours alone.
+    # notebook ends: with several at once they undo each other and ours. Ctrl-C stays ours alone (until the finally
+    # below). Its SIGTERM handlers are left as they are.
     for name in ("add_signal_handler", "remove_signal_handler"):
         def unless_sigint(sig, *rest, call=getattr(loop, name)):
             return None if sig == signal.SIGINT else call(sig, *rest)
@@ -290,11 +303,16 @@ async def execute_all(paths, jobs):
                 if not interrupted:
                     raise
                 continue
+            if interrupted:  # finished, but not yet said in order: no verdicts after the interrupt line
+                continue
             print(out, end="", flush=True)
             said[0] = time.monotonic()
             passed &= ok
     finally:
         ticker.cancel()
+        for name in ("add_signal_handler", "remove_signal_handler"):
+            delattr(loop, name)  # the loop's own again, so that closing it takes our handler off
+        loop.remove_signal_handler(signal.SIGINT)
     return passed
 
 
@@ -318,8 +336,11 @@ try:
     if jobs > 1 and article and not article_sandboxes_here():
         jobs = 1
     passed = asyncio.run(execute_all(args.notebooks, jobs))
-except KeyboardInterrupt:  # Ctrl-C before the notebooks started
+except KeyboardInterrupt:  # Ctrl-C once the loop has given SIGINT back (it ends the run the same way)
     interrupt([])
 if interrupted:
+    # Through atexit: nbclient's clean-up there stops a kernel caught starting, which has no lifeline yet. Where the
+    # interrupt cut a notebook's own shutdown short, that clean-up fails on what is gone: no traceback for that.
+    sys.unraisablehook = lambda unraisable: None
     sys.exit(130)
 sys.exit(0 if passed else 1)
