@@ -31,12 +31,17 @@ import sys
 import time
 
 
-def interrupted_before_the_notebooks(*_):  # Ctrl-C while Jupyter's modules load: one line, not a traceback
-    print("interrupted", file=sys.stderr, flush=True)
-    sys.exit(130)
+# What ends a run early: Ctrl-C, or a SIGTERM (a timeout, a cancelled job); 128 + the signal is the exit code.
+STOPPING = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 
-signal.signal(signal.SIGINT, interrupted_before_the_notebooks)
+def stopped_before_the_notebooks(signum, _):  # while Jupyter's modules load: one line, not a traceback
+    print(STOPPING[signum], file=sys.stderr, flush=True)
+    sys.exit(128 + signum)
+
+
+for stop in STOPPING:
+    signal.signal(stop, stopped_before_the_notebooks)
 
 # The kit installs its kernel inside the project (make kernel), not in the user's Jupyter.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -215,18 +220,18 @@ async def left_behind(state, wait=5):
     return any(files for _, _, files in os.walk(state))
 
 
-# Ctrl-C: one line, every running notebook's task cancelled, no verdicts, exit 130. Mid-cell, nbclient turns the cancel
-# into "kernel died" and shuts that kernel down itself; a kernel caught starting is stopped by its atexit clean-up.
-# Without this, nbclient's handlers (one per notebook) undid each other: tracebacks, and false verdicts.
-interrupted = False
+# Ctrl-C or SIGTERM: one line, every running notebook's task cancelled, no verdicts, exit 128 + the signal. Mid-cell,
+# nbclient turns the cancel into "kernel died" and shuts that kernel down itself; a kernel caught starting is stopped by
+# its atexit clean-up. Without this, nbclient's handlers (one per notebook) undid each other: tracebacks, false verdicts.
+interrupted = None  # the signal that stopped the run
 
 
-def interrupt(tasks):
+def interrupt(tasks, signum):
     global interrupted
-    if interrupted:  # a second Ctrl-C: the first one's shutdowns are under way
+    if interrupted:  # a second one: the first one's shutdowns are under way
         return
-    interrupted = True
-    print("interrupted: stopping every notebook's kernel", file=sys.stderr, flush=True)
+    interrupted = signum
+    print(f"{STOPPING[signum]}: stopping every notebook's kernel", file=sys.stderr, flush=True)
     for task in tasks:
         task.cancel()
 
@@ -284,14 +289,14 @@ async def execute_all(paths, jobs):
     tasks = [asyncio.ensure_future(run(path, port)) for path, port in zip(paths, ports)]
     ticker = asyncio.ensure_future(progress())
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, interrupt, tasks)
-    # nbclient (0.7) puts a SIGINT handler of its own on the loop for each notebook, and takes it off when that
-    # notebook ends: with several at once they undo each other and ours. Ctrl-C stays ours alone (until the finally
-    # below). Its SIGTERM handlers are left as they are.
+    for stop in STOPPING:
+        loop.add_signal_handler(stop, interrupt, tasks, stop)
+    # nbclient (0.7) puts SIGINT and SIGTERM handlers of its own on the loop for each notebook, and takes them off when
+    # that notebook ends: with several at once they undo each other and ours. They stay ours (until the finally below).
     for name in ("add_signal_handler", "remove_signal_handler"):
-        def unless_sigint(sig, *rest, call=getattr(loop, name)):
-            return None if sig == signal.SIGINT else call(sig, *rest)
-        setattr(loop, name, unless_sigint)
+        def unless_ours(sig, *rest, call=getattr(loop, name)):
+            return None if sig in STOPPING else call(sig, *rest)
+        setattr(loop, name, unless_ours)
     # A cancelled nbclient leaves tasks that fail on their own (its kernel-alive poll): quiet once interrupted.
     loop.set_exception_handler(lambda loop, context: None if interrupted else loop.default_exception_handler(context))
     passed = True
@@ -311,8 +316,9 @@ async def execute_all(paths, jobs):
     finally:
         ticker.cancel()
         for name in ("add_signal_handler", "remove_signal_handler"):
-            delattr(loop, name)  # the loop's own again, so that closing it takes our handler off
-        loop.remove_signal_handler(signal.SIGINT)
+            delattr(loop, name)  # the loop's own again, so that closing it takes our handlers off
+        for stop in STOPPING:
+            loop.remove_signal_handler(stop)
     return passed
 
 
@@ -337,10 +343,10 @@ try:
         jobs = 1
     passed = asyncio.run(execute_all(args.notebooks, jobs))
 except KeyboardInterrupt:  # Ctrl-C once the loop has given SIGINT back (it ends the run the same way)
-    interrupt([])
+    interrupt([], signal.SIGINT)
 if interrupted:
     # Through atexit: nbclient's clean-up there stops a kernel caught starting, which has no lifeline yet. Where the
     # interrupt cut a notebook's own shutdown short, that clean-up fails on what is gone: no traceback for that.
     sys.unraisablehook = lambda unraisable: None
-    sys.exit(130)
+    sys.exit(128 + interrupted)
 sys.exit(0 if passed else 1)

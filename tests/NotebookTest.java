@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -401,13 +402,14 @@ class NotebookTest extends Kit {
     }
 
     /**
-     * Ctrl-C on the notebooks' runner (make html, make test's notebooks), two notebooks at once, each mid-cell:
-     * one line, exit 130, no traceback, each kernel shut down by the runner before it exits, and no server left.
-     * nbclient put a SIGINT handler of its own on the loop per notebook, which undid each other's: the runner
-     * stopped one kernel and waited on the other's cell.
+     * Ctrl-C (SIGINT) or a SIGTERM on the notebooks' runner (make html, make test's notebooks), two notebooks at
+     * once, each mid-cell: one line, exit 128 + the signal, no traceback, each kernel shut down by the runner before
+     * it exits, and no server left. nbclient put handlers of its own on the loop per notebook, which undid each
+     * other's: the runner stopped one kernel and waited on the other's cell.
      */
-    @Test
-    void ctrlCOnTheNotebooksRunnerStopsEveryKernelWithOneLine() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM"})
+    void ctrlCOrSigtermOnTheNotebooksRunnerStopsEveryKernelWithOneLine(String signal) throws Exception {
         Path marks = TempFiles.temporaryFolder("lab-ctrl-c");
         List<Path> slow = new ArrayList<>();
         Run.Started run = null;
@@ -424,13 +426,14 @@ class NotebookTest extends Kit {
             List<ProcessHandle> started = run.process().descendants().toList(); // the kernels and their servers
             assertEquals(2, kernels.size(), "two kernels: " + kernels);
             // To the runner alone: a terminal's Ctrl-C reaches make and the runner, not the kernels (each in a session of its own).
-            assertEquals(0, exec(List.of("kill", "-INT", "" + run.process().pid())).exit());
-            assertTrue(run.process().waitFor(60, TimeUnit.SECONDS), "the runner ends within a minute of Ctrl-C");
+            assertEquals(0, exec(List.of("kill", "-" + signal, "" + run.process().pid())).exit());
+            assertTrue(run.process().waitFor(60, TimeUnit.SECONDS), "the runner ends within a minute of SIG" + signal);
             assertEquals(List.of(), kernels.stream().filter(ProcessHandle::isAlive).toList(), "the runner shut each kernel down before it ended");
             Result r = run.finish();
             run = null;
-            assertEquals(130, r.exit(), r.out() + r.err());
-            assertEquals(1, r.err().lines().filter(l -> l.equals("interrupted: stopping every notebook's kernel")).count(), r.err());
+            assertEquals(signal.equals("INT") ? 130 : 143, r.exit(), r.out() + r.err());
+            String said = (signal.equals("INT") ? "interrupted" : "terminated") + ": stopping every notebook's kernel";
+            assertEquals(1, r.err().lines().filter(said::equals).count(), r.err());
             assertFalse(r.err().contains("Traceback"), r.err());
             assertFalse(r.out().contains("FAILED") || r.out().contains("kernel failed"), r.out());
             assertEquals(List.of(), stillRunning(started), "no kernel and no server left");
