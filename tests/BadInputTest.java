@@ -104,21 +104,15 @@ class BadInputTest extends Kit {
     void aLoopbackThatIsDownStopsThePlayerAndTheChecksBeforeAnyCell() throws Exception {
         // A new network namespace starts with its loopback down, as a bare `unshare -n` leaves it.
         List<String> down = AnotherUser.isRoot() ? List.of("unshare", "-n", "--") : List.of("unshare", "-r", "-n", "--");
-        Result can = exec(concat(down, List.of("true")));
+        Result can = exec(Run.concat(down, List.of("true")));
         assumeTrue(can.exit() == 0, "cannot make a network namespace here: " + can.err());
-        Result play = exec(concat(down, tool("play", "notebooks/01-single-server.ipynb")));
+        Result play = exec(Run.concat(down, tool("play", "notebooks/01-single-server.ipynb")));
         oneLine(play, 1, "play: this machine's loopback interface is down");
         assertFalse(play.out().contains("══════"), "no cell runs: " + play.out());
         Path mine = temporaryFolder("lab-mine");
-        Result verify = exec(Map.of("MY_NOTEBOOKS", mine.toString()), concat(down, tool("exercises", "verify")));
+        Result verify = exec(Map.of("MY_NOTEBOOKS", mine.toString()), Run.concat(down, tool("exercises", "verify")));
         oneLine(verify, 1, "exercises: this machine's loopback interface is down");
         assertEquals("", verify.out(), "no notebook runs, no copy is made");
-    }
-
-    private static List<String> concat(List<String> first, List<String> then) {
-        List<String> all = new ArrayList<>(first);
-        all.addAll(then);
-        return all;
     }
 
     @Test

@@ -73,22 +73,16 @@ class ReadyTest extends Kit {
         }
         Path settings = Path.of(System.getProperty("user.home"), ".m2", "settings.xml");
         if (Files.isRegularFile(settings)) Files.copy(settings, Files.createDirectories(home.resolve(".m2")).resolve("settings.xml"));
-        Result ready = exec(concat(shell, "make", "-s", "ready"), kit);
+        Result ready = exec(Run.concat(shell, List.of("make", "-s", "ready")), kit);
         assertEquals(0, ready.exit(), ready.out() + ready.err());
         assertTrue(ready.out().contains("✓ the lab's player is built, with every jar it needs: make lab runs with no network"), ready.out());
         assertTrue(ready.out().strip().endsWith("ready"), ready.out());
         for (String launchCache : List.of("on", "off")) {
-            Result lab = exec(concat(shell, "LAB_LAUNCH_CACHE=" + launchCache, "unshare", "-n", "sh", "-c",
-                    "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && make -s lab NOTEBOOKS=notebooks/01-single-server.ipynb"), kit);
+            Result lab = exec(Run.concat(shell, List.of("LAB_LAUNCH_CACHE=" + launchCache, "unshare", "-n", "sh", "-c",
+                    "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && make -s lab NOTEBOOKS=notebooks/01-single-server.ipynb")), kit);
             assertEquals(0, lab.exit(), "make lab with no network, launch cache " + launchCache + ", after the room check:\n" + lab.out() + lab.err());
             assertTrue(lab.out().contains("══════ 01-single-server.ipynb ══════"), lab.out());
         }
-    }
-
-    private static List<String> concat(List<String> first, String... more) {
-        List<String> all = new ArrayList<>(first);
-        all.addAll(List.of(more));
-        return all;
     }
 
     @Test

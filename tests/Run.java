@@ -24,6 +24,13 @@ public final class Run {
         }
     }
 
+    /** {@code first}, then {@code then}: a command after its wrapper (env -i ..., unshare ...). */
+    public static List<String> concat(List<String> first, List<String> then) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(then);
+        return all;
+    }
+
     public static Result exec(List<String> command) {
         return exec(command, Kit.ROOT);
     }
