@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
+//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/OperatingSystem.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,6 +106,11 @@ class bench implements Callable<Integer> {
                 System.out.println("(article-mode start-up skipped: " + Sandbox.unavailable().get() + ")");
             }
             report("ping, a whole client process (java -cp, C1 alone) against a running pong", clientRuns(classpath));
+            // The first rows: whole processes to their exit, picocli's help included.
+            report("pong --help to its exit, java -cp as the lab (archive, C1 alone)",
+                    exitRuns(Servers.javaCommand(classpath, concat(archive, List.of(Servers.TOOL_JIT)), "pong", List.of("--help"))));
+            report("./jbang pong@catalog --help to its exit (warm, launch cache)", exitRuns(List.of(jbang, "pong@catalog", "--help")));
+            report("./jbang hello.java to its exit: JBang's own cost (warm)", jbangHelloRuns(jbang));
             if (wholeRuns > 0) wholeSteps();
             // Last: the rates leave tens of thousands of connections in TIME_WAIT for a minute, and
             // each of the lab's many reads of /proc/net/tcp then takes ~30 ms more (the lab +3 s).
@@ -241,6 +246,31 @@ class bench implements Callable<Integer> {
         } finally {
             SessionFiles.removeTree(dir);
         }
+    }
+
+    /** Milliseconds from starting {@code command} to its exit (0), once per run after one run not counted. */
+    private List<Double> exitRuns(List<String> command) throws Exception {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i <= runs; i++) {
+            long start = System.nanoTime();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            if (p.waitFor() != 0) throw Failure.failed(String.join(" ", command) + " failed");
+            if (i > 0) times.add((System.nanoTime() - start) / 1e6);
+        }
+        return times;
+    }
+
+    /**
+     * A hello script run by JBang itself: the launch cache replays only the kit's own scripts. It lives
+     * in .lab/bench/, one place, so that JBang's cache keeps one build of it, not one per run.
+     */
+    private List<Double> jbangHelloRuns(String jbang) throws Exception {
+        Path dir = ROOT.resolve(".lab/bench");
+        Files.createDirectories(dir);
+        Path hello = dir.resolve("hello.java");
+        Files.writeString(hello, "class hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n");
+        return exitRuns(List.of(jbang, hello.toString()));
     }
 
     private void startUpOnce(CommandForPort command) {
