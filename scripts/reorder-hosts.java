@@ -24,7 +24,7 @@
 // -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/Resolving.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/OperatingSystem.java lab/Resolving.java lab/Tools.java
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -35,6 +35,7 @@ import java.util.concurrent.Callable;
 import lab.Cli;
 import lab.Failure;
 import lab.HostsFile;
+import lab.OperatingSystem;
 import lab.Resolving;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,7 +67,7 @@ class reorder_hosts implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (file == null) file = System.getProperty("os.name").startsWith("Windows")
+        if (file == null) file = OperatingSystem.here() == OperatingSystem.WINDOWS
                 ? Path.of(System.getenv().getOrDefault("SystemRoot", "C:\\Windows"), "System32", "drivers", "etc", "hosts") : Path.of("/etc/hosts");
         if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
         HostsFile hosts = new HostsFile(file, backup);

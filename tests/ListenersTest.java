@@ -4,9 +4,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 import lab.Listeners;
+import lab.OperatingSystem;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +23,18 @@ import static tests.TempFiles.hostsFile;
 /** Step 5: every server's PID and address, dual-stack ones included. */
 @Tag("fast")
 class ListenersTest extends Kit {
+
+    /**
+     * The native command each system's reader is shown, by the os.name its JDK reports: the kit's
+     * one reading of os.name ("Darwin" holds "win").
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Linux, LINUX, ss -ltnp", "Mac OS X, MACOS, lsof -nP", "Darwin, MACOS, lsof -nP",
+            "Windows 11, WINDOWS, netstat -ano", "Windows Server 2022, WINDOWS, netstat -ano"})
+    void eachSystemIsToldItsOwnNativeCommand(String osName, OperatingSystem kind, String command) {
+        assertEquals(kind, OperatingSystem.of(osName));
+        assertTrue(Listeners.nativeCommand(osName, 3000).startsWith(command), Listeners.nativeCommand(osName, 3000));
+    }
 
     @Test
     void findsEveryServerWithItsPidAndAddress() {

@@ -34,7 +34,7 @@ public final class Article {
 
     /** The mode this machine allows. */
     public static Mode possible() {
-        if (System.getProperty("os.name").toLowerCase().contains("mac")) return Mode.MACOS;
+        if (OperatingSystem.here() == OperatingSystem.MACOS) return Mode.MACOS;
         return Sandbox.unavailable().isEmpty() ? Mode.NAMESPACE : Mode.FALLBACK;
     }
 

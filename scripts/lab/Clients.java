@@ -330,7 +330,7 @@ public final class Clients {
 
     /** Whether ::1 is set up here (curl and Chromium add it to localhost only then). */
     public static boolean loopbackIpv6() {
-        if (isLinux()) {
+        if (OperatingSystem.here() == OperatingSystem.LINUX) {
             try {
                 return Files.readAllLines(Path.of("/proc/net/if_inet6")).stream()
                         .anyMatch(l -> l.startsWith("00000000000000000000000000000001"));
@@ -352,9 +352,8 @@ public final class Clients {
      * (net.ipv6.bindv6only). macOS defaults to dual-stack; Windows to IPV6_V6ONLY.
      */
     public static Predicate<Listener> dualStack(int port) {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        if (os.contains("win")) return l -> false;
-        if (!isLinux()) return l -> true;
+        if (OperatingSystem.here() == OperatingSystem.WINDOWS) return l -> false;
+        if (OperatingSystem.here() != OperatingSystem.LINUX) return l -> true;
         Optional<Path> ss = Tools.find("ss");
         if (ss.isPresent()) {
             String out = output(ss.get().toString(), "-ltnH", "sport = :" + port);
@@ -367,9 +366,5 @@ public final class Clients {
         } catch (IOException e) {
             return l -> true;
         }
-    }
-
-    private static boolean isLinux() {
-        return System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux");
     }
 }

@@ -151,7 +151,7 @@ public final class HostsFile {
      * the machine's file, and may be edited.
      */
     private void refuseTheMachinesFileOnLinux() {
-        if (!System.getProperty("os.name").toLowerCase().contains("linux")) return;
+        if (OperatingSystem.here() != OperatingSystem.LINUX) return;
         for (Path machines : machineHostsFiles()) {
             boolean same;
             try {

@@ -193,7 +193,7 @@ public final class Lifelines {
         return tied;
     }
 
-    private static final Path SETPRIV = System.getProperty("os.name").toLowerCase().contains("linux") ? Tools.find("setpriv").orElse(null) : null;
+    private static final Path SETPRIV = OperatingSystem.here() == OperatingSystem.LINUX ? Tools.find("setpriv").orElse(null) : null;
 
     /** Ended, or ended and not reaped yet: an orphan waits for init, which may be slow. */
     public static boolean hasEnded(ProcessHandle process) {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -66,10 +65,11 @@ public final class Listeners {
 
     /** Every TCP listener on {@code port}, on this machine (on Linux: in this network namespace). */
     public static List<Listener> onPort(int port) {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        if (os.contains("mac") || os.contains("darwin")) return fromLsof(port);
-        if (os.contains("win")) return fromNetstat(port);
-        return fromProc(port);
+        return switch (OperatingSystem.here()) {
+            case MACOS -> fromLsof(port);
+            case WINDOWS -> fromNetstat(port);
+            default -> fromProc(port);
+        };
     }
 
     /** The listeners that would make a bind of {@code address}:port fail. */
@@ -84,10 +84,11 @@ public final class Listeners {
 
     /** The same on another system, by its os.name ("Linux", "Mac OS X", "Windows 11"): the handout lists all three. */
     public static String nativeCommand(String osName, int port) {
-        String os = osName.toLowerCase(Locale.ROOT);
-        if (os.contains("mac") || os.contains("darwin")) return "lsof -nP -iTCP:" + port + " -sTCP:LISTEN -Tf";
-        if (os.contains("win")) return "netstat -ano -p TCP | findstr :" + port;
-        return "ss -ltnp 'sport = :" + port + "'   (or: lsof -nP -iTCP:" + port + " -sTCP:LISTEN)";
+        return switch (OperatingSystem.of(osName)) {
+            case MACOS -> "lsof -nP -iTCP:" + port + " -sTCP:LISTEN -Tf";
+            case WINDOWS -> "netstat -ano -p TCP | findstr :" + port;
+            default -> "ss -ltnp 'sport = :" + port + "'   (or: lsof -nP -iTCP:" + port + " -sTCP:LISTEN)";
+        };
     }
 
     // ---- Linux: /proc/net/tcp{,6} give address and socket inode, /proc/PID/fd maps the inode to a PID.

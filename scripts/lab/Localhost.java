@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -28,7 +27,7 @@ public final class Localhost {
         List<InetAddress> here = Resolving.distinct(Resolving.resolve("localhost"));
         String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
-        boolean mac = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("mac");
+        boolean mac = OperatingSystem.here() == OperatingSystem.MACOS;
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
         return line + " The article's three addresses: " + Tools.jbang() + " lab@catalog --sandbox article.";
     }
@@ -59,13 +58,13 @@ public final class Localhost {
 
     /** Which common system has a localhost like {@code addresses}. */
     static String likeWhat(List<InetAddress> addresses) {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        OperatingSystem os = OperatingSystem.here();
         if (Article.current().filter(m -> m == Article.Mode.FALLBACK).isPresent()) {
             return "article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1";
         }
         if (Article.current().isPresent()) return "article mode: the article's Mac";
-        if (os.contains("mac")) return "a Mac, as in the article";
-        if (os.contains("win")) return "Windows answers localhost itself";
+        if (os == OperatingSystem.MACOS) return "a Mac, as in the article";
+        if (os == OperatingSystem.WINDOWS) return "Windows answers localhost itself";
         boolean v4 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("127.0.0.1"));
         boolean v6 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("::1"));
         if (addresses.size() >= 3) return "like the article's Mac: three addresses";

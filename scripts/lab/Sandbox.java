@@ -78,7 +78,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private static Optional<String> probe() {
-        if (!System.getProperty("os.name").toLowerCase().contains("linux")) {
+        if (OperatingSystem.here() != OperatingSystem.LINUX) {
             return Optional.of("network and mount namespaces are a Linux feature");
         }
         for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {

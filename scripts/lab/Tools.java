@@ -80,9 +80,9 @@ public final class Tools {
     /** The command that installs {@code tool} on this system, as its users type it. */
     public static String installCommand(String tool) {
         Packages p = PACKAGES.get(tool);
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        if (os.contains("mac")) return p != null && p.macos() == null ? tool + " is Linux-only" : "brew install " + pick(p, Packages::macos, tool);
-        if (os.contains("win")) return "use WSL (Ubuntu) for " + tool;
+        OperatingSystem os = OperatingSystem.here();
+        if (os == OperatingSystem.MACOS) return p != null && p.macos() == null ? tool + " is Linux-only" : "brew install " + pick(p, Packages::macos, tool);
+        if (os == OperatingSystem.WINDOWS) return "use WSL (Ubuntu) for " + tool;
         String family = osFamily();
         return switch (family) {
             case "fedora" -> "sudo dnf install " + pick(p, Packages::fedora, tool);
