@@ -34,6 +34,10 @@ class BenchTest extends Kit {
         assertTrue(floor.size() == 1 && startUps.size() >= 3 && startUps.stream().anyMatch(l -> l.contains("launch cache off"))
                 && java.util.stream.Stream.concat(floor.stream(), startUps.stream())
                         .allMatch(l -> l.matches(".* \\d+\\.\\d\\d s +\\d+\\.\\d× +\\(\\d+\\.\\d\\d-\\d+\\.\\d\\d\\)")), r.out());
+        // The whole-process rows: pong --help as the lab starts it, through ./jbang, and JBang's own cost.
+        List<String> toExit = r.lines().stream().filter(l -> l.contains("to its exit")).toList();
+        assertTrue(toExit.size() == 3 && toExit.stream().anyMatch(l -> l.startsWith("./jbang hello.java"))
+                && toExit.stream().allMatch(l -> l.matches(".* \\d+\\.\\d\\d s +\\d+\\.\\d× +\\(\\d+\\.\\d\\d-\\d+\\.\\d\\d\\)")), r.out());
         List<String> rates = r.lines().stream().filter(l -> l.startsWith("exchanges with one pong")).toList();
         assertTrue(rates.size() == 2 && rates.stream().allMatch(l -> l.matches(".* [\\d,]+ /s")), r.out());
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("Exception") || l.startsWith("\tat ")), r.err());
