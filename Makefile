@@ -33,7 +33,7 @@ prereqs:
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
 	v=$(JAVA_SPEC); \
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
-	@ls .lab/jbang-cli-*/lib.classpath >/dev/null 2>&1 || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
+	@v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); [ -f ".lab/jbang-cli-$$v/lib.classpath" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
 
 # The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing

@@ -85,6 +85,27 @@ class ReadyTest extends Kit {
         }
     }
 
+    /**
+     * After a `git pull` that moves the kit to a new JBang, the JBang fetched before does not count: a laptop
+     * without Maven is told so by the check, not by the first ./jbang (the check once took any .lab/jbang-cli-*).
+     */
+    @Test
+    void aJBangOfAnotherVersionIsNotReadyWithoutMaven() throws Exception {
+        Path kit = temporaryFolder("lab-old-jbang");
+        for (String file : List.of("Makefile", "jbang")) Files.copy(ROOT.resolve(file), kit.resolve(file));
+        Files.createDirectories(kit.resolve(".lab/jbang-cli-0.100.0"));
+        Files.writeString(kit.resolve(".lab/jbang-cli-0.100.0/lib.classpath"), "");
+        Path bin = temporaryFolder("lab-no-maven");  // what make ready runs up to its first line, and neither mvn nor jbang
+        for (String tool : List.of("bash", "sh", "env", "make", "java", "sed", "ls", "awk", "grep", "cat", "dirname", "readlink")) {
+            Path real = Path.of("/usr/bin", tool);
+            Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
+        }
+        Result r = exec(List.of("env", "-u", "JAVA_HOME", "PATH=" + bin, "make", "-s", "ready", "JUPYTER_PYTHON=/bin/false"), kit);
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertTrue(r.out().startsWith("✗ Maven is needed once, to fetch JBang into .lab/"), r.out());
+        assertTrue(r.out().strip().endsWith("not ready: fix the ✗ lines above, then run make ready again"), r.out());
+    }
+
     @Test
     void anOldJavaIsNotReadyAndSaysWhichAndHowToFixIt() throws Exception {
         // A laptop whose first java is a Java 11: a stand-in that answers -XshowSettings as a JDK 11 does.
