@@ -27,13 +27,17 @@ NO_PERF_DATA := -XX:-UsePerfData
 FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
 JAVA_SPEC = $$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
 
-# What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here).
+# In a recipe: the JBang version ./jbang names, and fetches into .lab/jbang-cli-VERSION/.
+KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jbang)
+
+# What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here): the JBang
+# this kit names, as ./jbang looks for it (a git pull may name a newer one).
 prereqs:
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
 	v=$(JAVA_SPEC); \
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
-	@v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); [ -f ".lab/jbang-cli-$$v/lib.classpath" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
+	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
 
 # The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing
@@ -158,7 +162,7 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	  find . -mindepth 1 \( -path ./.lab -o -path ./.git -o -path "./$(MY_NOTEBOOKS)" -o -name .ipynb_checkpoints \) -prune \
 	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
 	fi; \
-	v=$$(sed -n "s/^JBANG_VERSION=//p" jbang); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \
+	v=$(KIT_JBANG_VERSION); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \
 	printf '%s\n' "$${built[@]}" >> "$$list"; \
 	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
 	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \

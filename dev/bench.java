@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import lab.ClassArchive;
@@ -107,7 +109,7 @@ class bench implements Callable<Integer> {
             }
             report("ping, a whole client process (java -cp, C1 alone) against a running pong", clientRuns(classpath));
             // The first rows: whole processes to their exit, picocli's help included.
-            report("pong --help to its exit, java -cp as the lab (archive, C1 alone)",
+            report("pong --help to its exit, java -cp as the lab (" + (archive.isEmpty() ? "no archive here" : "archive") + ", C1 alone)",
                     exitRuns(Servers.javaCommand(classpath, concat(archive, List.of(Servers.TOOL_JIT)), "pong", List.of("--help"))));
             report("./jbang pong@catalog --help to its exit (warm, launch cache)", exitRuns(List.of(jbang, "pong@catalog", "--help")));
             report("./jbang hello.java to its exit: JBang's own cost (warm)", jbangHelloRuns(jbang));
@@ -253,9 +255,25 @@ class bench implements Callable<Integer> {
         List<Double> times = new ArrayList<>();
         for (int i = 0; i <= runs; i++) {
             long start = System.nanoTime();
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            if (p.waitFor() != 0) throw Failure.failed(String.join(" ", command) + " failed");
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            });
+            if (!p.waitFor(START.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw Failure.failed(String.join(" ", command) + " did not end within " + START.toSeconds() + " s");
+            }
+            if (p.exitValue() != 0) {
+                List<String> said = new String(out.get(), StandardCharsets.UTF_8).strip().lines().toList();
+                throw Failure.failed(String.join(" ", command) + " ended with exit " + p.exitValue() + ": "
+                        + String.join(" | ", said.subList(Math.max(0, said.size() - 3), said.size())));
+            }
             if (i > 0) times.add((System.nanoTime() - start) / 1e6);
         }
         return times;
@@ -418,7 +436,7 @@ class bench implements Callable<Integer> {
             long deadline = System.nanoTime() + 3_000_000_000L;
             for (ProcessHandle process : running) {
                 try {
-                    process.onExit().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    process.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (Exception stillThere) {
                     process.destroyForcibly();
                 }

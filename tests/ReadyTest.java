@@ -6,8 +6,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import lab.Sandbox;
+import lab.Tools;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
@@ -93,12 +95,14 @@ class ReadyTest extends Kit {
     void aJBangOfAnotherVersionIsNotReadyWithoutMaven() throws Exception {
         Path kit = temporaryFolder("lab-old-jbang");
         for (String file : List.of("Makefile", "jbang")) Files.copy(ROOT.resolve(file), kit.resolve(file));
-        Files.createDirectories(kit.resolve(".lab/jbang-cli-0.100.0"));
-        Files.writeString(kit.resolve(".lab/jbang-cli-0.100.0/lib.classpath"), "");
+        Path old = Files.createDirectories(kit.resolve(".lab/jbang-cli-0.100.0/lib")); // whole, as the old ./jbang left it
+        Files.writeString(old.resolveSibling("lib.classpath"), old.resolve("jbang-cli-0.100.0.jar") + "\n");
         Path bin = temporaryFolder("lab-no-maven");  // what make ready runs up to its first line, and neither mvn nor jbang
-        for (String tool : List.of("bash", "sh", "env", "make", "java", "sed", "ls", "awk", "grep", "cat", "dirname", "readlink")) {
-            Path real = Path.of("/usr/bin", tool);
-            Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
+        Files.createSymbolicLink(bin.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        for (String tool : List.of("bash", "sh", "env", "make", "sed", "ls", "awk", "grep", "cat", "dirname", "readlink")) {
+            Optional<Path> real = Tools.find(tool);
+            assumeTrue(real.isPresent(), "skipped: no " + tool + " here");
+            Files.createSymbolicLink(bin.resolve(tool), real.get());
         }
         Result r = exec(List.of("env", "-u", "JAVA_HOME", "PATH=" + bin, "make", "-s", "ready", "JUPYTER_PYTHON=/bin/false"), kit);
         assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());

@@ -25,9 +25,4 @@ public enum OperatingSystem {
         if (os.startsWith("windows")) return WINDOWS;
         return OTHER;
     }
-
-    /** macOS and the BSDs: lsof, and BSD sockets' rules. */
-    public boolean isBsdLike() {
-        return this == MACOS || this == BSD;
-    }
 }
