@@ -66,19 +66,26 @@ class exercises implements Runnable {
 
     /** Where the learner's copies are, shared by the subcommands. */
     static class Mine {
-        @Option(names = "--notebooks", paramLabel = "DIR", description = "your copies of the notebooks (default: $MY_NOTEBOOKS, else my-notebooks)")
+        @Option(names = "--notebooks", paramLabel = "DIR", description = "your copies of the notebooks (default: $MY_NOTEBOOKS, else my-notebooks, in the kit's folder)")
         Path folder;
 
+        /** The kit's my-notebooks wherever one runs this from: a terminal in Jupyter starts inside it. */
         Path folder() {
             if (folder != null) return folder;
-            String env = System.getenv("MY_NOTEBOOKS");
-            return Path.of(env == null || env.isBlank() ? "my-notebooks" : env);
+            String env = System.getenv("MY_NOTEBOOKS"); // make's, relative to the kit's folder
+            return Lab.home().resolve(env == null || env.isBlank() ? "my-notebooks" : env);
         }
 
         /** The progress file lives with the learner's copies. */
         void keepProgress() {
             System.setProperty(Exercise.PROGRESS, folder().resolve(".progress").toString());
         }
+    }
+
+    /** {@code path} as one would type it from here: relative below the current folder, else whole. */
+    static String shown(Path path) {
+        Path here = Path.of("").toAbsolutePath(), it = path.toAbsolutePath().normalize();
+        return it.startsWith(here) && !it.equals(here) ? here.relativize(it).toString() : it.toString();
     }
 
     static java.util.List<Info> theExercises() {
@@ -101,7 +108,7 @@ class exercises implements Runnable {
                 System.out.printf("%-" + width + "s  %-4s  %s (%s)%n", e.id(), done.contains(e.id()) ? "done" : "todo", e.title(), notebook);
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
-            System.out.println(count + " of " + all.size() + " done. Write yours in " + mine.folder()
+            System.out.println(count + " of " + all.size() + " done. Write yours in " + shown(mine.folder())
                     + "/ (make notebook), then: " + Tools.jbang() + " exercises@catalog verify ID");
         }
     }
@@ -137,7 +144,7 @@ class exercises implements Runnable {
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
                 Files.copy(original, copy);
-                System.out.println("Made your copy " + copy + ": write your answers there (make notebook opens it).");
+                System.out.println("Made your copy " + shown(copy) + ": write your answers there (make notebook opens it).");
             }
             return copy;
         }
@@ -154,7 +161,7 @@ class exercises implements Runnable {
                 int check = starter + 1;
                 while (starter >= 0 && check < cells.size() && !cells.get(check).isCode()) check++;
                 if (starter < 0 || check >= cells.size()) {
-                    System.out.println("☐ " + id + ": your copy " + notebook + " has no starter cell or check for it;"
+                    System.out.println("☐ " + id + ": your copy " + shown(notebook) + " has no starter cell or check for it;"
                             + " make reset NOTEBOOK=" + id.substring(0, 2) + " restores it (yours goes to .backup/)");
                     continue;
                 }
@@ -162,7 +169,7 @@ class exercises implements Runnable {
             }
             if (checks.isEmpty()) return ids.size();
             int last = checks.keySet().stream().max(Integer::compare).orElseThrow();
-            System.out.println("Running " + notebook + " up to its check" + (checks.size() > 1 ? "s" : "") + " ...");
+            System.out.println("Running " + shown(notebook) + " up to its check" + (checks.size() > 1 ? "s" : "") + " ...");
             Switch out = new Switch(System.out);
             PrintStream original = System.out;
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));

@@ -159,7 +159,7 @@ class play implements Callable<Integer> {
                 throw Failure.usage(e.getMessage());
             }
         }
-        if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Path.of("notebooks")); // the whole lab
+        if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Lab.home().resolve("notebooks")); // the whole lab
         Localhost.requireLoopback();
         ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
         // JShell takes half a second to start: it starts beside the next two steps, which take as long.

@@ -184,6 +184,30 @@ class ExercisesTest extends Kit {
         assertEquals(solved(first.notebook()), Files.readString(copy));
     }
 
+    /**
+     * A terminal in Jupyter starts in my-notebooks/: from there, verify checks the kit's copies (it once made
+     * my-notebooks/my-notebooks/ from the starter, and said "not yet" whatever the learner had written).
+     */
+    @Test
+    void fromInsideMyNotebooksVerifyChecksTheLearnersOwnCopy() throws Exception {
+        Path kit = temporaryFolder("lab-kit"), mine = Files.createDirectories(kit.resolve("my-notebooks"));
+        Files.copy(ROOT.resolve("jbang-catalog.json"), kit.resolve("jbang-catalog.json")); // what marks the kit's folder
+        Files.createSymbolicLink(kit.resolve("notebooks"), ROOT.resolve("notebooks"));
+        Exercise.Info first = all().get(0);
+        Files.writeString(mine.resolve(first.notebook().getFileName()), solved(first.notebook()));
+        List<String> command = new ArrayList<>(List.of("env", "-u", "MY_NOTEBOOKS", "-u", "LAB_HOME", "LAB_PORT=" + freePort()));
+        command.addAll(tool("exercises", "verify", first.id()));
+        Result r = exec(command, mine);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
+        assertFalse(r.out().contains("Made your copy"), r.out());
+        try (var inside = Files.list(mine)) {
+            assertEquals(java.util.Set.of(mine.resolve(first.notebook().getFileName()), mine.resolve(".progress")),
+                    inside.collect(java.util.stream.Collectors.toSet()), "nothing else in my-notebooks/");
+        }
+        noChildrenLeft();
+    }
+
     @Test
     void hintsComeOneAtATimeThenTheSolutionsPlace() {
         Exercise.Info e = all().get(0);

@@ -154,13 +154,14 @@ public final class Notebooks {
             this.shell = JShell.builder().executionEngine(new OnTheCallersThread(), Map.of()).fileManager(WithoutClassIndex::new)
                     .out(out).err(out).build();
             shell.addToClasspath(System.getProperty("java.class.path"));
+            Path file = Lab.home().resolve(STARTUP); // the kit's, from any folder (as the kernel's spec names it)
             try {
-                String startup = Files.readString(Path.of(STARTUP));
+                String startup = Files.readString(file);
                 String problem = run(new Cell("code", startup, List.of()));
                 if (problem != null) throw Failure.failed("start-up " + STARTUP + " failed: " + problem);
                 fromStartup = shell.snippets().collect(Collectors.toCollection(HashSet::new));
             } catch (IOException e) {
-                throw Failure.usage("cannot read " + STARTUP + ": run play from the repo root");
+                throw Failure.usage("cannot read " + file + ": run play from the kit's folder");
             }
         }
 
