@@ -57,6 +57,22 @@ class CatalogTest extends Kit {
         assertTrue(r.out().startsWith("Usage: resolve"), r.out());
     }
 
+    /**
+     * A terminal in Jupyter starts in a subfolder: there `../jbang pong@catalog`, as the notebooks write it, runs
+     * the same tool (JBang itself read the catalog's file from the current folder, and failed with a
+     * NullPointerException), and again as the launch cache replays it. Outside the kit it is one line, exit 2.
+     */
+    @Test
+    void catalogAliasWorksFromASubfolderAndSaysWhereOutsideTheKit() {
+        for (int run = 1; run <= 2; run++) {
+            Result r = exec(List.of("../../jbang", "resolve@catalog", "--help"), ROOT.resolve("notebooks/solutions"));
+            assertEquals(0, r.exit(), "run " + run + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: resolve"), r.out());
+        }
+        Result outside = exec(List.of(ROOT.resolve("jbang").toString(), "resolve@catalog", "--help"), TempFiles.temporaryFolder("lab-outside"));
+        BadInputTest.oneLine(outside, 2, "jbang: resolve@catalog runs inside the kit's folder: cd \"" + ROOT + "\" first");
+    }
+
     @Test
     void everyScriptIsAJBangScriptWithAHeader() throws Exception {
         List<Path> scripts;
