@@ -10,9 +10,14 @@ endif
 # SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
 SANDBOX ?=
 SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
-# Debian's Jupyter packages live in the system python3, which may not be the first on PATH. Asked once,
-# when first used (importing nbclient takes 0.15 s): the eval makes it a plain value from then on.
-JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import nbclient' 2>/dev/null && echo /usr/bin/python3 || echo python3))$(JUPYTER_PYTHON)
+# The kit's own Jupyter (.lab/venv, as JUPYTER_HINT makes it), else Debian's packages in the system python3,
+# which may not be the first on PATH. Asked once, when first used (importing nbclient takes 0.15 s): the
+# eval makes it a plain value from then on.
+JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in "$(CURDIR)/.lab/venv/bin/python" /usr/bin/python3; do \
+  [ -x "$$p" ] && "$$p" -c 'import nbclient' 2>/dev/null && { echo "$$p"; exit; }; done; echo python3))$(JUPYTER_PYTHON)
+# How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
+# Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
+JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)
 
 .PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
 
@@ -62,7 +67,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	fi; \
 	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
 	  && echo "✓ Jupyter, for make notebook" \
-	  || echo "– no Jupyter: make lab runs without it; for make notebook: pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)"; \
+	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
 	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
 	  || echo "– no $$tool: the cells that run it say so and skip it (Debian/Ubuntu: sudo make setup)"; done; \
 	if [ $$fail = 0 ]; then echo "ready"; else echo "not ready: fix the ✗ lines above, then run make ready again"; exit 1; fi
@@ -83,7 +88,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
 	    && echo "setup: installed $${missing[*]}"; \
 	else \
-	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: pip install notebook nbconvert nbclient)" >&2; exit 1; \
+	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: $(JUPYTER_HINT))" >&2; exit 1; \
 	fi
 	@# The real clients the doctor is checked against: wanted, not needed (their tests skip, saying why).
 	@wanted=(); \
@@ -258,7 +263,7 @@ my-notebooks:
 
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
-notebook: sandbox-name kernel jupyter my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
+notebook: sandbox-name jupyter kernel my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
 	LAB_PROGRESS="$(abspath $(MY_NOTEBOOKS))/.progress" $(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
@@ -277,7 +282,7 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 	else mkdir -p "$(MY_NOTEBOOKS)"; fi; \
 	cp "$$original" "$$copy" && echo "reset: $$copy is the original again (reload it in Jupyter before you save)"
 
-html: sandbox-name kernel jupyter ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
+html: sandbox-name jupyter kernel ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
 	@mkdir -p .lab/html
 	$(JUPYTER_PYTHON) dev/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
 
@@ -285,7 +290,7 @@ html: sandbox-name kernel jupyter ## execute every notebook and render it to .la
 sandbox-name:
 	@case "$(SANDBOX)" in ""|article) ;; *) echo "make: unknown SANDBOX=$(SANDBOX): the only one is article" >&2; exit 2;; esac
 
-# Checked only: `make setup` installs it on Debian/Ubuntu, pip elsewhere.
+# Checked only: `make setup` installs it on Debian/Ubuntu, JUPYTER_HINT's venv elsewhere.
 jupyter:
 	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null || { \
-	  echo "make: Jupyter is missing: pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)" >&2; exit 1; }
+	  echo "make: Jupyter is missing: $(JUPYTER_HINT)" >&2; exit 1; }

@@ -42,7 +42,7 @@ class ReadyTest extends Kit {
     void withoutJupyterTheLabIsStillReadyAndTheLineSaysHowToGetIt() {
         Result r = ready(Map.of(), "JUPYTER_PYTHON=/bin/false");
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("– no Jupyter: make lab runs without it; for make notebook: pip install notebook"), r.out());
+        assertTrue(r.out().contains("– no Jupyter: make lab runs without it; for make notebook: python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook"), r.out());
         assertTrue(r.out().strip().endsWith("ready"), r.out());
     }
 
