@@ -110,6 +110,24 @@ class ReadyTest extends Kit {
         assertTrue(r.out().strip().endsWith("not ready: fix the ✗ lines above, then run make ready again"), r.out());
     }
 
+    /** On a Mac the tests cannot run (they read /proc): make test and make check say so, before setup asks for Linux's tools. */
+    @Test
+    void onAnotherSystemTheTestsSayTheyNeedLinux() throws Exception {
+        Path bin = temporaryFolder("lab-mac-uname");  // a uname that answers as macOS's does
+        Path uname = bin.resolve("uname");
+        Files.writeString(uname, "#!/bin/sh\necho Darwin\n");
+        Files.setPosixFilePermissions(uname, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The Makefile alone, in a folder of its own: were the check gone, the run would stop at once, not test the kit.
+        Path kit = temporaryFolder("lab-makefile-only");
+        Files.copy(ROOT.resolve("Makefile"), kit.resolve("Makefile"));
+        for (String target : List.of("test", "check")) {
+            Result r = exec(List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", target), kit);
+            assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+            assertEquals("", r.out(), "nothing ran before the line");
+            assertTrue(r.err().startsWith("make: the tests run on Linux (they read /proc and build Linux sandboxes); on Darwin,"), r.err());
+        }
+    }
+
     @Test
     void anOldJavaIsNotReadyAndSaysWhichAndHowToFixIt() throws Exception {
         // A laptop whose first java is a Java 11: a stand-in that answers -XshowSettings as a JDK 11 does.
