@@ -118,7 +118,7 @@ test: linux setup kernel ## run every test on real sockets and processes; ends w
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java
 
-check: linux setup kernel ## the fast tier for the inner loop (about a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
+check: linux setup kernel ## the fast tier for the inner loop (about half a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
 	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java --include-tag=fast"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast
