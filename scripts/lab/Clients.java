@@ -228,9 +228,15 @@ public final class Clients {
         return programs;
     }
 
+    /** macOS keeps its browsers in application bundles, off PATH (not tested here: the kit's tests run on Linux). */
+    private static final List<Path> MACOS_CHROMIUMS = List.of(Path.of("/Applications/Chromium.app/Contents/MacOS/Chromium"),
+            Path.of("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"));
+
     /** Where {@code client} (one of {@link #NAMES}) is installed here: the first of the programs that stand for it. */
     public static Optional<Path> find(String client) {
-        return COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+        if (onPath.isPresent() || !client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
+        return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
     }
 
     private static Program program(String client) {
