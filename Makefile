@@ -153,6 +153,9 @@ BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardi
 
 bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
+	tar=tar; $$tar --version 2>/dev/null | grep -q 'GNU tar' || tar=gtar; \
+	$$tar --version 2>/dev/null | grep -q 'GNU tar' || { \
+	  echo "bundle: needs GNU tar, to name every file localhost-lab/... in the archive (macOS: brew install gnu-tar)" >&2; exit 1; }; \
 	built=(); fresh=""; for script in scripts/*.java; do echo "bundle: resolving $$script"; \
 	  jar=$$(./jbang info tools --select applicationJar "$$script"); \
 	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; fresh=yes; }; \
@@ -176,7 +179,7 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	mkdir -p "$$stage/.lab"; echo "made by make bundle: every jar is here, so ./jbang runs JBang offline; delete this file to let it download" > "$$stage/.lab/offline"; \
 	out="$(BUNDLE)"; mkdir -p "$$(dirname "$$out")"; \
 	echo "bundle: writing $$out ($$(grep -c . "$$list") files and folders, $$(du -sh .lab/m2 | cut -f1) of jars)"; \
-	tar -czf "$$out.tmp" --owner=0 --group=0 --transform 's|^|localhost-lab/|S' \
+	$$tar -czf "$$out.tmp" --owner=0 --group=0 --transform 's|^|localhost-lab/|S' \
 	  $(foreach x,$(BUNDLE_EXCLUDE),--exclude='$(x)') --exclude='*.lastUpdated' --exclude='.lab/jbang-home/cache/jars/*.options' \
 	  -C "$(CURDIR)" -T "$$list" -C "$$stage" .lab/offline; \
 	mv "$$out.tmp" "$$out"; \

@@ -81,6 +81,21 @@ class BundleTest extends Kit {
      * prefers plays steps 5 to 8, where it calls them. One after the other: as one user they share the
      * lab's sandbox state in /tmp.
      */
+    /** A Mac's tar (bsdtar) cannot rename files as they go in: the bundle says so first, and writes nothing. */
+    @Test
+    void withoutGnuTarTheBundleSaysWhatItNeedsFirst() throws Exception {
+        Path bin = TempFiles.temporaryFolder("lab-bsdtar"), out = TempFiles.temporaryFolder("lab-bundle-out").resolve("kit.tar.gz");
+        for (String name : List.of("tar", "gtar")) { // as macOS's answers
+            Files.writeString(bin.resolve(name), "#!/bin/sh\necho 'bsdtar 3.5.3 - libarchive 3.5.3'\n");
+            Files.setPosixFilePermissions(bin.resolve(name), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Result r = exec(List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "bundle", "BUNDLE=" + out));
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertEquals("", r.out(), "nothing resolved or built first");
+        assertTrue(r.err().startsWith("bundle: needs GNU tar, to name every file localhost-lab/... in the archive (macOS: brew install gnu-tar)"), r.err());
+        assertFalse(Files.exists(out) || Files.exists(Path.of(out + ".tmp")), "no archive written");
+    }
+
     @Test
     void theBundleRunsTheLabOfflineAsAnotherUserWithNoLangAndAnEmptyHomeWithOrWithoutTheLinuxTools() throws Exception {
         assumeRoot();
