@@ -19,7 +19,7 @@ JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in "$(CURDIR)/.lab/venv
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)
 
-.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name linux
+.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,8 @@ SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:ipro
 CLIENT_PACKAGES := node:nodejs chromium:chromium
 
 setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its tests use, Jupyter, Node and Chromium included
+	@# The tests read /proc and build Linux sandboxes: on a Mac, say so before asking for Linux's tools.
+	@[ "$$(uname -s)" = Linux ] || { echo "setup: the tests run on Linux (they read /proc and build Linux sandboxes); on $$(uname -s), make lab and make notebook run the lab" >&2; exit 2; }
 	@missing=(); \
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
 	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
@@ -107,18 +109,14 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	  done; \
 	fi
 
-# The tests read /proc and build Linux sandboxes: on a Mac, say so before setup asks for Linux's tools.
-linux:
-	@[ "$$(uname -s)" = Linux ] || { echo "make: the tests run on Linux (they read /proc and build Linux sandboxes); on $$(uname -s), make lab and make notebook run the lab" >&2; exit 2; }
-
-test: linux setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"
+test: setup kernel ## run every test on real sockets and processes; ends with "N passed, N failed"
 	@# A `make notebook` in a test serves a learner folder of its own, never my-notebooks/. No trace after
 	@# the run: its last line is "N passed, N failed".
 	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java
 
-check: linux setup kernel ## the fast tier for the inner loop (about half a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
+check: setup kernel ## the fast tier for the inner loop (about half a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
 	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
 	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java --include-tag=fast"; \
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast

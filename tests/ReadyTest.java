@@ -124,7 +124,7 @@ class ReadyTest extends Kit {
             Result r = exec(List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", target), kit);
             assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
             assertEquals("", r.out(), "nothing ran before the line");
-            assertTrue(r.err().startsWith("make: the tests run on Linux (they read /proc and build Linux sandboxes); on Darwin,"), r.err());
+            assertTrue(r.err().startsWith("setup: the tests run on Linux (they read /proc and build Linux sandboxes); on Darwin,"), r.err());
         }
     }
 
