@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/OperatingSystem.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
+//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/OperatingSystem.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/ProcessOutput.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import lab.ClassArchive;
 import lab.Cli;
 import lab.Failure;
+import lab.ProcessOutput;
 import lab.Lab;
 import lab.Sandbox;
 import lab.Servers;
@@ -257,13 +258,7 @@ class bench implements Callable<Integer> {
             long start = System.nanoTime();
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return p.getInputStream().readAllBytes();
-                } catch (IOException e) {
-                    return new byte[0];
-                }
-            });
+            CompletableFuture<byte[]> out = ProcessOutput.of(p);
             if (!p.waitFor(START.toSeconds(), TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();

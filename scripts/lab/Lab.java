@@ -205,13 +205,7 @@ public final class Lab {
         } catch (IOException e) {
             return "cannot run " + name + ": " + e.getMessage() + "\n";
         }
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
+        CompletableFuture<String> out = ProcessOutput.of(p).thenApply(bytes -> new String(bytes, StandardCharsets.UTF_8));
         try {
             String late = "";
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
