@@ -13,8 +13,10 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # The kit's own Jupyter (.lab/venv, as JUPYTER_HINT makes it), else Debian's packages in the system python3,
 # which may not be the first on PATH. Asked once, when first used (importing nbclient takes 0.15 s): the
 # eval makes it a plain value from then on.
-JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in "$(CURDIR)/.lab/venv/bin/python" /usr/bin/python3; do \
-  [ -x "$$p" ] && "$$p" -c 'import nbclient' 2>/dev/null && { echo "$$p"; exit; }; done; echo python3))$(JUPYTER_PYTHON)
+# (Not the venv in a folder whose name has a space: recipes use this unquoted.)
+JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in $(if $(findstring $() ,$(CURDIR)),,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3; do \
+  [ -x "$$p" ] && "$$p" -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null && { echo "$$p"; exit; }; done; \
+  echo python3))$(JUPYTER_PYTHON)
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)

@@ -76,11 +76,6 @@ class BundleTest extends Kit {
         }
     }
 
-    /**
-     * A learner with the usual PATH plays the whole lab, then one with none of the Linux tools the lab
-     * prefers plays steps 5 to 8, where it calls them. One after the other: as one user they share the
-     * lab's sandbox state in /tmp.
-     */
     /** A Mac's tar (bsdtar) cannot rename files as they go in: the bundle says so first, and writes nothing. */
     @Test
     void withoutGnuTarTheBundleSaysWhatItNeedsFirst() throws Exception {
@@ -96,6 +91,11 @@ class BundleTest extends Kit {
         assertFalse(Files.exists(out) || Files.exists(Path.of(out + ".tmp")), "no archive written");
     }
 
+    /**
+     * A learner with the usual PATH plays the whole lab, then one with none of the Linux tools the lab
+     * prefers plays steps 5 to 8, where it calls them. One after the other: as one user they share the
+     * lab's sandbox state in /tmp.
+     */
     @Test
     void theBundleRunsTheLabOfflineAsAnotherUserWithNoLangAndAnEmptyHomeWithOrWithoutTheLinuxTools() throws Exception {
         assumeRoot();

@@ -113,15 +113,20 @@ class ReadyTest extends Kit {
     /** On a Mac the tests cannot run (they read /proc): make test and make check say so, before setup asks for Linux's tools. */
     @Test
     void onAnotherSystemTheTestsSayTheyNeedLinux() throws Exception {
-        Path bin = temporaryFolder("lab-mac-uname");  // a uname that answers as macOS's does
-        Path uname = bin.resolve("uname");
-        Files.writeString(uname, "#!/bin/sh\necho Darwin\n");
-        Files.setPosixFilePermissions(uname, PosixFilePermissions.fromString("rwxr-xr-x"));
-        // The Makefile alone, in a folder of its own: were the check gone, the run would stop at once, not test the kit.
+        // A uname that answers as macOS's does; and, were the check gone, setup could install nothing (no root, no
+        // apt-get) and the Makefile alone, in a folder of its own, would stop at once instead of testing the kit.
+        Path bin = temporaryFolder("lab-mac-uname");
+        Map<String, String> standIns = Map.of("uname", "echo Darwin", "id", "echo 1000", "apt-get", "exit 1", "apt-cache", "exit 1");
+        for (Map.Entry<String, String> tool : standIns.entrySet()) {
+            Files.writeString(bin.resolve(tool.getKey()), "#!/bin/sh\n" + tool.getValue() + "\n");
+            Files.setPosixFilePermissions(bin.resolve(tool.getKey()), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         Path kit = temporaryFolder("lab-makefile-only");
         Files.copy(ROOT.resolve("Makefile"), kit.resolve("Makefile"));
         for (String target : List.of("test", "check")) {
-            Result r = exec(List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", target), kit);
+            // Not make test's own MAKEFLAGS (-j would start the kernel beside setup).
+            Result r = exec(List.of("env", "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u", "MAKELEVEL", "PATH=" + bin + ":" + System.getenv("PATH"),
+                    "make", "-s", target), kit);
             assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
             assertEquals("", r.out(), "nothing ran before the line");
             assertTrue(r.err().startsWith("setup: the tests run on Linux (they read /proc and build Linux sandboxes); on Darwin,"), r.err());

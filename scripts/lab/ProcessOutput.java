@@ -3,7 +3,7 @@ package lab;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
-/** What a started process prints, read on a thread of its own: waiting for the process can then time out. */
+/** What a started process prints, read on another thread (the common pool's): waiting for the process can then time out. */
 public final class ProcessOutput {
     private ProcessOutput() {}
 
