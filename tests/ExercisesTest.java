@@ -192,7 +192,7 @@ class ExercisesTest extends Kit {
     void fromInsideMyNotebooksVerifyChecksTheLearnersOwnCopy() throws Exception {
         Path kit = temporaryFolder("lab-kit"), mine = Files.createDirectories(kit.resolve("my-notebooks"));
         Files.copy(ROOT.resolve("jbang-catalog.json"), kit.resolve("jbang-catalog.json")); // what marks the kit's folder
-        for (String folder : List.of("notebooks", "scripts")) Files.createSymbolicLink(kit.resolve(folder), ROOT.resolve(folder));
+        for (String file : List.of("notebooks", "scripts", "jbang")) Files.createSymbolicLink(kit.resolve(file), ROOT.resolve(file));
         Exercise.Info first = all().get(0);
         Files.writeString(mine.resolve(first.notebook().getFileName()), solved(first.notebook()));
         List<String> command = new ArrayList<>(List.of("env", "-u", "MY_NOTEBOOKS", "-u", "LAB_HOME", "LAB_PORT=" + freePort()));
@@ -201,6 +201,9 @@ class ExercisesTest extends Kit {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
         assertFalse(r.out().contains("Made your copy") || r.out().contains("✗"), "every cell before the check ran:\n" + r.out());
+        // And the commands it prints work from there: the kit's launcher, one folder up.
+        Result hint = exec(Run.concat(List.of("env", "-u", "LAB_HOME"), tool("exercises", "hint", first.id())), mine);
+        assertTrue(hint.out().contains("Still stuck? ../jbang exercises@catalog hint " + first.id() + " 2"), hint.out());
         try (var inside = Files.list(mine)) {
             assertEquals(java.util.Set.of(mine.resolve(first.notebook().getFileName()), mine.resolve(".progress")),
                     inside.collect(java.util.stream.Collectors.toSet()), "nothing else in my-notebooks/");

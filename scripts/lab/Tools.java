@@ -65,10 +65,17 @@ public final class Tools {
     }
 
     /**
-     * How to run JBang here, for a hint the learner can paste: "jbang" where it
-     * is installed, else the kit's own launcher, run from the repo's root.
+     * How to run JBang here, for a hint the learner can paste: in a subfolder of the kit (a terminal in
+     * Jupyter starts in my-notebooks/), the kit's launcher as "../jbang" (JBang itself cannot take NAME@catalog
+     * there); else "jbang" where it is installed, or the kit's own launcher, run from the repo's root.
      */
     public static String jbang() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path dir = here.getParent(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isRegularFile(dir.resolve("jbang"))) {
+                return here.relativize(dir.resolve("jbang")).toString();
+            }
+        }
         return find("jbang").isPresent() ? "jbang" : "./jbang";
     }
 
