@@ -301,10 +301,8 @@ public final class Lab {
     public static Path home() {
         String home = System.getenv("LAB_HOME");
         if (home != null && !home.isBlank()) return Path.of(home);
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isDirectory(dir.resolve("notebooks"))) return dir;
-        }
-        return Path.of("").toAbsolutePath();
+        Path here = Path.of("").toAbsolutePath();
+        return Tools.kitAt(here).orElse(here);
     }
 
     /** The distinct addresses of {@code host} in this JVM's order (the servers get the same). */

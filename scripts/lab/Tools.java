@@ -71,12 +71,17 @@ public final class Tools {
      */
     public static String jbang() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path dir = here.getParent(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isRegularFile(dir.resolve("jbang"))) {
-                return here.relativize(dir.resolve("jbang")).toString();
-            }
-        }
+        Optional<Path> kit = kitAt(here);
+        if (kit.isPresent() && !kit.get().equals(here)) return here.relativize(kit.get().resolve("jbang")).toString();
         return find("jbang").isPresent() ? "jbang" : "./jbang";
+    }
+
+    /** The kit's folder, if {@code folder} is in one: the nearest at or above it with jbang-catalog.json and notebooks/. */
+    public static Optional<Path> kitAt(Path folder) {
+        for (Path dir = folder.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("jbang-catalog.json")) && Files.isDirectory(dir.resolve("notebooks"))) return Optional.of(dir);
+        }
+        return Optional.empty();
     }
 
     /** "'nc' is not installed here (install it: sudo apt-get install netcat-openbsd)". */
