@@ -10,12 +10,14 @@ endif
 # SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
 SANDBOX ?=
 SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
+# What Jupyter needs here, as a Python import: every check below asks for the same modules.
+JUPYTER_MODULES := nbclient, nbformat, jupyter_client, notebook
 # The kit's own Jupyter (.lab/venv, as JUPYTER_HINT makes it), else Debian's packages in the system python3,
 # which may not be the first on PATH. Asked once, when first used (importing nbclient takes 0.15 s): the
 # eval makes it a plain value from then on.
 # (Not the venv in a folder whose name has a space: recipes use this unquoted.)
 JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in $(if $(findstring $() ,$(CURDIR)),,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3; do \
-  [ -x "$$p" ] && "$$p" -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null && { echo "$$p"; exit; }; done; \
+  [ -x "$$p" ] && "$$p" -c 'import $(JUPYTER_MODULES)' 2>/dev/null && { echo "$$p"; exit; }; done; \
   echo python3))$(JUPYTER_PYTHON)
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
@@ -67,7 +69,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	  mode=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null | grep -m1 'article mode:'); \
 	  if [ -n "$$mode" ]; then echo "✓ $${mode#resolve: }"; fi; \
 	fi; \
-	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
+	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
 	  && echo "✓ Jupyter, for make notebook" \
 	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
 	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
@@ -84,7 +86,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	@[ "$$(uname -s)" = Linux ] || { echo "setup: the tests run on Linux (they read /proc and build Linux sandboxes); on $$(uname -s), make lab and make notebook run the lab" >&2; exit 2; }
 	@missing=(); \
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
-	$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null \
+	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
 	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -299,5 +301,5 @@ sandbox-name:
 
 # Checked only: `make setup` installs it on Debian/Ubuntu, JUPYTER_HINT's venv elsewhere.
 jupyter:
-	@$(JUPYTER_PYTHON) -c 'import nbclient, nbformat, jupyter_client, notebook' 2>/dev/null || { \
+	@$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null || { \
 	  echo "make: Jupyter is missing: $(JUPYTER_HINT)" >&2; exit 1; }
