@@ -80,10 +80,7 @@ class BundleTest extends Kit {
     @Test
     void withoutGnuTarTheBundleSaysWhatItNeedsFirst() throws Exception {
         Path bin = TempFiles.temporaryFolder("lab-bsdtar"), out = TempFiles.temporaryFolder("lab-bundle-out").resolve("kit.tar.gz");
-        for (String name : List.of("tar", "gtar")) { // as macOS's answers
-            Files.writeString(bin.resolve(name), "#!/bin/sh\necho 'bsdtar 3.5.3 - libarchive 3.5.3'\n");
-            Files.setPosixFilePermissions(bin.resolve(name), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        for (String name : List.of("tar", "gtar")) TempFiles.standIn(bin, name, "echo 'bsdtar 3.5.3 - libarchive 3.5.3'"); // as macOS's answers
         Result r = exec(List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "bundle", "BUNDLE=" + out));
         assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
         assertEquals("", r.out(), "nothing resolved or built first");

@@ -2,7 +2,6 @@ package tests;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,10 +116,7 @@ class ReadyTest extends Kit {
         // apt-get) and the Makefile alone, in a folder of its own, would stop at once instead of testing the kit.
         Path bin = temporaryFolder("lab-mac-uname");
         Map<String, String> standIns = Map.of("uname", "echo Darwin", "id", "echo 1000", "apt-get", "exit 1", "apt-cache", "exit 1");
-        for (Map.Entry<String, String> tool : standIns.entrySet()) {
-            Files.writeString(bin.resolve(tool.getKey()), "#!/bin/sh\n" + tool.getValue() + "\n");
-            Files.setPosixFilePermissions(bin.resolve(tool.getKey()), PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
+        standIns.forEach((name, script) -> TempFiles.standIn(bin, name, script));
         Path kit = temporaryFolder("lab-makefile-only");
         Files.copy(ROOT.resolve("Makefile"), kit.resolve("Makefile"));
         for (String target : List.of("test", "check")) {
@@ -137,9 +133,7 @@ class ReadyTest extends Kit {
     void anOldJavaIsNotReadyAndSaysWhichAndHowToFixIt() throws Exception {
         // A laptop whose first java is a Java 11: a stand-in that answers -XshowSettings as a JDK 11 does.
         Path bin = temporaryFolder("lab-old-java");
-        Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\necho '    java.specification.version = 11' >&2\n");
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path java = TempFiles.standIn(bin, "java", "echo '    java.specification.version = 11' >&2");
         Result r = exec(List.of("env", "-u", "JAVA_HOME", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "ready"));
         assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
         assertTrue(r.out().contains("✗ Java 17 or newer is needed, " + java + " is 11"), r.out());

@@ -33,6 +33,18 @@ public final class TempFiles {
         }
     }
 
+    /** A stand-in for a program, {@code bin/name}: a shell script that runs {@code script} (a Mac's uname, a Java 11). */
+    public static Path standIn(Path bin, String name, String script) {
+        try {
+            Path program = bin.resolve(name);
+            Files.writeString(program, "#!/bin/sh\n" + script + "\n");
+            Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            return program;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A new folder, sticky and open to all as /tmp is, removed when the run ends. */
     public static Path sharedFolder(String prefix) {
         Path dir = temporaryFolder(prefix);
