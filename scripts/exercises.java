@@ -85,7 +85,8 @@ class exercises implements Runnable {
     /** {@code path} as one would type it from here: relative below the current folder, else whole. */
     static String shown(Path path) {
         Path here = Path.of("").toAbsolutePath(), it = path.toAbsolutePath().normalize();
-        return it.startsWith(here) && !it.equals(here) ? here.relativize(it).toString() : it.toString();
+        if (it.equals(here)) return ".";
+        return it.startsWith(here) ? here.relativize(it).toString() : it.toString();
     }
 
     static java.util.List<Info> theExercises() {
@@ -109,7 +110,7 @@ class exercises implements Runnable {
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
             System.out.println(count + " of " + all.size() + " done. Write yours in " + shown(mine.folder())
-                    + "/ (make notebook), then: " + Tools.jbang() + " exercises@catalog verify ID");
+                    + "/ (" + Tools.make("notebook") + "), then: " + Tools.jbang() + " exercises@catalog verify ID");
         }
     }
 
@@ -144,7 +145,7 @@ class exercises implements Runnable {
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
                 Files.copy(original, copy);
-                System.out.println("Made your copy " + shown(copy) + ": write your answers there (make notebook opens it).");
+                System.out.println("Made your copy " + shown(copy) + ": write your answers there (" + Tools.make("notebook") + " opens it).");
             }
             return copy;
         }
@@ -162,7 +163,7 @@ class exercises implements Runnable {
                 while (starter >= 0 && check < cells.size() && !cells.get(check).isCode()) check++;
                 if (starter < 0 || check >= cells.size()) {
                     System.out.println("☐ " + id + ": your copy " + shown(notebook) + " has no starter cell or check for it;"
-                            + " make reset NOTEBOOK=" + id.substring(0, 2) + " restores it (yours goes to .backup/)");
+                            + " " + Tools.make("reset NOTEBOOK=" + id.substring(0, 2)) + " restores it (yours goes to .backup/)");
                     continue;
                 }
                 checks.put(check, id);

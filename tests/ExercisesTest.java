@@ -204,6 +204,8 @@ class ExercisesTest extends Kit {
         // And the commands it prints work from there: the kit's launcher, one folder up.
         Result hint = exec(Run.concat(List.of("env", "-u", "LAB_HOME"), tool("exercises", "hint", first.id())), mine);
         assertTrue(hint.out().contains("Still stuck? ../jbang exercises@catalog hint " + first.id() + " 2"), hint.out());
+        Result list = exec(Run.concat(List.of("env", "-u", "LAB_HOME", "-u", "MY_NOTEBOOKS"), tool("exercises", "list")), mine);
+        assertTrue(list.out().contains("Write yours in ./ (make -C .. notebook), then: ../jbang exercises@catalog verify ID"), list.out());
         try (var inside = Files.list(mine)) {
             assertEquals(java.util.Set.of(mine.resolve(first.notebook().getFileName()), mine.resolve(".progress")),
                     inside.collect(java.util.stream.Collectors.toSet()), "nothing else in my-notebooks/");

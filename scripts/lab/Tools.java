@@ -76,6 +76,14 @@ public final class Tools {
         return find("jbang").isPresent() ? "jbang" : "./jbang";
     }
 
+    /** "make TARGET", run from where the learner is: "make -C .. TARGET" in a subfolder of the kit, where make finds no Makefile. */
+    public static String make(String target) {
+        Path here = Path.of("").toAbsolutePath();
+        Optional<Path> kit = kitAt(here);
+        if (kit.isPresent() && !kit.get().equals(here)) return "make -C " + here.relativize(kit.get()) + " " + target;
+        return "make " + target;
+    }
+
     /** The kit's folder, if {@code folder} is in one: the nearest at or above it with jbang-catalog.json and notebooks/. */
     public static Optional<Path> kitAt(Path folder) {
         for (Path dir = folder.toAbsolutePath(); dir != null; dir = dir.getParent()) {
