@@ -45,10 +45,13 @@ class LaunchCacheTest extends Kit {
         String[] odd = {"pong@catalog", "--port", "it's $HOME \"x\" `id` *"};
         Result oddViaJBang = run(kit, Map.of("LAB_LAUNCH_CACHE", "off"), odd);
         assertEquals(2, oddViaJBang.exit(), oddViaJBang.err());
+        Path subfolder = kit.resolve("scripts/lab"); // a subfolder, as my-notebooks/ is, where a terminal in Jupyter starts
+        assertEquals(viaJBang, runIn(subfolder, kit, Map.of(), "pong@catalog", "--help"), "from a subfolder, recording");
 
         withoutJBang(kit, () -> {
             assertEquals(viaJBang, run(kit, Map.of(), "pong@catalog", "--help"), "the replay answers as JBang did");
             assertEquals(oddViaJBang, run(kit, Map.of(), odd), "other arguments reach the script unchanged");
+            assertEquals(viaJBang, runIn(subfolder, kit, Map.of(), "pong@catalog", "--help"), "replayed from a subfolder too");
             // Not cached: JBang's own commands and options, and a cache that is turned off.
             assertNotEquals(0, run(kit, Map.of(), "--quiet", "pong@catalog", "--help").exit());
             assertNotEquals(0, run(kit, Map.of("LAB_LAUNCH_CACHE", "off"), "pong@catalog", "--help").exit());
@@ -188,11 +191,16 @@ class LaunchCacheTest extends Kit {
 
     /** ./jbang ARGS in {@code kit}, as a learner runs it: no JBANG_ variables of ours, the jars from our Maven folder. */
     private static Result run(Path kit, Map<String, String> env, String... args) {
+        return runIn(kit, kit, env, args);
+    }
+
+    /** The same from {@code folder}, inside the kit or not. */
+    private static Result runIn(Path folder, Path kit, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         if (env.containsKey("ENV_I")) command.addAll(List.of("env", "-i", "PATH=/usr/bin:/bin", "JBANG_REPO=" + ROOT.resolve(".lab/m2")));
         command.add(kit.resolve("jbang").toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(kit.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("JBANG_") || k.equals("LAB_LAUNCH_CACHE"));
         builder.environment().put("JBANG_REPO", ROOT.resolve(".lab/m2").toString());
         env.forEach((k, v) -> { if (!k.equals("ENV_I")) builder.environment().put(k, v); });
