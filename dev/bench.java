@@ -15,7 +15,7 @@
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/HostsFile.java ../scripts/lab/OperatingSystem.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/ProcessOutput.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
+//SOURCES ../scripts/lab/ClassArchive.java ../scripts/lab/Cli.java ../scripts/lab/RememberedOptions.java ../scripts/lab/Article.java ../scripts/lab/ArticleHosts.java ../scripts/lab/ArticleStory.java ../scripts/lab/Endpoint.java ../scripts/lab/Failure.java ../scripts/lab/GivenFiles.java ../scripts/lab/HostsFile.java ../scripts/lab/OperatingSystem.java ../scripts/lab/Lab.java ../scripts/lab/Lifelines.java ../scripts/lab/ProcFiles.java ../scripts/lab/ProcessOutput.java ../scripts/lab/Listeners.java ../scripts/lab/Localhost.java ../scripts/lab/Resolving.java ../scripts/lab/Sandbox.java ../scripts/lab/SharedSandbox.java ../scripts/lab/Servers.java ../scripts/lab/SessionFiles.java ../scripts/lab/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -142,6 +142,9 @@ class exercises implements Runnable {
         /** The learner's copy of a notebook; made from the kit's when there is none yet, never overwritten. */
         private Path copyOf(Path original) throws IOException {
             Path copy = mine.folder().resolve(original.getFileName());
+            if (Files.exists(mine.folder()) && !Files.isDirectory(mine.folder())) {
+                throw Failure.usage(shown(mine.folder()) + " is a file, not the folder of your copies (--notebooks DIR)");
+            }
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
                 Files.copy(original, copy);

@@ -20,7 +20,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.BindException;
@@ -44,6 +44,7 @@ import java.util.stream.Collectors;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import lab.Article;
 import lab.ArticleHosts;
@@ -52,6 +53,7 @@ import lab.Clients;
 import lab.Clients.Program;
 import lab.Clients.Reach;
 import lab.Failure;
+import lab.GivenFiles;
 import lab.Lifelines;
 import lab.Listeners;
 import lab.Listeners.Listener;
@@ -99,11 +101,15 @@ class handout implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (Path source : List.of(template, notebook)) {
-            if (!Files.isRegularFile(source)) throw Failure.usage("no " + source + " here: run it in the kit's folder (make handout)");
+            if (!Files.exists(source)) throw Failure.usage("no " + source + " here: run it in the kit's folder (make handout)");
         }
-        String page = Files.readString(template, StandardCharsets.UTF_8);
+        String page = GivenFiles.text(template, "template");
         Map<String, String> facts = facts();
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) { // a file of that name, or a file above it
+            throw Failure.usage("cannot make the folder --out " + out + ": a file is in the way");
+        }
         Path html = out.resolve("handout.html");
         // The saved page leaves the paper to the reader's print dialog: the layout fits A4 and Letter alike.
         Files.writeString(html, fill(page, facts, "auto"), StandardCharsets.UTF_8);
@@ -198,8 +204,15 @@ class handout implements Callable<Integer> {
      * Notebook 12's fixes: each "## N. title" heading, with the sentences under it up to the
      * first that leads into a cell (ends with a colon).
      */
-    String fixes() throws IOException {
-        JsonObject nb = JsonParser.parseString(Files.readString(notebook, StandardCharsets.UTF_8)).getAsJsonObject();
+    String fixes() {
+        try {
+            return fixesIn(JsonParser.parseString(GivenFiles.text(notebook, "notebook")).getAsJsonObject());
+        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException | UnsupportedOperationException e) {
+            throw Failure.usage(notebook + " is not a notebook (its JSON has no cells of text)");
+        }
+    }
+
+    private String fixesIn(JsonObject nb) {
         Pattern heading = Pattern.compile("^## \\d+\\. (.+)$", Pattern.MULTILINE);
         StringBuilder items = new StringBuilder();
         for (JsonElement cell : nb.getAsJsonArray("cells")) {

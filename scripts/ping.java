@@ -20,7 +20,7 @@
 // -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -105,7 +105,8 @@ class ping implements Callable<Integer>, Cli.Checked {
                 System.out.printf("%-22s %s%n", where, reason(e));
             }
         }
-        return answered > 0 ? Cli.OK : Cli.FAILED;
+        if (answered == 0) throw Failure.failed("nothing answered on " + endpoint.host + ":" + endpoint.port + " (" + addresses.size() + " address(es) tried)");
+        return Cli.OK;
     }
 
     /** Java's one-liner: it resolves once, takes the first address, and never falls back. */
@@ -129,8 +130,9 @@ class ping implements Callable<Integer>, Cli.Checked {
         }
     }
 
+    /** The reply up to end of stream, or its first 64 KiB: a server that never stops talking is not pong. */
     private static String readReply(Socket socket) throws IOException {
-        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
+        return new String(socket.getInputStream().readNBytes(64 * 1024), StandardCharsets.UTF_8).stripTrailing();
     }
 
     private static String reason(IOException e) {

@@ -164,9 +164,9 @@ class play implements Callable<Integer> {
         ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;
         // JShell takes half a second to start: it starts beside the next two steps, which take as long.
         CompletableFuture<Notebooks.Player> starting = CompletableFuture.supplyAsync(() -> new Notebooks.Player(System.out));
-        Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         List<List<Cell>> all = new ArrayList<>();
-        for (Path notebook : notebooks) all.add(Notebooks.read(notebook));
+        for (Path notebook : notebooks) all.add(Notebooks.read(notebook)); // a file that is not one: its line alone
+        Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
         int failures = 0;
         try (Notebooks.Player player = started(starting)) {

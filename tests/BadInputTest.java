@@ -154,7 +154,66 @@ class BadInputTest extends Kit {
         Files.writeString(file, text);
         Result r = exec(Map.of("LAB_PORT", "" + freePort()), tool("play", file.toString()));
         oneLine(r, 2, file + " is not a notebook");
-        assertFalse(r.out().contains("══════"), "no notebook was played: " + r.out());
+        assertEquals("", r.out(), "nothing was played, nor said before the line");
+    }
+
+    /** A device or a pipe named as a file: /dev/zero filled the memory with a stack trace, a FIFO hung the tool. */
+    @Test
+    void aDeviceOrAPipeGivenAsAFileIsOneLineAndExit2() throws Exception {
+        Path fifo = temporaryFolder("lab-fifo").resolve("hosts");
+        assertEquals(0, exec(List.of("mkfifo", fifo.toString())).exit());
+        for (Path notAFile : List.of(Path.of("/dev/zero"), fifo)) {
+            oneLine(exec(tool("resolve", "--hosts-file", notAFile.toString())), 2, "hosts file " + notAFile + " is not a regular file");
+            oneLine(exec(tool("play", notAFile.toString())), 2, "notebook " + notAFile + " is not a regular file");
+            oneLine(exec(tool("handout", "--no-pdf", "--template", notAFile.toString())), 2, "template " + notAFile + " is not a regular file");
+        }
+        oneLine(exec(tool("sandbox", "--hosts", "/dev/zero", "--", "true")), 2, "/dev/zero is not a regular file");
+    }
+
+    /** "@FILE" is an argument as typed: picocli read FILE into the command line (a device hung it) and echoed its lines. */
+    @Test
+    void anAtFileArgumentIsNotRead() {
+        Result r = exec(tool("resolve", "@/etc/passwd"));
+        oneLine(r, 2, "Unmatched argument at index 0: '@/etc/passwd'");
+        assertFalse(r.err().contains("root:"), r.err());
+    }
+
+    @Test
+    void aNewlineTypedIntoAnOptionStaysOnOneLine() {
+        oneLine(exec(tool("resolve", "--host", "x\ny")), 2, "cannot resolve host 'x\\ny'");
+    }
+
+    @Test
+    void theDoctorTakesAnAddressThatIsNoneAsAHostItCannotResolve() {
+        for (String host : List.of("999.1.1.1", ":::::")) {
+            oneLine(exec(tool("doctor", "--port", "" + freePort(), "--host", host)), 2, "cannot resolve host '" + host + "'");
+        }
+    }
+
+    @Test
+    void theHandoutsFilesAndFolderAreCheckedInOneLine() throws Exception {
+        Path dir = temporaryFolder("lab-bad-handout");
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Path notJson = Files.writeString(dir.resolve("not.ipynb"), "x"), noCells = Files.writeString(dir.resolve("empty.ipynb"), "{}");
+        for (Path notebook : List.of(notJson, noCells, Path.of("/etc/passwd"))) {
+            oneLine(exec(tool("handout", "--no-pdf", "--out", dir.resolve("out").toString(), "--notebook", notebook.toString())), 2,
+                    notebook + " is not a notebook");
+        }
+        oneLine(exec(tool("handout", "--no-pdf", "--out", dir.toString(), "--template", "/usr/bin/env")), 2, "template /usr/bin/env is not a text file");
+        for (Path out : List.of(file, file.resolve("sub"))) {
+            oneLine(exec(tool("handout", "--no-pdf", "--out", out.toString())), 2, "cannot make the folder --out " + out + ": a file is in the way");
+        }
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+    }
+
+    @Test
+    void aSandboxTakesFilesAndPrefixesThatFit() throws Exception {
+        Path hosts = hostsFile("127.0.0.1 localhost");
+        oneLine(exec(tool("sandbox", "--hosts", hosts.getParent().toString(), "--", "true")), 2, hosts.getParent() + " is not a regular file");
+        for (String cidr : List.of("fe80::1/129", "127.0.0.2/33", "fe80::1/999")) {
+            oneLine(exec(tool("sandbox", "--hosts", hosts.toString(), "--address", cidr, "--", "true")), 2,
+                    "'" + cidr + "' is not an address with a prefix length");
+        }
     }
 
     @Test

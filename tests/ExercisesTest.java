@@ -182,6 +182,19 @@ class ExercisesTest extends Kit {
         Result again = exercises("verify", first.id(), "--notebooks", mine.toString());
         assertFalse(again.out().contains("Made your copy"), again.out());
         assertEquals(solved(first.notebook()), Files.readString(copy));
+
+        // Progress that cannot be saved (.progress is a folder here) is said, and leaves no file of ours.
+        Files.delete(mine.resolve(".progress"));
+        Files.createDirectories(mine.resolve(".progress/keep"));
+        Result unsaved = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertTrue(unsaved.out().contains("(progress not saved: "), unsaved.out());
+        try (var inside = Files.list(mine)) {
+            assertEquals(List.of(), inside.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(), "no temp file left");
+        }
+        // A file where the folder of copies should be: one line, nothing made.
+        Path aFile = Files.writeString(mine.resolve("a-file"), "x");
+        BadInputTest.oneLine(exercises("verify", first.id(), "--notebooks", aFile.toString()), 2,
+                aFile + " is a file, not the folder of your copies (--notebooks DIR)");
     }
 
     /**

@@ -143,6 +143,19 @@ class ReorderHostsTest extends Kit {
         assertEquals(MAC, Files.readString(copy), "untouched");
     }
 
+    /** Restoring deletes the backup: a backup that is the file itself (or a link to it) would have taken the file. */
+    @Test
+    void aBackupThatIsTheFileItselfIsRefused() throws Exception {
+        Path link = Files.createSymbolicLink(backup.resolveSibling("link-to-hosts"), copy);
+        for (Path same : List.of(copy, link)) {
+            for (String mode : List.of("--restore", "--edit")) {
+                Result r = exec(tool("reorder-hosts", mode, "--file", copy.toString(), "--backup", same.toString()));
+                BadInputTest.oneLine(r, 2, "the backup " + same + " would be " + copy + " itself: name another file (--backup)");
+            }
+        }
+        assertEquals(MAC, Files.readString(copy), "untouched");
+    }
+
     @Test
     void aBadAddressIsAUsageError() {
         BadInputTest.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,

@@ -52,8 +52,9 @@ public final class Cli {
         }
         CommandLine line = new CommandLine(command);
         String name = line.getCommandName();
+        line.setExpandAtFiles(false); // "@FILE" is an argument as typed: picocli would read FILE (a device hung it) and echo its lines
         line.setParameterExceptionHandler((e, a) -> {
-            System.err.println(name + ": " + e.getMessage() + " (see " + name + " --help)");
+            System.err.println(name + ": " + oneLine(e.getMessage()) + " (see " + name + " --help)");
             return USAGE;
         });
         line.setExecutionExceptionHandler((e, l, parsed) -> exitCode(name, e));
@@ -70,7 +71,11 @@ public final class Cli {
             }
             return new CommandLine.RunLast().execute(parsed);
         });
-        return line.execute(args);
+        try {
+            return line.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) { // picocli passes on Errors; still one line
+            return exitCode(name, e);
+        }
     }
 
     private static int call(String name, Callable<?> command) {
@@ -78,7 +83,7 @@ public final class Cli {
             OptionalInt ranElsewhere = beforeCall(command);
             if (ranElsewhere.isPresent()) return ranElsewhere.getAsInt();
             return command.call() instanceof Integer code ? code : OK;
-        } catch (Exception e) {
+        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             return exitCode(name, e);
         }
     }
@@ -108,13 +113,18 @@ public final class Cli {
     }
 
     /** One line for what went wrong, and the exit code: the {@link Failure}'s own, else 1. */
-    private static int exitCode(String name, Exception e) {
+    private static int exitCode(String name, Throwable e) {
         if (e instanceof Failure f) {
-            System.err.println(name + ": " + f.getMessage());
+            System.err.println(name + ": " + oneLine(f.getMessage()));
             return f.exitCode;
         }
-        System.err.println(name + ": unexpected " + e);
+        System.err.println(name + ": unexpected " + oneLine(e.toString()));
         return FAILED;
+    }
+
+    /** A message on one line, whatever it quotes: a newline typed into an option shows as \n. */
+    static String oneLine(String message) {
+        return String.valueOf(message).replace("\r", "\\r").replace("\n", "\\n").replaceAll("[\\p{Cntrl}&&[^\t]]", "?");
     }
 
     /** Reads --port values, with a message that says what is wrong. */

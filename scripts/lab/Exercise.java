@@ -235,14 +235,20 @@ public final class Exercise {
         List<String> done = new ArrayList<>(done());
         done.remove(id);
         if (passed) done.add(id);
+        Path next = null;
         try {
             Files.createDirectories(file.get().toAbsolutePath().getParent());
-            Path next = Files.createTempFile(file.get().toAbsolutePath().getParent(), ".progress-", ".tmp");
+            next = Files.createTempFile(file.get().toAbsolutePath().getParent(), ".progress-", ".tmp");
             Files.writeString(next, "# localhost-lab: the exercises you have done (exercises@catalog list)\n"
                     + String.join("", done.stream().map(d -> d + " done\n").toList()));
             Files.move(next, file.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
+            try {
+                if (next != null) Files.deleteIfExists(next); // the move failed: nothing of ours stays
+            } catch (IOException ignored) {
+                // it stays, named .progress-*.tmp
+            }
         }
     }
 }

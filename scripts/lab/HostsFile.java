@@ -29,15 +29,24 @@ public final class HostsFile {
     public HostsFile(Path file, Path backup) {
         this.file = file;
         this.backup = backup;
+        // Restoring deletes the backup: were it the file itself, the file would go.
+        for (Path ours : List.of(backup, owner())) {
+            if (sameFile(file, ours)) throw Failure.usage("the backup " + ours + " would be " + file + " itself: name another file (--backup)");
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) return true;
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The file's text; a file that cannot be read is a usage error. */
     public String text() {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw Failure.usage("cannot read " + file);
-        }
+        return GivenFiles.text(file, "hosts file");
     }
 
     /** One line of a hosts file: an address (as written, scope included) and the names it gives. */

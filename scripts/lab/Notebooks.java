@@ -77,9 +77,7 @@ public final class Notebooks {
     public static List<Cell> read(Path notebook) {
         JsonObject root;
         try {
-            root = parse(Files.readString(notebook));
-        } catch (IOException e) {
-            throw Failure.usage("cannot read " + notebook);
+            root = parse(GivenFiles.text(notebook, "notebook"));
         } catch (JsonParseException | IllegalStateException e) {
             throw Failure.usage(notebook + " is not a notebook (not JSON)");
         }

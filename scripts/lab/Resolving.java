@@ -6,8 +6,6 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,15 +44,8 @@ public final class Resolving {
      * a usage error: Java would answer "localhost" with its own loopback instead.
      */
     public static void useHostsFile(Path file) {
-        if (Files.isDirectory(file)) throw Failure.usage("hosts file " + file + " is a folder, not a file");
-        if (!Files.isReadable(file)) throw Failure.usage("cannot read hosts file " + file);
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (IOException e) { // includes a CharacterCodingException: not text
-            text = "\0";
-        }
-        if (text.indexOf('\0') >= 0) throw Failure.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
+        String text = GivenFiles.textOrNull(file, "hosts file");
+        if (text == null || text.indexOf('\0') >= 0) throw Failure.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
         if (HostsFile.entries(text).isEmpty()) throw Failure.usage("hosts file " + file + " lists no address; " + HOSTS_LINE);
         System.setProperty(HOSTS_FILE, file.toAbsolutePath().toString());
     }

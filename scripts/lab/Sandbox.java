@@ -120,6 +120,18 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Why a sandbox made from {@code spec} cannot be made here: no namespaces, or a private gai.conf
+     * with no /etc/gai.conf to mount it over (Fedora ships none; the lab creates nothing in /etc).
+     */
+    public static Optional<String> unavailable(Spec spec) {
+        if (unavailable().isPresent()) return unavailable();
+        return spec.gaiConf() != null && !Files.isRegularFile(GAI_CONF, LinkOption.NOFOLLOW_LINKS) ? Optional.of(NO_GAI_CONF) : Optional.empty();
+    }
+
+    private static final String NO_GAI_CONF = "this machine has no /etc/gai.conf to mount a private copy over "
+            + "(glibc uses its built-in table), and the lab creates nothing in the real /etc";
+
     /** "as root", or "in a user namespace ..." when this user makes sandboxes without root's rights. */
     public static String rights() {
         return unavailable().isEmpty() && ownUserNamespace ? "in a user namespace of this user's own, no root rights needed" : "as root";
@@ -151,13 +163,10 @@ public final class Sandbox implements AutoCloseable {
         // A wrong command line is said first (exit 2), then what this machine cannot do (exit 1).
         for (Path file : Stream.of(spec.hostsFile(), spec.gaiConf()).filter(f -> f != null).toList()) {
             if (!Files.isReadable(file)) throw Failure.usage("cannot read " + file);
+            if (!Files.isRegularFile(file)) throw Failure.usage(file + " is not a regular file: a sandbox mounts a file over /etc's");
         }
         for (String cidr : spec.loopbackAddresses()) requireCidr(cidr);
-        unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
-        if (spec.gaiConf() != null && !Files.isRegularFile(GAI_CONF, LinkOption.NOFOLLOW_LINKS)) {
-            throw Failure.failed("cannot make a sandbox: this machine has no /etc/gai.conf to mount a private copy over "
-                    + "(glibc uses its built-in table), and the lab creates nothing in the real /etc");
-        }
+        unavailable(spec).ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
         List<String> command = new ArrayList<>(List.of("unshare"));
         if (ownUserNamespace) command.addAll(USER_NAMESPACE);
         command.addAll(List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c", SET_UP, "sandbox",
@@ -167,8 +176,9 @@ public final class Sandbox implements AutoCloseable {
             Process holder = new ProcessBuilder(command).start();
             if (!saidReady(holder)) {
                 Servers.stop(holder);
-                String why = new String(holder.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip().lines()
-                        .reduce((a, b) -> b).orElse("exit " + holder.exitValue());
+                // Every line that says something: mount's last line only points at dmesg.
+                String why = new String(holder.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("dmesg(1)")).reduce((a, b) -> a + " / " + b).orElse("exit " + holder.exitValue());
                 throw Failure.failed("cannot make a sandbox: its set-up failed: " + why);
             }
             return new Sandbox(holder, holder.pid(), namespacesOf(holder.pid()).orElse("?"), name);
@@ -190,8 +200,10 @@ public final class Sandbox implements AutoCloseable {
     private static void requireCidr(String cidr) {
         String[] parts = cidr.split("/", -1);
         try {
-            Resolving.literal(parts[0]);
-            if (parts.length > 2 || (parts.length == 2 && !parts[1].matches("\\d{1,3}"))) throw new IllegalArgumentException();
+            int bits = Resolving.literal(parts[0]).getAddress().length * 8;
+            if (parts.length > 2 || (parts.length == 2 && !(parts[1].matches("\\d{1,3}") && Integer.parseInt(parts[1]) <= bits))) {
+                throw new IllegalArgumentException();
+            }
         } catch (IllegalArgumentException e) {
             throw Failure.usage("'" + cidr + "' is not an address with a prefix length, such as fe80::1/64");
         }

@@ -1,0 +1,48 @@
+package lab;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A file the learner names on a command line (a hosts file, a notebook, a template), read whole as
+ * UTF-8 text, or one clear usage line. Only a regular file of a sane size: /dev/zero filled the
+ * memory with a stack trace, and a FIFO hung the tool.
+ */
+public final class GivenFiles {
+    private GivenFiles() {}
+
+    /** Far above any hosts file, notebook or template. */
+    static final long MAX_BYTES = 64L << 20;
+
+    /** The text of {@code file}, which is a {@code what} ("hosts file", "notebook"); null if it is not UTF-8 (binary). */
+    public static String textOrNull(Path file, String what) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes(file, what))).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** The text of {@code file}; a file that is not UTF-8 text is a usage error too. */
+    public static String text(Path file, String what) {
+        String text = textOrNull(file, what);
+        if (text == null || text.indexOf('\0') >= 0) throw Failure.usage(what + " " + file + " is not a text file");
+        return text;
+    }
+
+    private static byte[] bytes(Path file, String what) {
+        if (Files.isDirectory(file)) throw Failure.usage(what + " " + file + " is a folder, not a file");
+        if (!Files.isReadable(file)) throw Failure.usage("cannot read " + what + " " + file);
+        if (!Files.isRegularFile(file)) throw Failure.usage(what + " " + file + " is not a regular file (a device or a pipe?)");
+        try {
+            if (Files.size(file) > MAX_BYTES) throw Failure.usage(what + " " + file + " is too large (over " + (MAX_BYTES >> 20) + " MB)");
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw Failure.usage("cannot read " + what + " " + file + ": " + e.getMessage());
+        }
+    }
+}
