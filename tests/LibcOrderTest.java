@@ -1,7 +1,10 @@
 package tests;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import lab.Sandbox;
 import lab.Servers.Server;
@@ -17,6 +20,7 @@ import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.StartedServers.start;
 import static tests.TempFiles.hostsFile;
+import static tests.TempFiles.temporaryFolder;
 
 /**
  * Steps 7 and 8 on Linux, for libc programs: a private /etc/hosts and /etc/gai.conf in
@@ -66,6 +70,42 @@ class LibcOrderTest extends Kit {
         Path fullTable = hostsFile("precedence ::1/128 50", "precedence ::/0 40", "precedence ::ffff:0:0/96 45",
                 "precedence 2002::/16 30", "precedence ::/96 20");
         assertEquals(List.of("::1", "127.0.0.1"), libcOrder(Sandbox.Spec.hosts(V6_FIRST).withGaiConf(fullTable)));
+    }
+
+    /**
+     * Fedora ships no /etc/gai.conf, and the lab creates nothing in the real /etc: step 8's gai.conf cells
+     * say so (≠, tagged machine-dependent), and its exercise checks the line's form. Played where /etc is
+     * an overlay, in a mount namespace of its own, that hides gai.conf.
+     */
+    @Test
+    void withoutEtcGaiConfAsOnFedoraStep8SaysWhyAndItsExerciseChecksTheForm() throws Exception {
+        assumeTrue(Sandbox.rights().equals("as root"), "skipped: an overlay on /etc needs root");
+        Path scratch = temporaryFolder("lab-no-gai");
+        Files.createDirectories(scratch.resolve("up"));
+        Files.createDirectories(scratch.resolve("work"));
+        Map<String, String> strict = Map.of("LAB_STRICT", "1", "LAB_PORT", "" + freePort());
+        Result played = exec(strict, withoutGaiConf(scratch, tool("play", "notebooks/08-address-sorting.ipynb")));
+        assertEquals(0, played.exit(), played.out() + played.err());
+        assertTrue(played.out().contains("≠ skipped: cannot make a sandbox: this machine has no /etc/gai.conf"), played.out());
+        assertFalse(played.out().contains("✗") || played.out().contains("[] and []"), played.out());
+
+        Path mine = temporaryFolder("my-notebooks");
+        Path notebook = ROOT.resolve("notebooks/08-address-sorting.ipynb");
+        Files.writeString(mine.resolve(notebook.getFileName()), ExercisesTest.solved(notebook));
+        Result verified = exec(strict, withoutGaiConf(scratch,
+                tool("exercises", "verify", "08-gai-ipv4-first", "--notebooks", mine.toString())));
+        assertEquals(0, verified.exit(), verified.out() + verified.err());
+        assertTrue(verified.out().contains("checking its form only") && verified.out().contains("✓ 08-gai-ipv4-first"), verified.out());
+        assertTrue(Files.isRegularFile(Path.of("/etc/gai.conf")), "the real /etc/gai.conf is untouched");
+    }
+
+    /** {@code command} where /etc has no gai.conf: an overlay whose upper layer deletes it (a whiteout). */
+    private static List<String> withoutGaiConf(Path scratch, List<String> command) {
+        List<String> wrapped = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "--", "sh", "-c",
+                "set -e; [ -e \"$1/up/gai.conf\" ] || mknod \"$1/up/gai.conf\" c 0 0; mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$1/up,workdir=$1/work\" /etc;"
+                        + " shift; exec \"$@\"", "sh", scratch.toString()));
+        wrapped.addAll(command);
+        return wrapped;
     }
 
     @Test
