@@ -258,7 +258,7 @@ class handout implements Callable<Integer> {
      * removed afterwards, and leaves no Chromium process behind, even when it hangs.
      */
     static void print(Path chromium, String page, Path pdf) throws IOException, InterruptedException {
-        Path work = Files.createTempDirectory("lab-handout-");
+        Path work = SessionFiles.newFolder(SessionFiles.Kind.PRINT); // gone with this JVM, even killed (the next session sweeps it)
         try {
             Path html = work.resolve("handout.html");
             Files.writeString(html, page, StandardCharsets.UTF_8);
@@ -271,10 +271,21 @@ class handout implements Callable<Integer> {
                     "--no-first-run", "--user-data-dir=" + work.resolve("profile"), "--print-to-pdf=" + printed, html.toUri().toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             browser.getOutputStream().close();
+            // Killed (Ctrl-C, SIGTERM) while it prints: Chromium goes too, then what it wrote meanwhile.
+            Thread stopBrowser = new Thread(() -> {
+                try {
+                    Lifelines.killTree(browser, Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    // the JVM is going: nothing more to wait for
+                }
+                SessionFiles.removeTree(work);
+            }, "stop chromium");
+            Runtime.getRuntime().addShutdownHook(stopBrowser);
             boolean done;
             try {
                 done = browser.waitFor(120, TimeUnit.SECONDS);
             } finally {
+                Runtime.getRuntime().removeShutdownHook(stopBrowser);
                 if (!Lifelines.killTree(browser, Duration.ofSeconds(10))) {
                     throw Failure.failed("Chromium or a process it started did not stop within 10 s of SIGKILL");
                 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +179,30 @@ class HandoutTest extends Kit {
         return Files.readString(out);
     }
 
+    /** The tool's print folders (SessionFiles.Kind.PRINT): Chromium's page, profile and PDF. */
+    private static final String PRINT_FOLDER = "localhost-lab-print-";
+
+    /** Stopped (SIGTERM, as Ctrl-C) while Chromium prints: Chromium stops too, and its folder goes. */
+    @Test
+    void stoppedWhileChromiumPrintsNothingIsLeft() throws Exception {
+        assumeChromium();
+        Path dir = temporaryFolder("lab-handout-stopped");
+        Process handout = new ProcessBuilder(tool("handout", "--out", dir.toString())).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(handout.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("handout: printing")) { /* the HTML comes first */ }
+            assertTrue(line != null, "it printed");
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (handout.descendants().noneMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(handout.descendants().anyMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)), "Chromium started");
+            handout.destroy();
+            assertTrue(handout.waitFor(30, TimeUnit.SECONDS), "the handout stopped");
+        }
+        assertNothingLeft();
+    }
+
     @Test
     void withoutChromiumTheHtmlIsWrittenAndOneLineSaysThePdfsNeedIt() throws Exception {
         Path dir = temporaryFolder("lab-handout-nochromium");
@@ -204,11 +229,10 @@ class HandoutTest extends Kit {
         String me = ProcessHandle.current().info().user().orElse("?"); // ours only: another user may print a handout too
         List<String> left = ProcessHandle.allProcesses().filter(p -> p.info().user().map(me::equals).orElse(false))
                 .map(p -> p.pid() + " " + LeftBehind.commandLine(p))
-                .filter(c -> c.contains("lab-handout-") && !c.contains("HandoutTest")).toList();
+                .filter(c -> c.contains(PRINT_FOLDER)).toList();
         assertEquals(List.of(), left, "processes of the handout still running");
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            // The tool's own folders are named lab-handout-<digits>; this test's are lab-handout-test..., lab-handout-probe...
-            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().matches("lab-handout-\\d+")).toList(), "the print's private folders are removed");
+            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith(PRINT_FOLDER)).toList(), "the print's private folders are removed");
         }
     }
 }

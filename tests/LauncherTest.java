@@ -49,6 +49,17 @@ class LauncherTest extends Kit {
     }
 
     /** A bootstrap that Maven refuses says Maven's reason first (Maven 3.8 starts that line with a colour reset). */
+    /** With no locale at all (env -i), Java on Linux read arguments as ASCII: "José" was "Jos??", and no such file. */
+    @Test
+    void withNoLocaleAFileNameInAnyLanguageStillWorks() throws Exception {
+        Path hosts = Files.createDirectory(temporaryFolder("lab-launcher").resolve("José-東京")).resolve("hosts");
+        Files.writeString(hosts, "127.0.0.1 localhost\n");
+        Result r = exec(List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + temporaryFolder("lab-home"),
+                "./jbang", "resolve@catalog", "--list", "--hosts-file", hosts.toString()), ROOT);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(List.of("127.0.0.1"), r.lines(), r.err());
+    }
+
     @Test
     void aBootstrapThatMavenRefusesSaysWhyFirst() throws Exception {
         assumeTrue(lab.Tools.find("mvn").isPresent(), "skipped: no Maven here");

@@ -36,7 +36,9 @@ public final class SessionFiles {
         /** Article mode's fallback: its private hosts file. */
         ARTICLE_HOSTS("localhost-lab-article-", ".hosts"),
         /** The article-mode kernel: a folder for its Unix sockets. */
-        KERNEL_SOCKETS("localhost-lab-kernel-", "");
+        KERNEL_SOCKETS("localhost-lab-kernel-", ""),
+        /** The handout's print: Chromium's page, profile and PDF. */
+        PRINT("localhost-lab-print-", "");
 
         final String prefix, suffix;
         /** random: what Files.createTempFile puts between prefix and suffix, digits (SessionFilesTest would see a change). */
