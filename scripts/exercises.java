@@ -36,6 +36,7 @@ import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
 import lab.Failure;
+import lab.GivenFiles;
 import lab.Lab;
 import lab.Localhost;
 import lab.Notebooks;
@@ -78,6 +79,9 @@ class exercises implements Runnable {
 
         /** The progress file lives with the learner's copies. */
         void keepProgress() {
+            GivenFiles.fileInTheWay(folder()).ifPresent(file -> {
+                throw Failure.usage(shown(file) + " is a file, not a folder for your copies (--notebooks DIR)");
+            });
             System.setProperty(Exercise.PROGRESS, folder().resolve(".progress").toString());
         }
     }
@@ -142,9 +146,6 @@ class exercises implements Runnable {
         /** The learner's copy of a notebook; made from the kit's when there is none yet, never overwritten. */
         private Path copyOf(Path original) throws IOException {
             Path copy = mine.folder().resolve(original.getFileName());
-            if (Files.exists(mine.folder()) && !Files.isDirectory(mine.folder())) {
-                throw Failure.usage(shown(mine.folder()) + " is a file, not the folder of your copies (--notebooks DIR)");
-            }
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
                 Files.copy(original, copy);

@@ -28,6 +28,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,14 +39,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import lab.Article;
 import lab.ArticleHosts;
 import lab.Cli;
@@ -107,8 +111,9 @@ class handout implements Callable<Integer> {
         Map<String, String> facts = facts();
         try {
             Files.createDirectories(out);
-        } catch (IOException e) { // a file of that name, or a file above it
-            throw Failure.usage("cannot make the folder --out " + out + ": a file is in the way");
+        } catch (FileSystemException e) { // FileAlreadyExists, NotDirectory, AccessDenied, a read-only disk
+            if (GivenFiles.fileInTheWay(out).isPresent()) throw Failure.usage("cannot make the folder --out " + out + ": a file is in the way");
+            throw Failure.failed("cannot make the folder --out " + out + ": " + e.getMessage());
         }
         Path html = out.resolve("handout.html");
         // The saved page leaves the paper to the reader's print dialog: the layout fits A4 and Letter alike.
@@ -205,23 +210,9 @@ class handout implements Callable<Integer> {
      * first that leads into a cell (ends with a colon).
      */
     String fixes() {
-        try {
-            return fixesIn(JsonParser.parseString(GivenFiles.text(notebook, "notebook")).getAsJsonObject());
-        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException | UnsupportedOperationException e) {
-            throw Failure.usage(notebook + " is not a notebook (its JSON has no cells of text)");
-        }
-    }
-
-    private String fixesIn(JsonObject nb) {
         Pattern heading = Pattern.compile("^## \\d+\\. (.+)$", Pattern.MULTILINE);
         StringBuilder items = new StringBuilder();
-        for (JsonElement cell : nb.getAsJsonArray("cells")) {
-            JsonObject c = cell.getAsJsonObject();
-            if (!c.get("cell_type").getAsString().equals("markdown")) continue;
-            JsonElement source = c.get("source");
-            String text = source.isJsonArray()
-                    ? source.getAsJsonArray().asList().stream().map(JsonElement::getAsString).collect(Collectors.joining())
-                    : source.getAsString();
+        for (String text : markdownCells()) {
             Matcher m = heading.matcher(text);
             while (m.find()) {
                 String rest = text.substring(m.end()).strip().split("\n\n|\n#")[0];
@@ -235,6 +226,28 @@ class handout implements Callable<Integer> {
         }
         if (items.length() == 0) throw Failure.failed(notebook + " has no \"## 1. ...\" headings: the handout takes its fixes from them");
         return items.toString();
+    }
+
+    /** The text of each markdown cell of --notebook; a file that is not a notebook is one usage line. */
+    private List<String> markdownCells() {
+        Failure notANotebook = Failure.usage(notebook + " is not a notebook (its JSON has no cells of text)");
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(GivenFiles.text(notebook, "notebook"));
+        } catch (JsonParseException e) {
+            throw notANotebook;
+        }
+        if (!root.isJsonObject() || !(root.getAsJsonObject().get("cells") instanceof JsonArray cells)) throw notANotebook;
+        List<String> texts = new ArrayList<>();
+        for (JsonElement cell : cells) {
+            if (!(cell instanceof JsonObject c) || !(c.get("cell_type") instanceof JsonPrimitive type)) throw notANotebook;
+            if (!type.getAsString().equals("markdown")) continue;
+            JsonElement source = c.get("source"); // a string, or a list of lines
+            List<JsonElement> lines = source instanceof JsonArray list ? list.asList() : source == null ? List.of() : List.of(source);
+            if (source == null || !lines.stream().allMatch(l -> l instanceof JsonPrimitive p && p.isString())) throw notANotebook;
+            texts.add(lines.stream().map(JsonElement::getAsString).collect(Collectors.joining()));
+        }
+        return texts;
     }
 
     // ---- Filling the template, and printing it.
@@ -258,34 +271,35 @@ class handout implements Callable<Integer> {
      * removed afterwards, and leaves no Chromium process behind, even when it hangs.
      */
     static void print(Path chromium, String page, Path pdf) throws IOException, InterruptedException {
-        Path work = SessionFiles.newFolder(SessionFiles.Kind.PRINT); // gone with this JVM, even killed (the next session sweeps it)
+        Path work = SessionFiles.newFolder(SessionFiles.Kind.PRINT); // a SIGKILLed handout's: the next session sweeps it
+        AtomicReference<Process> running = new AtomicReference<>();
+        // Stopped (Ctrl-C, SIGTERM) while it prints: Chromium goes first, then what it wrote meanwhile.
+        Thread stopBrowser = new Thread(() -> {
+            try {
+                if (running.get() != null) Lifelines.killTree(running.get(), Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                // the JVM is going: nothing more to wait for
+            }
+            SessionFiles.removeTree(work);
+        }, "stop chromium");
+        Runtime.getRuntime().addShutdownHook(stopBrowser);
         try {
             Path html = work.resolve("handout.html");
             Files.writeString(html, page, StandardCharsets.UTF_8);
             Path log = work.resolve("chromium.log");
             Path printed = work.resolve("handout.pdf");
             // --no-sandbox: Chromium's sandbox refuses to start as root and where user namespaces are
-            // restricted; the page is the kit's own file, with no network.
-            Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--no-pdf-header-footer", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--user-data-dir=" + work.resolve("profile"), "--print-to-pdf=" + printed, html.toUri().toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // restricted; the page is the kit's own file, with no network. diesWithUs: even if we are SIGKILLed.
+            Process browser = new ProcessBuilder(Lifelines.diesWithUs(List.of(chromium.toString(), "--headless", "--no-sandbox",
+                    "--disable-gpu", "--no-pdf-header-footer", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--user-data-dir=" + work.resolve("profile"), "--print-to-pdf=" + printed,
+                    html.toUri().toString()))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            running.set(browser);
             browser.getOutputStream().close();
-            // Killed (Ctrl-C, SIGTERM) while it prints: Chromium goes too, then what it wrote meanwhile.
-            Thread stopBrowser = new Thread(() -> {
-                try {
-                    Lifelines.killTree(browser, Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    // the JVM is going: nothing more to wait for
-                }
-                SessionFiles.removeTree(work);
-            }, "stop chromium");
-            Runtime.getRuntime().addShutdownHook(stopBrowser);
             boolean done;
             try {
                 done = browser.waitFor(120, TimeUnit.SECONDS);
             } finally {
-                Runtime.getRuntime().removeShutdownHook(stopBrowser);
                 if (!Lifelines.killTree(browser, Duration.ofSeconds(10))) {
                     throw Failure.failed("Chromium or a process it started did not stop within 10 s of SIGKILL");
                 }
@@ -297,6 +311,11 @@ class handout implements Callable<Integer> {
             }
             Files.move(printed, pdf, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopBrowser);
+            } catch (IllegalStateException shuttingDown) {
+                Thread.sleep(Long.MAX_VALUE); // the hook stops Chromium and removes the folder; the JVM halts after it, silently
+            }
             SessionFiles.removeTree(work);
         }
     }

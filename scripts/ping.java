@@ -90,7 +90,11 @@ class ping implements Callable<Integer>, Cli.Checked {
                 System.err.println("ping: " + Resolving.format(addresses.get(i), endpoint.port) + ": " + reason(e) + (more ? ", trying the next address" : ""));
             }
         }
-        throw Failure.failed("nothing answered on " + endpoint.host + ":" + endpoint.port + " (" + addresses.size() + " address(es) tried)");
+        throw nothingAnswered(addresses);
+    }
+
+    private Failure nothingAnswered(List<InetAddress> tried) {
+        return Failure.failed("nothing answered on " + endpoint.host + ":" + endpoint.port + " (" + tried.size() + " address(es) tried)");
     }
 
     /** The article's loop over every address: one line each, the reply or why there was none. */
@@ -105,7 +109,7 @@ class ping implements Callable<Integer>, Cli.Checked {
                 System.out.printf("%-22s %s%n", where, reason(e));
             }
         }
-        if (answered == 0) throw Failure.failed("nothing answered on " + endpoint.host + ":" + endpoint.port + " (" + addresses.size() + " address(es) tried)");
+        if (answered == 0) throw nothingAnswered(addresses);
         return Cli.OK;
     }
 

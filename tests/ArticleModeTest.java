@@ -252,7 +252,7 @@ class ArticleModeTest extends Kit {
         Path hosts = hostsFile("127.0.0.1 localhost");
         BadInputTest.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,
                 "--sandbox article brings its own hosts file; drop --hosts-file");
-        BadInputTest.oneLine(exec(tool("sandbox", "--gai-conf", "/nonexistent/gai.conf")), 2, "cannot read /nonexistent/gai.conf");
+        BadInputTest.oneLine(exec(tool("sandbox", "--gai-conf", "/nonexistent/gai.conf")), 2, "cannot read gai.conf /nonexistent/gai.conf");
     }
 
     @Test

@@ -209,7 +209,7 @@ class BadInputTest extends Kit {
     @Test
     void aSandboxTakesFilesAndPrefixesThatFit() throws Exception {
         Path hosts = hostsFile("127.0.0.1 localhost");
-        oneLine(exec(tool("sandbox", "--hosts", hosts.getParent().toString(), "--", "true")), 2, hosts.getParent() + " is not a regular file");
+        oneLine(exec(tool("sandbox", "--hosts", hosts.getParent().toString(), "--", "true")), 2, "hosts file " + hosts.getParent() + " is a folder, not a file");
         for (String cidr : List.of("fe80::1/129", "127.0.0.2/33", "fe80::1/999")) {
             oneLine(exec(tool("sandbox", "--hosts", hosts.toString(), "--address", cidr, "--", "true")), 2,
                     "'" + cidr + "' is not an address with a prefix length");

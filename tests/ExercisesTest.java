@@ -191,10 +191,16 @@ class ExercisesTest extends Kit {
         try (var inside = Files.list(mine)) {
             assertEquals(List.of(), inside.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(), "no temp file left");
         }
-        // A file where the folder of copies should be: one line, nothing made.
+        // A file where the folder of copies should be, or above it: one line, nothing made.
         Path aFile = Files.writeString(mine.resolve("a-file"), "x");
-        BadInputTest.oneLine(exercises("verify", first.id(), "--notebooks", aFile.toString()), 2,
-                aFile + " is a file, not the folder of your copies (--notebooks DIR)");
+        for (Path folder : List.of(aFile, aFile.resolve("sub"))) {
+            for (String[] args : List.of(new String[] {"verify", first.id()}, new String[] {"list"})) {
+                List<String> command = new ArrayList<>(List.of(args));
+                command.addAll(List.of("--notebooks", folder.toString()));
+                BadInputTest.oneLine(exercises(command.toArray(String[]::new)), 2,
+                        aFile + " is a file, not a folder for your copies (--notebooks DIR)");
+            }
+        }
     }
 
     /**

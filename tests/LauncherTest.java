@@ -48,7 +48,6 @@ class LauncherTest extends Kit {
                 again.out() + again.err().lines().filter(l -> !l.startsWith("jbang:")).toList(), "the same JBang answers");
     }
 
-    /** A bootstrap that Maven refuses says Maven's reason first (Maven 3.8 starts that line with a colour reset). */
     /** With no locale at all (env -i), Java on Linux read arguments as ASCII: "José" was "Jos??", and no such file. */
     @Test
     void withNoLocaleAFileNameInAnyLanguageStillWorks() throws Exception {
@@ -60,6 +59,7 @@ class LauncherTest extends Kit {
         assertEquals(List.of("127.0.0.1"), r.lines(), r.err());
     }
 
+    /** A bootstrap that Maven refuses says Maven's reason first (Maven 3.8 starts that line with a colour reset). */
     @Test
     void aBootstrapThatMavenRefusesSaysWhyFirst() throws Exception {
         assumeTrue(lab.Tools.find("mvn").isPresent(), "skipped: no Maven here");

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,9 +81,10 @@ class LibcOrderTest extends Kit {
     @Test
     void withoutEtcGaiConfAsOnFedoraStep8SaysWhyAndItsExerciseChecksTheForm() throws Exception {
         assumeTrue(Sandbox.rights().equals("as root"), "skipped: an overlay on /etc needs root");
-        Path scratch = temporaryFolder("lab-no-gai");
-        Files.createDirectories(scratch.resolve("up"));
-        Files.createDirectories(scratch.resolve("work"));
+        Path scratch = temporaryFolder("lab-no-gai"), real = Path.of("/etc/gai.conf");
+        byte[] before = Files.exists(real) ? Files.readAllBytes(real) : null;
+        Result probe = exec(withoutGaiConf(scratch, List.of("sh", "-c", "test ! -e /etc/gai.conf")));
+        assumeTrue(probe.exit() == 0, () -> "skipped: no overlay on /etc here: " + probe.err().strip());
         Map<String, String> strict = Map.of("LAB_STRICT", "1", "LAB_PORT", "" + freePort());
         Result played = exec(strict, withoutGaiConf(scratch, tool("play", "notebooks/08-address-sorting.ipynb")));
         assertEquals(0, played.exit(), played.out() + played.err());
@@ -96,14 +98,19 @@ class LibcOrderTest extends Kit {
                 tool("exercises", "verify", "08-gai-ipv4-first", "--notebooks", mine.toString())));
         assertEquals(0, verified.exit(), verified.out() + verified.err());
         assertTrue(verified.out().contains("checking its form") && verified.out().contains("✓ 08-gai-ipv4-first"), verified.out());
-        assertTrue(Files.isRegularFile(Path.of("/etc/gai.conf")), "the real /etc/gai.conf is untouched");
+        assertArrayEquals(before, Files.exists(real) ? Files.readAllBytes(real) : null, "the real /etc/gai.conf is untouched");
     }
 
-    /** {@code command} where /etc has no gai.conf: an overlay whose upper layer deletes it (a whiteout). */
+    /**
+     * {@code command} where /etc has no gai.conf: an overlay whose upper layer deletes it (a whiteout).
+     * The layers are on a tmpfs of the same private mount namespace (an overlay cannot be Docker's
+     * upper layer), so they go with it, and nothing is written in {@code scratch} itself.
+     */
     private static List<String> withoutGaiConf(Path scratch, List<String> command) {
         List<String> wrapped = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "--", "sh", "-c",
-                "set -e; [ -e \"$1/up/gai.conf\" ] || mknod \"$1/up/gai.conf\" c 0 0; mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$1/up,workdir=$1/work\" /etc;"
-                        + " shift; exec \"$@\"", "sh", scratch.toString()));
+                "set -e; mount -t tmpfs tmpfs \"$1\"; mkdir \"$1/up\" \"$1/work\"; mknod \"$1/up/gai.conf\" c 0 0;"
+                        + " mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$1/up,workdir=$1/work\" /etc; shift; exec \"$@\"",
+                "sh", scratch.toString()));
         wrapped.addAll(command);
         return wrapped;
     }

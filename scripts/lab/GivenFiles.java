@@ -6,6 +6,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A file the learner names on a command line (a hosts file, a notebook, a template), read whole as
@@ -34,10 +35,22 @@ public final class GivenFiles {
         return text;
     }
 
-    private static byte[] bytes(Path file, String what) {
+    /** For a folder to make: the file in its way, if the nearest part of its path that exists is not a folder. */
+    public static Optional<Path> fileInTheWay(Path folder) {
+        Path existing = folder.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        return existing == null || Files.isDirectory(existing) ? Optional.empty() : Optional.of(existing);
+    }
+
+    /** A file a tool mounts or reads later, by its path: readable and regular, or one usage line. */
+    public static void requireRegular(Path file, String what) {
         if (Files.isDirectory(file)) throw Failure.usage(what + " " + file + " is a folder, not a file");
         if (!Files.isReadable(file)) throw Failure.usage("cannot read " + what + " " + file);
         if (!Files.isRegularFile(file)) throw Failure.usage(what + " " + file + " is not a regular file (a device or a pipe?)");
+    }
+
+    private static byte[] bytes(Path file, String what) {
+        requireRegular(file, what);
         try {
             if (Files.size(file) > MAX_BYTES) throw Failure.usage(what + " " + file + " is too large (over " + (MAX_BYTES >> 20) + " MB)");
             return Files.readAllBytes(file);

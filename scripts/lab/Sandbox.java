@@ -162,8 +162,7 @@ public final class Sandbox implements AutoCloseable {
     static Sandbox start(Spec spec, String name) {
         // A wrong command line is said first (exit 2), then what this machine cannot do (exit 1).
         for (Path file : Stream.of(spec.hostsFile(), spec.gaiConf()).filter(f -> f != null).toList()) {
-            if (!Files.isReadable(file)) throw Failure.usage("cannot read " + file);
-            if (!Files.isRegularFile(file)) throw Failure.usage(file + " is not a regular file: a sandbox mounts a file over /etc's");
+            GivenFiles.requireRegular(file, file.equals(spec.gaiConf()) ? "gai.conf" : "hosts file"); // mounted over /etc's
         }
         for (String cidr : spec.loopbackAddresses()) requireCidr(cidr);
         unavailable(spec).ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
