@@ -113,7 +113,9 @@ class handout implements Callable<Integer> {
             Files.createDirectories(out);
         } catch (FileSystemException e) { // FileAlreadyExists, NotDirectory, AccessDenied, a read-only disk
             if (GivenFiles.fileInTheWay(out).isPresent()) throw Failure.usage("cannot make the folder --out " + out + ": a file is in the way");
-            throw Failure.failed("cannot make the folder --out " + out + ": " + e.getMessage());
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e.getReason() != null ? e.getReason() : "the system refused it";
+            throw Failure.failed("cannot make the folder --out " + out + ": " + why);
         }
         Path html = out.resolve("handout.html");
         // The saved page leaves the paper to the reader's print dialog: the layout fits A4 and Letter alike.

@@ -203,6 +203,8 @@ class BadInputTest extends Kit {
         for (Path out : List.of(file, file.resolve("sub"))) {
             oneLine(exec(tool("handout", "--no-pdf", "--out", out.toString())), 2, "cannot make the folder --out " + out + ": a file is in the way");
         }
+        // A folder the system will not make (no file in the way): a runtime failure, with the system's reason.
+        oneLine(exec(tool("handout", "--no-pdf", "--out", "/proc/lab-handout")), 1, "cannot make the folder --out /proc/lab-handout: the system refused");
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");
     }
 
