@@ -189,11 +189,9 @@ class HandoutTest extends Kit {
         Path dir = temporaryFolder("lab-handout-stopped"), said = dir.resolve("said.txt"); // a file: the JDK closes a pipe as the process ends
         Process handout = new ProcessBuilder(tool("handout", "--out", dir.resolve("out").toString())).directory(ROOT.toFile())
                 .redirectErrorStream(true).redirectOutput(said.toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (handout.descendants().noneMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(handout.descendants().anyMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)), "Chromium started: " + Files.readString(said));
+        boolean printing = Settled.settled(() -> handout.descendants().anyMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)),
+                started -> started, Duration.ofSeconds(60));
+        assertTrue(printing, "Chromium started: " + Files.readString(said));
         handout.destroy();
         assertTrue(handout.waitFor(30, TimeUnit.SECONDS), "the handout stopped");
         String output = Files.readString(said);

@@ -19,19 +19,20 @@ public final class GivenFiles {
     /** Far above any hosts file, notebook or template. */
     static final long MAX_BYTES = 64L << 20;
 
-    /** The text of {@code file}, which is a {@code what} ("hosts file", "notebook"); null if it is not UTF-8 (binary). */
-    public static String textOrNull(Path file, String what) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes(file, what))).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+    /** The text of {@code file}, which is a {@code what} ("hosts file", "notebook"); a file that is not UTF-8 text is a usage error too. */
+    public static String text(Path file, String what) {
+        return text(file, what, "");
     }
 
-    /** The text of {@code file}; a file that is not UTF-8 text is a usage error too. */
-    public static String text(Path file, String what) {
-        String text = textOrNull(file, what);
-        if (text == null || text.indexOf('\0') >= 0) throw Failure.usage(what + " " + file + " is not a text file");
+    /** The same; {@code hint}, if not empty, follows "is not a text file": what the file should hold. */
+    public static String text(Path file, String what, String hint) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes(file, what))).toString();
+        } catch (CharacterCodingException e) { // binary
+            text = "\0";
+        }
+        if (text.indexOf('\0') >= 0) throw Failure.usage(what + " " + file + " is not a text file" + (hint.isEmpty() ? "" : "; " + hint));
         return text;
     }
 

@@ -44,8 +44,7 @@ public final class Resolving {
      * a usage error: Java would answer "localhost" with its own loopback instead.
      */
     public static void useHostsFile(Path file) {
-        String text = GivenFiles.textOrNull(file, "hosts file");
-        if (text == null || text.indexOf('\0') >= 0) throw Failure.usage("hosts file " + file + " is not a text file; " + HOSTS_LINE);
+        String text = GivenFiles.text(file, "hosts file", HOSTS_LINE);
         if (HostsFile.entries(text).isEmpty()) throw Failure.usage("hosts file " + file + " lists no address; " + HOSTS_LINE);
         System.setProperty(HOSTS_FILE, file.toAbsolutePath().toString());
     }

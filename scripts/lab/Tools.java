@@ -70,18 +70,18 @@ public final class Tools {
      * there); else "jbang" where it is installed, or the kit's own launcher, run from the repo's root.
      */
     public static String jbang() {
-        Path here = Path.of("").toAbsolutePath();
-        Optional<Path> kit = kitAt(here);
-        if (kit.isPresent() && !kit.get().equals(here)) return here.relativize(kit.get().resolve("jbang")).toString();
-        return find("jbang").isPresent() ? "jbang" : "./jbang";
+        return kitAboveHere().map(kit -> kit.resolve("jbang").toString()).orElse(find("jbang").isPresent() ? "jbang" : "./jbang");
     }
 
     /** "make TARGET", run from where the learner is: "make -C .. TARGET" in a subfolder of the kit, where make finds no Makefile. */
     public static String make(String target) {
+        return kitAboveHere().map(kit -> "make -C " + kit + " " + target).orElse("make " + target);
+    }
+
+    /** The kit's folder relative to the current one (".."), when that is a subfolder of the kit. */
+    private static Optional<Path> kitAboveHere() {
         Path here = Path.of("").toAbsolutePath();
-        Optional<Path> kit = kitAt(here);
-        if (kit.isPresent() && !kit.get().equals(here)) return "make -C " + here.relativize(kit.get()) + " " + target;
-        return "make " + target;
+        return kitAt(here).filter(kit -> !kit.equals(here)).map(here::relativize);
     }
 
     /** The kit's folder, if {@code folder} is in one: the nearest at or above it with jbang-catalog.json and notebooks/. */
