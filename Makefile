@@ -78,7 +78,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 
 # Debian/Ubuntu packages, by the command that shows each is there.
 SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
-# The browser and Node the doctor is checked against (tests/RealClientsTest.java): installed where apt has them, else skipped.
+# The browser and Node the doctor is checked against (tests/RealClientsTest.java; Chromium also works a notebook, tests/JupyterBrowserTest.java): installed where apt has them, else skipped.
 CLIENT_PACKAGES := node:nodejs chromium:chromium
 
 setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its tests use, Jupyter, Node and Chromium included

@@ -55,6 +55,11 @@ final class Jupyter implements AutoCloseable {
         }
     }
 
+    /** A notebook's page, as the link Jupyter prints opens it. */
+    String pageOf(String notebook) {
+        return "http://127.0.0.1:" + port + "/notebooks/" + notebook + "?token=" + token;
+    }
+
     String log() throws IOException {
         return Files.readString(log);
     }

@@ -1,0 +1,162 @@
+package tests;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import lab.Clients;
+import lab.Lifelines;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Debian's Chromium, headless, on one page, driven as a learner's hands drive a
+ * browser: through the DevTools protocol on a loopback port (the JDK's own HTTP
+ * and WebSocket client; nothing from npm). Closing it kills Chromium's tree by PID.
+ */
+final class Browser implements AutoCloseable {
+    private final Process chromium;
+    private final Path profile;
+    private final Path log;
+    private final WebSocket page;
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<JsonObject>> answers = new ConcurrentHashMap<>();
+
+    static boolean installed() {
+        return Clients.find("chromium").isPresent();
+    }
+
+    /** Opens {@code url} in a new profile, {@code width} × 900 CSS pixels. */
+    Browser(String url, int width) throws Exception {
+        profile = TempFiles.temporaryFolder("lab-browser");
+        log = profile.resolve("chromium.log");
+        // The flags keep it off the network and quick, as root too (FIELD-NOTES §9); port 0: a free one.
+        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(List.of(Clients.find("chromium").orElseThrow().toString(),
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile.resolve("profile"), "--window-size=" + width + ",900",
+                "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", url)))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        // Its crash database, dconf and org.chromium.Chromium.* folders go to these, whatever --user-data-dir says.
+        for (String folder : List.of("TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")) {
+            builder.environment().put(folder, Files.createDirectories(profile.resolve(folder.toLowerCase())).toString());
+        }
+        chromium = builder.start();
+        chromium.getOutputStream().close();
+        try {
+            page = connect();
+        } catch (Exception | AssertionError e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The page's DevTools socket: Chromium writes its port to DevToolsActivePort once it listens. */
+    private WebSocket connect() throws Exception {
+        Path active = profile.resolve("profile/DevToolsActivePort");
+        boolean listening = Settled.settled(() -> Files.isRegularFile(active) && size(active) > 0, up -> up || !chromium.isAlive(),
+                Duration.ofSeconds(60));
+        assertTrue(listening && chromium.isAlive(), "Chromium's DevTools did not start: " + Files.readString(log));
+        int port = Integer.parseInt(Files.readAllLines(active).get(0).strip());
+        HttpClient http = HttpClient.newHttpClient();
+        String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String target = null;
+        for (JsonElement t : JsonParser.parseString(list).getAsJsonArray()) {
+            if (t.getAsJsonObject().get("type").getAsString().equals("page")) target = t.getAsJsonObject().get("webSocketDebuggerUrl").getAsString();
+        }
+        assertTrue(target != null, "no page in Chromium: " + list);
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            private final StringBuilder frame = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                frame.append(data);
+                if (last) {
+                    JsonObject message = JsonParser.parseString(frame.toString()).getAsJsonObject();
+                    frame.setLength(0);
+                    if (message.has("id")) answers.computeIfAbsent(message.get("id").getAsInt(), id -> new CompletableFuture<>()).complete(message);
+                }
+                socket.request(1);
+                return null;
+            }
+        };
+        return http.newWebSocketBuilder().buildAsync(URI.create(target), listener).get(30, TimeUnit.SECONDS);
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // not written yet
+        }
+    }
+
+    /** One DevTools command and its result; a protocol error fails the test. */
+    JsonObject call(String method, JsonObject params) throws Exception {
+        int id = ids.incrementAndGet();
+        JsonObject command = new JsonObject();
+        command.addProperty("id", id);
+        command.addProperty("method", method);
+        command.add("params", params);
+        page.sendText(command.toString(), true).get(10, TimeUnit.SECONDS);
+        JsonObject answer = answers.computeIfAbsent(id, i -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+        answers.remove(id);
+        assertTrue(!answer.has("error"), method + ": " + answer.get("error"));
+        return answer.getAsJsonObject("result");
+    }
+
+    /** The value of a JavaScript expression in the page (a promise is awaited); a thrown error fails the test. */
+    JsonElement evaluate(String expression) throws Exception {
+        JsonObject params = new JsonObject();
+        params.addProperty("expression", expression);
+        params.addProperty("returnByValue", true);
+        params.addProperty("awaitPromise", true);
+        JsonObject result = call("Runtime.evaluate", params);
+        assertTrue(!result.has("exceptionDetails"), expression + " threw: " + result.get("exceptionDetails"));
+        return result.getAsJsonObject("result").get("value");
+    }
+
+    /** Types {@code text} where the focus is, as a keyboard's input method does. */
+    void type(String text) throws Exception {
+        JsonObject params = new JsonObject();
+        params.addProperty("text", text);
+        call("Input.insertText", params);
+    }
+
+    /** What Chromium printed, for a failure's message. */
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Asks Chromium to quit, as closing its window does, then kills by PID whatever is left of its tree. */
+    @Override
+    public void close() throws Exception {
+        if (page != null) {
+            try { // not waiting for an answer: it may hang up first
+                page.sendText("{\"id\": 0, \"method\": \"Browser.close\", \"params\": {}}", true).get(10, TimeUnit.SECONDS);
+                chromium.waitFor(10, TimeUnit.SECONDS);
+            } catch (Exception quitting) {
+                // the kill below ends it either way
+            }
+            page.abort();
+        }
+        assertTrue(Lifelines.killTree(chromium, Kit.WAIT), "Chromium and its children stopped within " + Kit.WAIT + " of SIGKILL");
+    }
+}
