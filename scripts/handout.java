@@ -290,12 +290,11 @@ class handout implements Callable<Integer> {
             Files.writeString(html, page, StandardCharsets.UTF_8);
             Path log = work.resolve("chromium.log");
             Path printed = work.resolve("handout.pdf");
-            // --no-sandbox: Chromium's sandbox refuses to start as root and where user namespaces are
-            // restricted; the page is the kit's own file, with no network. diesWithUs: even if we are SIGKILLed.
-            Process browser = new ProcessBuilder(Lifelines.diesWithUs(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                    "--disable-gpu", "--no-pdf-header-footer", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--user-data-dir=" + work.resolve("profile"), "--print-to-pdf=" + printed,
-                    html.toUri().toString()))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // Chromium's own sandbox is off (it refuses to start as root and where user namespaces are
+            // restricted): the page is the kit's own file, with no network. diesWithUs: even if we are SIGKILLed.
+            Process browser = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(chromium, work,
+                    List.of("--no-pdf-header-footer", "--print-to-pdf=" + printed, html.toUri().toString()))))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             running.set(browser);
             browser.getOutputStream().close();
             boolean done;

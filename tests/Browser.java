@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class Browser implements AutoCloseable {
     private final Process chromium;
-    private final Path profile;
+    private final Path folder;
     private final Path log;
     private final WebSocket page;
     private final AtomicInteger ids = new AtomicInteger();
@@ -44,19 +44,13 @@ final class Browser implements AutoCloseable {
 
     /** Opens {@code url} in a new profile, {@code width} × 900 CSS pixels. */
     Browser(String url, int width) throws Exception {
-        profile = TempFiles.temporaryFolder("lab-browser");
-        log = profile.resolve("chromium.log");
-        // The flags keep it off the network and quick, as root too (FIELD-NOTES §9); port 0: a free one.
-        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(List.of(Clients.find("chromium").orElseThrow().toString(),
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile.resolve("profile"), "--window-size=" + width + ",900",
-                "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", url)))
+        folder = TempFiles.temporaryFolder("lab-browser");
+        log = folder.resolve("chromium.log");
+        // Port 0: a free one, on loopback.
+        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(Clients.find("chromium").orElseThrow(),
+                folder, List.of("--window-size=" + width + ",900", "--remote-debugging-address=127.0.0.1",
+                        "--remote-debugging-port=0", url))))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        // Its crash database, dconf and org.chromium.Chromium.* folders go to these, whatever --user-data-dir says.
-        for (String folder : List.of("TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")) {
-            builder.environment().put(folder, Files.createDirectories(profile.resolve(folder.toLowerCase())).toString());
-        }
         chromium = builder.start();
         chromium.getOutputStream().close();
         try {
@@ -69,7 +63,7 @@ final class Browser implements AutoCloseable {
 
     /** The page's DevTools socket: Chromium writes its port to DevToolsActivePort once it listens. */
     private WebSocket connect() throws Exception {
-        Path active = profile.resolve("profile/DevToolsActivePort");
+        Path active = folder.resolve("profile/DevToolsActivePort");
         boolean listening = Settled.settled(() -> Files.isRegularFile(active) && size(active) > 0, up -> up || !chromium.isAlive(),
                 Duration.ofSeconds(60));
         assertTrue(listening && chromium.isAlive(), "Chromium's DevTools did not start: " + Files.readString(log));

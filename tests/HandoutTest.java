@@ -152,7 +152,7 @@ class HandoutTest extends Kit {
         Files.writeString(page, html.replace("</body>", probe + "</body>"));
         // A4's printable width: 210 mm less the handout's 12 mm margins, in CSS pixels (96 per inch).
         int width = (int) Math.floor((210 - 24) / 25.4 * 96);
-        String dom = dumpDom(page, width, dir.resolve("profile"));
+        String dom = dumpDom(page, width, dir.resolve("chromium"));
         double smallest = Double.parseDouble(attribute(dom, "data-smallest"));
         assertTrue(smallest >= SMALLEST_PX - 0.01, "text at " + smallest + " px (" + attribute(dom, "data-smallest-at") + "), below 8 pt");
         assertEquals("false", attribute(dom, "data-wider"), "the page is wider than A4's printable width");
@@ -166,11 +166,10 @@ class HandoutTest extends Kit {
     }
 
     /** The page's DOM after its scripts ran, from headless Chromium; Chromium and its children are stopped by PID. */
-    static String dumpDom(Path page, int width, Path profile) throws Exception {
+    static String dumpDom(Path page, int width, Path folder) throws Exception {
         Path out = Files.createTempFile(page.getParent(), "dom", ".html");
-        Process browser = new ProcessBuilder(chromium().orElseThrow().toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + profile, "--window-size=" + width + ",1100", "--dump-dom", page.toUri().toString())
+        Process browser = new ProcessBuilder(Clients.headlessChromium(chromium().orElseThrow(), folder,
+                List.of("--window-size=" + width + ",1100", "--dump-dom", page.toUri().toString())))
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         browser.getOutputStream().close();
         boolean done = browser.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS);
@@ -180,17 +179,19 @@ class HandoutTest extends Kit {
     }
 
     /** The tool's print folders (SessionFiles.Kind.PRINT): Chromium's page, profile and PDF. */
-    private static final String PRINT_FOLDER = "localhost-lab-print-";
+    private static final String PRINT_FOLDER = "lab-print-";
 
     /** Stopped (SIGTERM, as Ctrl-C) while Chromium prints: Chromium stops too, and its folder goes. */
     @Test
     void stoppedWhileChromiumPrintsNothingIsLeft() throws Exception {
         assumeChromium();
         Path dir = temporaryFolder("lab-handout-stopped"), said = dir.resolve("said.txt"); // a file: the JDK closes a pipe as the process ends
+        List<Path> socketsBefore = chromiumSockets(TMP);
         Process handout = new ProcessBuilder(tool("handout", "--out", dir.resolve("out").toString())).directory(ROOT.toFile())
                 .redirectErrorStream(true).redirectOutput(said.toFile()).start();
-        boolean printing = Settled.settled(() -> handout.descendants().anyMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER)),
-                started -> started, Duration.ofSeconds(60));
+        // Stopped once Chromium has made its socket folder, which a killed Chromium leaves: in the print folder, which goes.
+        boolean printing = Settled.settled(() -> handout.descendants().anyMatch(p -> LeftBehind.commandLine(p).contains(PRINT_FOLDER))
+                && !chromiumSocketsInPrintFolders().isEmpty(), started -> started, Duration.ofSeconds(60));
         assertTrue(printing, "Chromium started: " + Files.readString(said));
         handout.destroy();
         assertTrue(handout.waitFor(30, TimeUnit.SECONDS), "the handout stopped");
@@ -198,6 +199,9 @@ class HandoutTest extends Kit {
         assertTrue(output.contains("handout: printing"), output);
         assertFalse(output.contains("unexpected") || output.contains("Exception"), "stopped quietly: " + output);
         assertNothingLeft();
+        List<Path> socketsLeft = new java.util.ArrayList<>(chromiumSockets(TMP));
+        socketsLeft.removeAll(socketsBefore);
+        assertEquals(List.of(), socketsLeft, "no Chromium socket folder in the temp folder itself"); // Isolated: no other Chromium runs
     }
 
     @Test
@@ -221,6 +225,26 @@ class HandoutTest extends Kit {
     }
 
     /** No Chromium of this JVM, and none of this user's still using a handout's private profile; no profile folder left. */
+    private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
+
+    /** Chromium's socket folders in {@code folder}: of the Chromiums running, or killed and not cleaned up after. */
+    private static List<Path> chromiumSockets(Path folder) {
+        try (Stream<Path> in = Files.list(folder)) {
+            return in.filter(p -> p.getFileName().toString().startsWith("org.chromium.Chromium.")).toList();
+        } catch (IOException e) {
+            return List.of(); // a print folder going as we look
+        }
+    }
+
+    /** Chromium's socket folders in the handout's print folders. */
+    private static List<Path> chromiumSocketsInPrintFolders() {
+        try (Stream<Path> tmp = Files.list(TMP)) {
+            return tmp.filter(p -> p.getFileName().toString().startsWith(PRINT_FOLDER)).flatMap(p -> chromiumSockets(p).stream()).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static void assertNothingLeft() throws Exception {
         noChildrenLeft();
         String me = ProcessHandle.current().info().user().orElse("?"); // ours only: another user may print a handout too

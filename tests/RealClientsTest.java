@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import lab.Clients;
 import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
@@ -217,12 +218,7 @@ class RealClientsTest extends Kit {
                         """, url);
                 case "chromium" -> {
                     profile = Files.createTempDirectory("lab-chromium");
-                    // As root Chromium needs --no-sandbox; the rest keeps it off the network and quick (FIELD-NOTES §9).
-                    // Its crash database and dconf go to XDG folders whatever --user-data-dir says: those are temporary too.
-                    yield List.of("env", "XDG_CONFIG_HOME=" + profile.resolve("config"), "XDG_CACHE_HOME=" + profile.resolve("cache"),
-                            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync", "--no-first-run", "--no-proxy-server",
-                            "--user-data-dir=" + profile.resolve("profile"), "--timeout=15000", "--dump-dom", url);
+                    yield Clients.headlessChromium(Path.of("chromium"), profile, List.of("--timeout=15000", "--dump-dom", url));
                 }
                 case "java" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ConnectLocalhost", List.of("localhost", "" + port));
                 case "java-system" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of("-Djava.net.preferIPv6Addresses=system"),

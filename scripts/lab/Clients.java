@@ -239,6 +239,27 @@ public final class Clients {
         return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
     }
 
+    /**
+     * Chromium headless as the kit runs it, then {@code then} (what to do with which page):
+     * off the network and quick, as root too (FIELD-NOTES §9), writing only into {@code folder}.
+     * Its temporary files, crash database and dconf ignore --user-data-dir, so env points them
+     * there too: a killed Chromium leaves nothing in /tmp, and nothing is written in the home
+     * folder. Its socket goes into TMPDIR, and a socket's path has at most 107 bytes, so a
+     * {@code folder} over 60 leaves TMPDIR as it is.
+     */
+    public static List<String> headlessChromium(Path chromium, Path folder, List<String> then) throws IOException {
+        List<String> command = new ArrayList<>(List.of("env"));
+        if (folder.toAbsolutePath().toString().length() <= 60) command.add("TMPDIR=" + Files.createDirectories(folder));
+        for (String name : List.of("XDG_CONFIG_HOME", "XDG_CACHE_HOME")) {
+            command.add(name + "=" + Files.createDirectories(folder.resolve(name.toLowerCase(Locale.ROOT))));
+        }
+        command.addAll(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-proxy-server", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--user-data-dir=" + folder.resolve("profile")));
+        command.addAll(then);
+        return command;
+    }
+
     private static Program program(String client) {
         Optional<Path> path = find(client);
         if (path.isEmpty()) return new Program(client, path, Optional.empty(), "");

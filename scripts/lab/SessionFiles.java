@@ -37,8 +37,8 @@ public final class SessionFiles {
         ARTICLE_HOSTS("localhost-lab-article-", ".hosts"),
         /** The article-mode kernel: a folder for its Unix sockets. */
         KERNEL_SOCKETS("localhost-lab-kernel-", ""),
-        /** The handout's print: Chromium's page, profile and PDF. */
-        PRINT("localhost-lab-print-", "");
+        /** The handout's print: Chromium's page, profile, temporary files and PDF. Short: Chromium's socket is in it. */
+        PRINT("lab-print-", "");
 
         final String prefix, suffix;
         /** random: what Files.createTempFile puts between prefix and suffix, digits (SessionFilesTest would see a change). */
