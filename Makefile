@@ -66,8 +66,10 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	  if ./jbang play@catalog --help >/dev/null; then \
 	    echo "✓ the lab's player is built, with every jar it needs: make lab runs with no network (after a git pull, run make ready again)"; \
 	  else echo "✗ the lab's player cannot be built (the lines above say why)"; fail=1; fi; \
-	  mode=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null | grep -m1 'article mode:'); \
-	  if [ -n "$$mode" ]; then echo "✓ $${mode#resolve: }"; fi; \
+	  if said=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null); then \
+	    mode=$$(printf '%s\n' "$$said" | grep -m1 'article mode'); mode=$${mode#resolve: }; \
+	    case "$$mode" in "article mode:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
+	  else echo "– article mode does not run here: $$(printf '%s\n' "$$said" | tail -n1)"; fi; \
 	fi; \
 	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
 	  && echo "✓ Jupyter, for make notebook" \

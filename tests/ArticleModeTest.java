@@ -236,6 +236,24 @@ class ArticleModeTest extends Kit {
         return LeftBehind.commandLine(process).contains(" pong ");
     }
 
+    /**
+     * A container's root without NET_ADMIN (Docker's default, and the devcontainer before it asked for it):
+     * namespaces can be made but lo cannot come up. Article mode falls back, and says what to add.
+     */
+    @Test
+    void aRootWithoutNetAdminFallsBackAndSaysWhatTheContainerNeeds() {
+        needsNamespaces();
+        assumeTrue(AnotherUser.isRoot(), "only root can drop a capability from its bounding set");
+        List<String> withoutNetAdmin = new ArrayList<>(List.of("setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin", "--"));
+        withoutNetAdmin.addAll(tool("resolve", "--sandbox", "article", "--list"));
+        Result r = exec(withoutNetAdmin);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(List.of("::1", "127.0.0.2", "127.0.0.1"), r.lines(), r.err());
+        assertTrue(r.err().startsWith("resolve: article mode, fallback: ")
+                && r.err().contains("(ip link set lo up: RTNETLINK answers: Operation not permitted); a container needs the capabilities SYS_ADMIN and NET_ADMIN"),
+                r.err());
+    }
+
     @Test
     void noNamespaceRightsIsOneLineAndExit1ForTheSandboxTool() {
         needsNamespaces();

@@ -84,14 +84,22 @@ public final class Sandbox implements AutoCloseable {
         for (String tool : List.of("unshare", "nsenter", "setpriv", "ip", "mount")) {
             if (Tools.find(tool).isEmpty()) return Optional.of(Tools.notInstalled(tool));
         }
-        Optional<String> asRoot = fails(List.of("unshare", "-n", "-m", "true"));
+        // Try what the set-up does (lo up, a bind mount), not only the namespaces: a container may allow
+        // those but not lo up (Docker without NET_ADMIN), a kernel neither (Ubuntu's AppArmor restriction).
+        List<String> setUp = List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c",
+                "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && mount --bind /etc/hosts /etc/hosts");
+        List<String> asRootCommand = new ArrayList<>(List.of("unshare"));
+        asRootCommand.addAll(setUp);
+        Optional<String> asRoot = fails(asRootCommand);
         if (asRoot.isEmpty()) return Optional.empty();
-        // Without root, a user namespace of our own may give the same rights inside it. Try what the set-up does
-        // (lo up, a bind mount): some kernels allow the namespace but not those (Ubuntu's AppArmor restriction).
+        if (asRoot.get().contains("RTNETLINK")) { // namespaces made, lo not brought up: root without NET_ADMIN
+            return Optional.of("this root may make namespaces but not set up their network (ip link set lo up: " + asRoot.get()
+                    + "); a container needs the capabilities SYS_ADMIN and NET_ADMIN");
+        }
+        // Without root, a user namespace of our own may give the same rights inside it.
         List<String> rootless = new ArrayList<>(List.of("unshare"));
         rootless.addAll(USER_NAMESPACE);
-        rootless.addAll(List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c",
-                "PATH=$PATH:/usr/sbin:/sbin; ip link set lo up && mount --bind /etc/hosts /etc/hosts"));
+        rootless.addAll(setUp);
         Optional<String> asUser = fails(rootless);
         if (asUser.isEmpty()) {
             ownUserNamespace = true;
