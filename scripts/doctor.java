@@ -59,7 +59,7 @@ import picocli.CommandLine.Parameters;
                 "(nc, curl, node, python, chromium, java, java-system) and why, and a warning when they disagree: the stale-server trap."},
         footerHeading = "%nPer system:%n",
         footer = {"  Linux    listeners from /proc; libc clients follow getaddrinfo: /etc/hosts,",
-                "           sorted by RFC 6724 (/etc/gai.conf). curl and Chromium answer",
+                "           sorted by RFC 3484 (/etc/gai.conf). curl and Chromium answer",
                 "           localhost themselves. [::] takes IPv4 too unless IPV6_V6ONLY.",
                 "  macOS    listeners from lsof; clients get /etc/hosts in file order",
                 "           (stock: ::1, fe80::1%%lo0, 127.0.0.1), fe80::1 not moved back.",

@@ -49,7 +49,7 @@ class NamespaceTest extends Kit {
 
     @Test
     void pongBindsWhatTheArticlesServerBinds() throws Exception {
-        // Lines in an order glibc will re-sort (RFC 6724 puts ::1 first).
+        // Lines in an order glibc will re-sort (RFC 3484's table puts ::1 first).
         Path hosts = hostsFile("127.0.0.1 localhost", "127.0.0.2 localhost", "::1 localhost");
         int port = freePort();
         List<String> libc, java;
