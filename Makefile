@@ -43,9 +43,9 @@ KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jban
 # this kit names, as ./jbang looks for it (a git pull may name a newer one).
 prereqs:
 	@java=$(FIND_JAVA) || { \
-	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }; \
+	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
 	v=$(JAVA_SPEC); \
-	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }
 	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
 
@@ -79,7 +79,9 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	if [ $$fail = 0 ]; then echo "ready"; else echo "not ready: fix the ✗ lines above, then run make ready again"; exit 1; fi
 
 # Debian/Ubuntu packages, by the command that shows each is there.
-SETUP_PACKAGES := java:openjdk-17-jdk-headless mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
+# java's package is the first of JDK_PACKAGES that apt offers: Debian 13 has no JDK 17.
+JDK_PACKAGES := openjdk-17-jdk-headless openjdk-21-jdk-headless openjdk-25-jdk-headless
+SETUP_PACKAGES := java:a-jdk mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
 # The browser and Node the doctor is checked against (tests/RealClientsTest.java; Chromium also works a notebook, tests/JupyterBrowserTest.java): installed where apt has them, else skipped.
 CLIENT_PACKAGES := node:nodejs chromium:chromium
 
@@ -92,10 +94,15 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
 	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq || exit 1; \
+	  for i in "$${!missing[@]}"; do [ "$${missing[$$i]}" = a-jdk ] || continue; missing[$$i]=$(firstword $(JDK_PACKAGES)); \
+	    for jdk in $(JDK_PACKAGES); do apt-cache policy "$$jdk" 2>/dev/null | grep -q 'Candidate: [0-9]' && { missing[$$i]=$$jdk; break; }; done; \
+	  done; \
 	  echo "setup: installing $${missing[*]}"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
 	    && echo "setup: installed $${missing[*]}"; \
 	else \
+	  missing=("$${missing[@]/#a-jdk/a JDK 17 or newer (openjdk-17-jdk-headless; on Debian 13 openjdk-21-jdk-headless)}"); \
 	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: $(JUPYTER_HINT))" >&2; exit 1; \
 	fi
 	@# The real clients the doctor is checked against: wanted, not needed (their tests skip, saying why).
