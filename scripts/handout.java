@@ -128,6 +128,11 @@ class handout implements Callable<Integer> {
                     + "print the HTML from any browser instead");
             return Cli.OK;
         }
+        if (chromium.get().startsWith("/snap/")) { // Ubuntu's: a snap sees a /tmp of its own, not the page we write there
+            System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + chromium.get()
+                    + " cannot; print the HTML from any browser instead");
+            return Cli.OK;
+        }
         for (Map.Entry<String, String> paper : PAPERS.entrySet()) {
             Path pdf = out.resolve(paper.getValue());
             System.out.println("handout: printing " + paper.getKey() + " with " + chromium.get() + " ...");
