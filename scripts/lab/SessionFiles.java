@@ -127,7 +127,8 @@ public final class SessionFiles {
         try {
             Object me = Files.getAttribute(ours, "unix:uid", LinkOption.NOFOLLOW_LINKS); // the user ID we make files as
             if (ownersLookAlike(me)) return;
-            try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent(), "localhost-lab-*")) {
+            DirectoryStream.Filter<Path> anyKind = p -> Stream.of(Kind.values()).anyMatch(k -> p.getFileName().toString().startsWith(k.prefix));
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent(), anyKind)) {
                 for (Path old : left) {
                     try {
                         if (leftBehind(old) && me.equals(ownerOf(old))) removeTree(old);
