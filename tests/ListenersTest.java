@@ -1,8 +1,11 @@
 package tests;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
+import lab.Lifelines;
 import lab.Listeners;
 import lab.OperatingSystem;
 import lab.Servers.Server;
@@ -90,6 +93,21 @@ class ListenersTest extends Kit {
         assertEquals(3, viaLsof.size(), viaLsof.toString());
         assertEquals(pidsAndAddresses(Listeners.onPort(port)), pidsAndAddresses(viaLsof));
         assertTrue(viaLsof.stream().allMatch(l -> l.command().equals("java")), viaLsof.toString());
+    }
+
+    /**
+     * A Mac's path with an lsof that hangs (as a stuck network mount can make it): the tool
+     * stops it after 10 s and says so in one line, and the lsof, killed, leaves nothing running.
+     */
+    @Test
+    void aHungLsofIsStoppedAndSaidInOneLine() throws Exception {
+        Path bin = TempFiles.temporaryFolder("lab-hung-lsof"), started = bin.resolve("started");
+        TempFiles.standIn(bin, "lsof", "echo $$ > " + started + "; exec sleep 300");
+        Map<String, String> env = Map.of("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        Result r = exec(env, tool("listeners", List.of("-Dos.name=Mac OS X"), "--port", "" + freePort()));
+        BadInputTest.oneLine(r, 1, "listeners: lsof did not list the listeners within 10 s, and was stopped");
+        long lsof = Long.parseLong(Files.readString(started).strip());
+        assertTrue(Settled.settled(() -> ProcessHandle.of(lsof).map(Lifelines::hasEnded).orElse(true), gone -> gone), "the hung lsof was killed");
     }
 
     static List<String> recorded(String name) throws Exception {

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -299,15 +300,12 @@ public final class Clients {
     /** stdout and stderr of a short command, or "" if it does not answer within 10 s. */
     private static String output(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            CompletableFuture<byte[]> out = ProcessOutput.of(p);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "";
-            }
-            return new String(out.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-        } catch (Exception e) {
+            ProcessOutput.Said said = ProcessOutput.run(List.of(command), Duration.ofSeconds(10));
+            return said.exit() == null ? "" : said.text();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return "";
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -303,12 +304,9 @@ public final class Listeners {
 
     private static List<String> run(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                    .lines().collect(Collectors.toList());
-            p.waitFor(10, TimeUnit.SECONDS);
-            return lines;
+            ProcessOutput.Said said = ProcessOutput.run(List.of(command), Duration.ofSeconds(10));
+            if (said.exit() == null) throw Failure.failed(command[0] + " did not list the listeners within 10 s, and was stopped");
+            return said.text().lines().collect(Collectors.toList());
         } catch (IOException e) {
             throw Failure.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
         } catch (InterruptedException e) {

@@ -1,7 +1,13 @@
 package lab;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** What a started process prints, read on another thread (the common pool's): waiting for the process can then time out. */
 public final class ProcessOutput {
@@ -16,5 +22,33 @@ public final class ProcessOutput {
                 return new byte[0];
             }
         });
+    }
+
+    /** A short command's end: its exit code, or null when it was stopped after the time it had; and what it said. */
+    public record Said(Integer exit, String text) {
+        public boolean ran() {
+            return exit != null && exit == 0;
+        }
+    }
+
+    /**
+     * Runs a short command to its end, stdout and stderr together, with no input. It dies with
+     * us, even on SIGKILL (Lifelines.diesWithUs), and is killed after {@code limit}: a hung lsof
+     * or a version check that waits for something must not hang the tool that asked.
+     */
+    public static Said run(List<String> command, Duration limit) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Lifelines.diesWithUs(command)).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        CompletableFuture<byte[]> out = of(p);
+        Integer exit = null;
+        if (p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) exit = p.exitValue();
+        else Lifelines.killTree(p, Duration.ofSeconds(5));
+        byte[] bytes;
+        try {
+            bytes = out.get(5, TimeUnit.SECONDS); // a child left in the background may hold the output open
+        } catch (ExecutionException | TimeoutException e) {
+            bytes = new byte[0];
+        }
+        return new Said(exit, new String(bytes, StandardCharsets.UTF_8));
     }
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -116,10 +117,11 @@ public final class Sandbox implements AutoCloseable {
     /** What {@code command} said if it failed, or empty if it ran. */
     private static Optional<String> fails(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().replace('\n', ' ');
-            return p.waitFor() == 0 ? Optional.empty() : Optional.of(out.isEmpty() ? "exit " + p.exitValue() : out);
+            ProcessOutput.Said said = ProcessOutput.run(command, Duration.ofSeconds(10));
+            String out = said.text().strip().replace('\n', ' ');
+            if (said.ran()) return Optional.empty();
+            if (said.exit() == null) return Optional.of(command.get(0) + " did not end within 10 s");
+            return Optional.of(out.isEmpty() ? "exit " + said.exit() : out);
         } catch (IOException e) {
             return Optional.of(e.getMessage());
         } catch (InterruptedException e) {
