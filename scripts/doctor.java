@@ -244,7 +244,7 @@ class doctor implements Callable<Integer>, Cli.Checked {
         System.out.println("Same listeners, native: " + Listeners.nativeCommand(port));
     }
 
-    /** " (dual-stack)" for a [::] that takes IPv4 too, " (v4-mapped)" for Java's ::ffff:127.0.0.1. */
+    /** " (+IPv4)" for a [::] that takes IPv4 too, " (v6only)" for one that does not, " (::ffff:)" for Java's ::ffff:127.0.0.1. */
     private static String note(Listener l, Predicate<Listener> dualStack) {
         if (l.v4Mapped()) return " (::ffff:)";
         if (l.address().isAnyLocalAddress() && l.address() instanceof java.net.Inet6Address) return dualStack.test(l) ? " (+IPv4)" : " (v6only)";

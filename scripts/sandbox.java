@@ -65,7 +65,7 @@ class sandbox implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (command.isEmpty()) command = List.of(System.getenv().getOrDefault("SHELL", "sh"));
-        List<String> withLifeline = Lifelines.diesWithUs(command); // setpriv is there: Sandbox checked
+        List<String> withLifeline = Lifelines.diesWithUs(command); // without setpriv no sandbox starts below, so none runs untied
         if (hosts == null && gaiConf == null && addresses.isEmpty()) {
             Sandbox.unavailable().ifPresent(why -> { throw Failure.failed("cannot make a sandbox: " + why); });
             System.err.println("sandbox: the article's sandbox: lo has ::1, fe80::1 and 127.0.0.1; /etc/hosts is "

@@ -92,15 +92,11 @@ class CatalogTest extends Kit {
 
     @Test
     void theLauncherWritesNothingInHome() throws Exception {
-        Path home = Files.createTempDirectory("lab-home");
-        try {
-            Result r = exec(Map.of("HOME", home.toString()), List.of("./jbang", "--version"));
-            assertEquals(0, r.exit(), r.err());
-            try (Stream<Path> files = Files.list(home)) {
-                assertEquals(List.of(), files.toList(), "no rc file, no ~/.jbang");
-            }
-        } finally {
-            Files.delete(home);
+        Path home = TempFiles.temporaryFolder("lab-home"); // removed at the run's end, whatever is in it
+        Result r = exec(Map.of("HOME", home.toString()), List.of("./jbang", "--version"));
+        assertEquals(0, r.exit(), r.err());
+        try (Stream<Path> files = Files.list(home)) {
+            assertEquals(List.of(), files.toList(), "no rc file, no ~/.jbang");
         }
     }
 }

@@ -59,7 +59,9 @@ class PredictionTest extends Kit {
         List<String> command = new ArrayList<>(List.of("script", "-qec", String.join(" ", tool("play", "--step", notebook.toString())), "/dev/null"));
         Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectInput(answers.toFile())
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        assertTrue(p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS), "the player ends");
+        boolean ended = p.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) lab.Lifelines.killTree(p, WAIT); // script and the player under it: nothing left running
+        assertTrue(ended, "the player ends: " + Files.readString(out));
         String seen = Files.readString(out);
         assertTrue(seen.contains("? Predict: how many addresses does the article's localhost have?"), seen);
         assertTrue(seen.contains("String guess = \"3\";"), "the answer is written into the cell:\n" + seen);

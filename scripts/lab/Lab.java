@@ -29,8 +29,9 @@ import lab.Servers.Server;
  * which port to use, starting the kit's tools as separate processes (one per
  * "terminal" of the article), and the short ✓ lines that check each claim.
  *
- * The kit's classpath comes from LAB_CLASSPATH, which the kernel and the player
- * both set; servers start as `java -cp` processes, which is fast.
+ * The kit's classpath comes from LAB_CLASSPATH, which the kernel's spec sets (the
+ * player runs on it already: its own java.class.path); servers start as `java -cp`
+ * processes, which is fast.
  */
 public final class Lab {
     public static final int ARTICLE_PORT = 3000;
