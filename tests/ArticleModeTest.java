@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
-import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -41,9 +40,6 @@ import static tests.TempFiles.temporaryFolder;
 @ResourceLock("lab.article-sandbox")
 class ArticleModeTest extends Kit {
 
-    private static void needsNamespaces() {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
-    }
 
     /** The command run without any namespace rights: in a new user namespace, as an unmapped user. */
     private static List<String> withoutRights(List<String> command) {
@@ -69,7 +65,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void theArticlesSequenceTheFourthFailureAndNcReachingIpv6Loopback() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         List<Server> servers = pongs(3, port, true);
         assertEquals(List.of("[::1]:" + port, "[fe80::1]:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers));
@@ -90,7 +86,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void serversJoinTheSandboxAfterItsFirstServerHasGone() {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         List<String> pong = tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port);
         Server first = start(pong), second = start(pong);
@@ -103,7 +99,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void theLastOneOutRemovesTheSandboxsStateFolder() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
         Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + freePort()));
         assertTrue(server.listening(), server.stderr());
@@ -114,7 +110,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void toolsStartedAllAtOnceShareTheSandboxAndTheLastOneOutCleansUp() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
         List<java.util.concurrent.CompletableFuture<Result>> runs = new ArrayList<>();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
@@ -130,7 +126,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void theHintNamesTheJBangCommandThatRunsHere() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         if (lab.Tools.find("jbang").isEmpty()) {
             Result kit = exec(tool("resolve", "--sandbox", "article"));
             assertTrue(kit.err().contains("(`./jbang resolve@catalog --sandbox article` says what is exact)"), kit.err());
@@ -143,7 +139,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void sigkillOfTheLauncherLeavesNothingInTheSandbox() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + port));
         assertTrue(server.listening(), server.stderr());
@@ -154,7 +150,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void theRunInsideKeepsTheLaunchersJvmTuning() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         // Without play's C1-only and serial GC inside, the article-mode lab took twice the CPU.
         // Pong's own options hold C1 only already: the serial GC, which it has not, shows what is passed on.
@@ -167,7 +163,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void sigkillOfTheSandboxToolKillsWhatItRuns() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         Server tool = start(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "sh", "-c", "echo ready; exec sleep 300"));
         assertEquals("ready", tool.firstLine, tool.stderr());
         List<ProcessHandle> inside = once(tool, Settled::isSleep); // "ready" comes from sh just before it execs sleep
@@ -177,7 +173,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void fallbackWithoutNamespaceRightsUses127002AndSaysSo() throws Exception {
-        needsNamespaces(); // root with namespaces is what lets this test take the rights away
+        assumeNamespaces(); // root with namespaces is what lets this test take the rights away
         int port = freePort();
         List<Server> servers = pongs(3, port, false);
         assertEquals(List.of("[::1]:" + port, "127.0.0.2:" + port, "127.0.0.1:" + port, "not listening"), addresses(servers));
@@ -210,7 +206,7 @@ class ArticleModeTest extends Kit {
 
     @Test
     void withoutRootAUserNamespaceOfItsOwnGivesTheExactSequence() throws Exception {
-        needsNamespaces();
+        assumeNamespaces();
         assumeAnotherUserMayMakeSandboxes();
         int port = freePort();
         List<Server> servers = pongs(3, port, AnotherUser::asAnotherUser);
@@ -242,7 +238,7 @@ class ArticleModeTest extends Kit {
      */
     @Test
     void aRootWithoutNetAdminFallsBackAndSaysWhatTheContainerNeeds() {
-        needsNamespaces();
+        assumeNamespaces();
         assumeTrue(AnotherUser.isRoot(), "only root can drop a capability from its bounding set");
         List<String> withoutNetAdmin = new ArrayList<>(List.of("setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin", "--"));
         withoutNetAdmin.addAll(tool("resolve", "--sandbox", "article", "--list"));
@@ -256,26 +252,26 @@ class ArticleModeTest extends Kit {
 
     @Test
     void noNamespaceRightsIsOneLineAndExit1ForTheSandboxTool() {
-        needsNamespaces();
-        BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--", "true"))), 1,
+        assumeNamespaces();
+        Run.oneLine(exec(withoutRights(tool("sandbox", "--", "true"))), 1,
                 "sandbox: cannot make a sandbox: this user may not create namespaces (unshare -n -m: unshare: unshare failed: Operation not permitted; "
                         + "in a user namespace of its own: unshare: unshare failed: Operation not permitted); run as root, or allow unprivileged user namespaces");
-        BadInputTest.oneLine(exec(withoutRights(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "true"))), 1,
+        Run.oneLine(exec(withoutRights(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "true"))), 1,
                 "cannot make a sandbox: this user may not create namespaces");
     }
 
     @Test
     void badSandboxOptionsAreOneLineAndExit2() {
-        BadInputTest.oneLine(exec(tool("pong", "--sandbox", "mac")), 2, "unknown sandbox 'mac': the only one is 'article'");
+        Run.oneLine(exec(tool("pong", "--sandbox", "mac")), 2, "unknown sandbox 'mac': the only one is 'article'");
         Path hosts = hostsFile("127.0.0.1 localhost");
-        BadInputTest.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,
+        Run.oneLine(exec(tool("ping", "--sandbox", "article", "--hosts-file", hosts.toString())), 2,
                 "--sandbox article brings its own hosts file; drop --hosts-file");
-        BadInputTest.oneLine(exec(tool("sandbox", "--gai-conf", "/nonexistent/gai.conf")), 2, "cannot read gai.conf /nonexistent/gai.conf");
+        Run.oneLine(exec(tool("sandbox", "--gai-conf", "/nonexistent/gai.conf")), 2, "cannot read gai.conf /nonexistent/gai.conf");
     }
 
     @Test
     void thePlayerInArticleModeShowsTheSequenceAndWhatIsExact() {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         Result r = exec(Map.of("LAB_PORT", "" + port),
                 tool("play", "--sandbox", "article", "notebooks/04-bind-failure.ipynb", "notebooks/06-client-ordering.ipynb"));

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
+import static tests.Run.oneLine;
 import static tests.Scripts.tool;
 import static tests.StartedServers.foreignListener;
 import static tests.TempFiles.hostsFile;
@@ -27,16 +28,6 @@ import static tests.TempFiles.temporaryFolder;
 /** Bad input gets one clear line, no stack trace, and exit 2 (usage) or 1 (runtime). */
 @Tag("fast")
 class BadInputTest extends Kit {
-
-    /** Asserts the exit code and that stderr is exactly one line, with no stack trace, that says {@code expected}. */
-    static void oneLine(Result r, int exit, String expected) {
-        assertEquals(exit, r.exit(), "exit code; stderr: " + r.err());
-        List<String> lines = r.err().lines().toList();
-        assertEquals(1, lines.size(), "one line on stderr: " + r.err());
-        assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
-        assertTrue(lines.get(0).contains(expected), lines.get(0));
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"pong", "ping", "listeners", "resolve"})
     void unknownOption(String tool) {

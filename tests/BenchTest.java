@@ -45,6 +45,6 @@ class BenchTest extends Kit {
 
     @Test
     void badRunsIsOneLineAndExit2() {
-        BadInputTest.oneLine(exec(bench("--runs", "0")), 2, "--runs and --seconds must be at least 1");
+        Run.oneLine(exec(bench("--runs", "0")), 2, "--runs and --seconds must be at least 1");
     }
 }

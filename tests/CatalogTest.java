@@ -70,7 +70,7 @@ class CatalogTest extends Kit {
             assertTrue(r.out().startsWith("Usage: resolve"), r.out());
         }
         Result outside = exec(List.of(ROOT.resolve("jbang").toString(), "resolve@catalog", "--help"), TempFiles.temporaryFolder("lab-outside"));
-        BadInputTest.oneLine(outside, 2, "jbang: resolve@catalog runs inside the kit's folder: cd \"" + ROOT + "\" first");
+        Run.oneLine(outside, 2, "jbang: resolve@catalog runs inside the kit's folder: cd \"" + ROOT + "\" first");
     }
 
     @Test

@@ -39,9 +39,6 @@ import static tests.TempFiles.hostsFile;
 class DoctorTest extends Kit {
     private static final Path DEBIAN = hostsFile("127.0.0.1 localhost", "::1 localhost");
 
-    private static void needsNamespaces() {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
-    }
 
     private static JsonObject json(Result r) {
         assertEquals(0, r.exit(), r.err());
@@ -60,7 +57,7 @@ class DoctorTest extends Kit {
 
     @Test
     void theStaleServerTrapNamesBothPidsAndTheFix() {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
             List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
@@ -129,7 +126,7 @@ class DoctorTest extends Kit {
 
     @Test
     void aWildcardAnswersForItsFamily() {
-        needsNamespaces();
+        assumeNamespaces();
         int port = freePort();
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
             Server v6 = start(box.inside(tool("pong", "--exit-with-stdin", "--port", "" + port, "--host", "::1")));

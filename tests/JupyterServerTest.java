@@ -10,7 +10,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.LeftBehind.stillRunning;
 import static tests.Scripts.STATE;
 import static tests.TempFiles.temporaryFolder;
@@ -49,7 +48,7 @@ class JupyterServerTest extends Kit {
 
     @Test
     void makeNotebookSandboxArticleRunsTheNotebooksKernelInTheArticlesSandbox() throws Exception {
-        assumeTrue(lab.Sandbox.unavailable().isEmpty(), () -> "skipped: " + lab.Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort(), labPort = freePort();
         Map<String, String> env = Map.of("LAB_PORT", "" + labPort,
                 "LAB_SANDBOX_STATE", STATE.toString()); // this run's sandboxes, not a learner's

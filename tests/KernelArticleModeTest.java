@@ -117,7 +117,7 @@ class KernelArticleModeTest extends Kit {
     @ParameterizedTest
     @MethodSource("tests.NotebookTest#notebooks")
     void everyNotebookRunsOnTheKernelInArticleModeWithoutANotEqualLine(String notebook) {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         ArticleRun run = inArticleMode(notebook);
         Result r = run.result();
         assertEquals(0, r.exit(), r.out() + r.err());
@@ -129,7 +129,7 @@ class KernelArticleModeTest extends Kit {
 
     @Test
     void notebooksTwoToFourShowTheArticlesSequenceInsideTheSandbox() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = Shared.PORT;
         List<String> twoToFour = List.of("02-second-server.ipynb", "03-third-server.ipynb", "04-bind-failure.ipynb");
         List<String> checked = new ArrayList<>();
@@ -163,7 +163,7 @@ class KernelArticleModeTest extends Kit {
 
     @Test
     void inArticleModeEvenAMachineDependentCellMayNotSayNotEqual() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         Path tagged = NotebookTest.wrongLesson(true);
         try {
             Result kernel = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString()),
@@ -192,7 +192,7 @@ class KernelArticleModeTest extends Kit {
 
     @Test
     void interruptAndShutdownReachTheKernelThroughTheRelays() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
@@ -214,7 +214,7 @@ class KernelArticleModeTest extends Kit {
 
     @Test
     void sigkillOfTheLauncherLeavesNothing() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
@@ -231,7 +231,7 @@ class KernelArticleModeTest extends Kit {
 
     @Test
     void sigkillOfJupyterStopsTheLauncherAndEverythingInside() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {

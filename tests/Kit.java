@@ -23,6 +23,11 @@ public abstract class Kit {
 
     private final List<Integer> ports = new ArrayList<>();
 
+    /** Skips the test, saying why, where this machine cannot make network and mount namespaces (lab.Sandbox). */
+    public static void assumeNamespaces() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(lab.Sandbox.unavailable().isEmpty(), () -> "skipped: " + lab.Sandbox.unavailable().orElse(""));
+    }
+
     /** A port for this test (Ports.unusedPort); after it, nothing may listen there any more. */
     public int freePort() {
         int port = Ports.unusedPort();

@@ -15,7 +15,6 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.LeftBehind.noChildrenLeft;
 import static tests.Ports.unusedPort;
 import static tests.Run.exec;
@@ -104,7 +103,7 @@ class LabTest extends Kit {
 
     @Test
     void theWholeLabInArticleModeShowsTheArticlesSequenceAndNoNotEqualLine() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = Plain.ARTICLE_PORT;
         Result r = Plain.BOTH.get().article();
         playedEveryNotebook(r);

@@ -35,7 +35,7 @@ class LibcOrderTest extends Kit {
 
     @BeforeEach
     void needsNamespaces() {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
     }
 
     /** localhost's addresses inside a fresh sandbox, per libc (Python) and per the kit; both must agree. */

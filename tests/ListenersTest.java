@@ -105,7 +105,7 @@ class ListenersTest extends Kit {
         TempFiles.standIn(bin, "lsof", "echo $$ > " + started + "; exec sleep 300");
         Map<String, String> env = Map.of("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
         Result r = exec(env, tool("listeners", List.of("-Dos.name=Mac OS X"), "--port", "" + freePort()));
-        BadInputTest.oneLine(r, 1, "listeners: lsof did not list the listeners within 10 s, and was stopped");
+        Run.oneLine(r, 1, "listeners: lsof did not list the listeners within 10 s, and was stopped");
         long lsof = Long.parseLong(Files.readString(started).strip());
         assertTrue(Settled.settled(() -> ProcessHandle.of(lsof).map(Lifelines::hasEnded).orElse(true), gone -> gone), "the hung lsof was killed");
     }

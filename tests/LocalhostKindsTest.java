@@ -17,7 +17,6 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
 
@@ -56,7 +55,7 @@ class LocalhostKindsTest extends Kit {
             "hosts-docker         | ::1, 127.0.0.1 | like Debian's and Fedora's default /etc/hosts",
             "hosts-docker-no-ipv6 | 127.0.0.1      | like Docker images without IPv6"})
     void theLabPlaysUnderThisDefaultHostsFile(String file, String localhost, String kind) {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         Result r = PLAYED.get(file).join();
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("This machine's localhost: " + localhost + " (" + kind), r.out());

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.LeftBehind.sigkillLeavesNothing;
 import static tests.Scripts.tool;
 import static tests.Settled.once;
@@ -29,7 +28,7 @@ class NamespaceTest extends Kit {
 
     @BeforeEach
     void needsNamespaces() {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
     }
 
     /** Starts servers in the sandbox until one fails, and returns their addresses, then the failure's exit code. */

@@ -382,7 +382,7 @@ class NotebookTest extends Kit {
 
     @Test
     void interruptingACellStopsWhatItWaitsOnAndKeepsTheKernelAndItsServers() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         try (KernelDriver driver = new KernelDriver(Map.of("LAB_PORT", "" + port), null)) {
             ProcessHandle waitedOn = driver.waitedOn();
@@ -448,7 +448,7 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfJupyterStopsTheKernelAndEverythingItStarted() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         try (KernelDriver driver = new KernelDriver(Map.of("LAB_PORT", "" + port), null)) {
             ProcessHandle waitedOn = driver.waitedOn();

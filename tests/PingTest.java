@@ -85,7 +85,7 @@ class PingTest extends Kit {
         Result none = exec(tool("ping", "--hosts-file", hosts.toString(), "--port", "" + port, "--all"));
         assertEquals(1, none.exit());
         assertEquals(3, none.out().lines().filter(l -> l.endsWith("Connection refused")).count(), none.out());
-        BadInputTest.oneLine(none, 1, "nothing answered on localhost:" + port + " (3 address(es) tried)");
+        Run.oneLine(none, 1, "nothing answered on localhost:" + port + " (3 address(es) tried)");
     }
 
     @Test

@@ -30,7 +30,6 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.StartedServers.start;
@@ -107,7 +106,7 @@ class RealClientsTest extends Kit {
     @ParameterizedTest(name = "{0}")
     @MethodSource("layouts")
     void eachRealClientReachesTheListenerTheDoctorNames(Layout layout) throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         int port = freePort();
         List<Server> started = new ArrayList<>();
         try (Sandbox box = Sandbox.start(layout.spec())) {

@@ -16,7 +16,6 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.TempFiles.hostsFile;
@@ -36,7 +35,7 @@ class ReorderHostsTest extends Kit {
 
     @BeforeEach
     void copyOfTheMacsHostsFile() throws Exception {
-        assumeTrue(Sandbox.unavailable().isEmpty(), () -> "skipped: " + Sandbox.unavailable().orElse(""));
+        assumeNamespaces();
         copy = hostsFile(MAC.strip().split("\n"));
         backup = temporaryFolder("lab-backup").resolve("hosts.backup");
     }
@@ -106,7 +105,7 @@ class ReorderHostsTest extends Kit {
         Files.writeString(copy, "127.0.0.1 localhost\n::1 localhost\n"); // left the file edited
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(copy))) {
             Result refused = exec(box.inside(tool("reorder-hosts", "--edit", "--backup", backup.toString())));
-            BadInputTest.oneLine(refused, 1, "a backup from an earlier run is still at " + backup);
+            Run.oneLine(refused, 1, "a backup from an earlier run is still at " + backup);
             assertEquals("127.0.0.1 localhost\n::1 localhost\n", Files.readString(copy), "untouched");
 
             Result restored = exec(box.inside(tool("reorder-hosts", "--restore", "--backup", backup.toString())));
@@ -120,7 +119,7 @@ class ReorderHostsTest extends Kit {
         // Without rights (a user namespace), so that even a broken check could not write the real file.
         List<String> command = new java.util.ArrayList<>(List.of("unshare", "-U", "--"));
         command.addAll(tool("reorder-hosts", "--edit", "--backup", backup.toString()));
-        BadInputTest.oneLine(exec(command), 2, "on Linux the lab never edits this machine's real /etc/hosts");
+        Run.oneLine(exec(command), 2, "on Linux the lab never edits this machine's real /etc/hosts");
         assertFalse(Files.exists(backup));
     }
 
@@ -130,7 +129,7 @@ class ReorderHostsTest extends Kit {
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(Path.of("/etc/hosts")))) {
             List<String> command = new java.util.ArrayList<>(List.of("unshare", "-U", "--"));
             command.addAll(tool("reorder-hosts", "--edit", "--backup", backup.toString()));
-            BadInputTest.oneLine(exec(box.inside(command)), 2, "on Linux the lab never edits this machine's real /etc/hosts");
+            Run.oneLine(exec(box.inside(command)), 2, "on Linux the lab never edits this machine's real /etc/hosts");
         }
     }
 
@@ -139,7 +138,7 @@ class ReorderHostsTest extends Kit {
         Files.writeString(backup, "127.0.0.1 localhost\n");
         Files.writeString(backup.resolveSibling("hosts.backup.of"), "/somewhere/else/hosts\n");
         Result r = exec(tool("reorder-hosts", "--restore", "--file", copy.toString(), "--backup", backup.toString()));
-        BadInputTest.oneLine(r, 1, "the backup at " + backup + " is of /somewhere/else/hosts, not of " + copy + ": add --file /somewhere/else/hosts");
+        Run.oneLine(r, 1, "the backup at " + backup + " is of /somewhere/else/hosts, not of " + copy + ": add --file /somewhere/else/hosts");
         assertEquals(MAC, Files.readString(copy), "untouched");
     }
 
@@ -150,7 +149,7 @@ class ReorderHostsTest extends Kit {
         for (Path same : List.of(copy, link)) {
             for (String mode : List.of("--restore", "--edit")) {
                 Result r = exec(tool("reorder-hosts", mode, "--file", copy.toString(), "--backup", same.toString()));
-                BadInputTest.oneLine(r, 2, "the backup " + same + " would be " + copy + " itself: name another file (--backup)");
+                Run.oneLine(r, 2, "the backup " + same + " would be " + copy + " itself: name another file (--backup)");
             }
         }
         assertEquals(MAC, Files.readString(copy), "untouched");
@@ -158,9 +157,9 @@ class ReorderHostsTest extends Kit {
 
     @Test
     void aBadAddressIsAUsageError() {
-        BadInputTest.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,
+        Run.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,
                 "--first wants an address such as 127.0.0.1 or ::1, not 'bogus'");
-        BadInputTest.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "127.0.0.9")), 2,
+        Run.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "127.0.0.9")), 2,
                 "no localhost line for 127.0.0.9 in " + copy);
     }
 }

@@ -24,6 +24,15 @@ public final class Run {
         }
     }
 
+    /** Bad input's rule: the exit code, and stderr exactly one line, with no stack trace, that says {@code expected}. */
+    public static void oneLine(Result r, int exit, String expected) {
+        org.junit.jupiter.api.Assertions.assertEquals(exit, r.exit(), "exit code; stderr: " + r.err());
+        List<String> lines = r.err().lines().toList();
+        org.junit.jupiter.api.Assertions.assertEquals(1, lines.size(), "one line on stderr: " + r.err());
+        org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(lines.get(0).contains(expected), lines.get(0));
+    }
+
     /** {@code first}, then {@code then}: a command after its wrapper (env -i ..., unshare ...). */
     public static List<String> concat(List<String> first, List<String> then) {
         List<String> all = new ArrayList<>(first);
