@@ -197,7 +197,7 @@ class ExercisesTest extends Kit {
             for (String[] args : List.of(new String[] {"verify", first.id()}, new String[] {"list"})) {
                 List<String> command = new ArrayList<>(List.of(args));
                 command.addAll(List.of("--notebooks", folder.toString()));
-                BadInputTest.oneLine(exercises(command.toArray(String[]::new)), 2,
+                Run.oneLine(exercises(command.toArray(String[]::new)), 2,
                         aFile + " is a file, not a folder for your copies (--notebooks DIR)");
             }
         }
@@ -233,7 +233,7 @@ class ExercisesTest extends Kit {
     }
 
     @Test
-    void hintsComeOneAtATimeThenTheSolutionsPlace() {
+    void hintsComeOneAtATimeThenTheSolution() throws Exception {
         Exercise.Info e = all().get(0);
         Result one = exercises("hint", e.id());
         assertEquals(0, one.exit(), one.err());
@@ -242,7 +242,9 @@ class ExercisesTest extends Kit {
         Result two = exercises("hint", e.id(), "2");
         assertTrue(two.out().startsWith("Hint 2 of"), two.out());
         Result past = exercises("hint", e.id(), "" + (e.hints().size() + 1));
-        assertTrue(past.out().contains("notebooks/solutions/" + e.id() + ".jsh"), past.out());
+        assertTrue(past.out().startsWith("No more hints for " + e.id() + ". The solution (notebooks/solutions/" + e.id() + ".jsh):\n"), past.out());
+        String solution = Files.readString(NOTEBOOKS.resolve("solutions/" + e.id() + ".jsh")).stripTrailing();
+        assertTrue(past.out().contains(solution), "the solution itself, which Jupyter's file list does not show:\n" + past.out());
     }
 
     /**

@@ -187,10 +187,18 @@ public final class Exercise {
         System.out.println(hintText(info, given));
     }
 
-    /** Hint number {@code n} (from 1), or where the solution is once the hints are used up. */
+    /**
+     * Hint number {@code n} (from 1), or the solution itself once the hints are used up: Jupyter's
+     * file list shows only the learner's folder, not the kit's notebooks/solutions.
+     */
     public static String hintText(Info info, int n) {
         if (n <= info.hints().size()) return "Hint " + n + " of " + info.hints().size() + " for " + info.id() + ": " + info.hints().get(n - 1);
-        return "No more hints for " + info.id() + ": the solution is in notebooks/solutions/" + info.id() + ".jsh";
+        String file = "notebooks/solutions/" + info.id() + ".jsh";
+        try {
+            return "No more hints for " + info.id() + ". The solution (" + file + "):\n" + Files.readString(Lab.home().resolve(file)).stripTrailing();
+        } catch (IOException e) {
+            return "No more hints for " + info.id() + ": the solution is in the kit's " + file;
+        }
     }
 
     /** Every exercise of the notebooks in {@code folder} (NN-*.ipynb), in notebook order. */
