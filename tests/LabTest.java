@@ -85,6 +85,9 @@ class LabTest extends Kit {
         String section = section(r.out(), notebook);
         assertTrue(section.contains("✓"), "the notebook checks at least one claim:\n" + section);
         assertFalse(section.contains("✗"), section);
+        // The questions' folded answers, as a terminal can show them: no raw HTML.
+        assertTrue(section.contains("\nAnswer: ") && !section.contains("<details>") && !section.contains("</details>"),
+                "the answers read as text:\n" + section.substring(Math.max(0, section.indexOf("Questions"))));
     }
 
     /** The notebooks the player played, by name, from its "══════ NAME ══════" lines. */

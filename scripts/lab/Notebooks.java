@@ -130,7 +130,9 @@ public final class Notebooks {
 
     /** Markdown as plain terminal text (CommonMark's own text renderer). */
     public static String text(String markdown) {
-        return TextContentRenderer.builder().build().render(Parser.builder().build().parse(markdown)) + "\n";
+        // A terminal cannot fold an answer away: "<details><summary>Answer</summary>" shows as "Answer:".
+        String folded = markdown.replaceAll("<details>\\s*<summary>(.*?)</summary>\\s*", "$1: ").replaceAll("\\s*</details>", "");
+        return TextContentRenderer.builder().build().render(Parser.builder().build().parse(folded)) + "\n";
     }
 
     public static String indent(String text, String prefix) {
