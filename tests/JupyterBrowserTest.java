@@ -27,8 +27,8 @@ import static tests.TempFiles.temporaryFolder;
  * workshop does them. What the browser adds to JupyterServerTest: the page picks
  * the lab's kernel by itself, Run All shows notebook 04's bind error and goes on
  * (the cell is tagged raises-exception, which a kernel that stops at an error needs;
- * IJava goes on either way), and Save writes the learner's copy, which `exercises`
- * then checks.
+ * IJava goes on either way), Save writes the learner's copy, which `exercises`
+ * then checks, and every notebook's answers are folded with their markdown rendered.
  */
 class JupyterBrowserTest extends Kit {
     private static final Duration RUN_ALL = Duration.ofMinutes(3);
@@ -91,6 +91,47 @@ class JupyterBrowserTest extends Kit {
             String shown = browser.evaluate("document.querySelectorAll('.cell')[" + failing + "].querySelector('.output_error').innerText")
                     .getAsString();
             assertTrue(shown.contains("Address already in use"), "the page shows it: " + shown);
+        }
+    }
+
+    /**
+     * Every notebook as the browser renders it: each question's answer is folded away in a
+     * {@code <details>}, and its markdown is rendered there (code, not `backticks`). A one-line
+     * {@code <details>…</details>} is an HTML block to the renderer, which shows markdown inside it raw.
+     */
+    @Test
+    void everyAnswerIsFoldedAndItsMarkdownRendered() throws Exception {
+        assumeTrue(Browser.installed(), "no Chromium here: make setup installs it where apt has it");
+        try (Jupyter jupyter = new Jupyter(freePort(), Map.of("LAB_PORT", "" + freePort()), "MY_NOTEBOOKS=" + temporaryFolder("my-notebooks"));
+             Browser browser = new Browser("about:blank", 1200)) {
+            List<String> problems = new java.util.ArrayList<>();
+            for (String notebook : NotebookTest.notebooks().toList()) {
+                JsonObject go = new JsonObject();
+                go.addProperty("url", jupyter.pageOf(notebook));
+                browser.call("Page.navigate", go);
+                boolean loaded = Settled.settled(() -> {
+                    try {
+                        return browser.evaluate("!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded"
+                                + " && document.title.startsWith('" + notebook.replace(".ipynb", "") + "'))").getAsBoolean();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }, up -> up, Duration.ofMinutes(1));
+                assertTrue(loaded, notebook + " did not load:\n" + browser.log());
+                JsonArray answers = com.google.gson.JsonParser.parseString(browser.evaluate("JSON.stringify(Array.from("
+                        + "document.querySelectorAll('.text_cell_render details')).map(d => ({open: d.open, text: d.textContent})))")
+                        .getAsString()).getAsJsonArray();
+                if (answers.size() < 2) problems.add(notebook + ": " + answers.size() + " folded answer(s)");
+                for (JsonElement a : answers) {
+                    String text = a.getAsJsonObject().get("text").getAsString();
+                    if (a.getAsJsonObject().get("open").getAsBoolean()) problems.add(notebook + ": an answer shows unfolded");
+                    if (text.contains("`") || text.contains("</details>")) problems.add(notebook + ": raw markdown in " + text.strip());
+                }
+                String page = browser.evaluate("Array.from(document.querySelectorAll('.text_cell_render')).map(e => e.textContent).join('\\n')")
+                        .getAsString();
+                if (page.contains("<details>") || page.contains("<summary>")) problems.add(notebook + ": HTML shown as text");
+            }
+            assertEquals(List.of(), problems);
         }
     }
 
