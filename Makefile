@@ -96,14 +96,15 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq || exit 1; \
 	  for i in "$${!missing[@]}"; do [ "$${missing[$$i]}" = a-jdk ] || continue; missing[$$i]=$(firstword $(JDK_PACKAGES)); \
-	    for jdk in $(JDK_PACKAGES); do apt-cache policy "$$jdk" 2>/dev/null | grep -q 'Candidate: [0-9]' && { missing[$$i]=$$jdk; break; }; done; \
+	    for jdk in $(JDK_PACKAGES); do LC_ALL=C apt-cache policy "$$jdk" 2>/dev/null | grep -q 'Candidate: [0-9]' && { missing[$$i]=$$jdk; break; }; done; \
 	  done; \
 	  echo "setup: installing $${missing[*]}"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null \
 	    && echo "setup: installed $${missing[*]}"; \
 	else \
-	  missing=("$${missing[@]/#a-jdk/a JDK 17 or newer (openjdk-17-jdk-headless; on Debian 13 openjdk-21-jdk-headless)}"); \
-	  echo "setup: missing $${missing[*]}; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: $(JUPYTER_HINT))" >&2; exit 1; \
+	  jdk=; case " $${missing[*]} " in *" a-jdk "*) jdk=" (Debian 13 has no JDK 17: openjdk-21-jdk-headless there)";; esac; \
+	  missing=("$${missing[@]/#a-jdk/$(firstword $(JDK_PACKAGES))}"); \
+	  echo "setup: missing $${missing[*]}$$jdk; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: $(JUPYTER_HINT))" >&2; exit 1; \
 	fi
 	@# The real clients the doctor is checked against: wanted, not needed (their tests skip, saying why).
 	@wanted=(); \
@@ -114,7 +115,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	else \
 	  apt-get update -qq; \
 	  for pkg in "$${wanted[@]}"; do \
-	    if ! apt-cache policy "$$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
+	    if ! LC_ALL=C apt-cache policy "$$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
 	      note=; [ "$$pkg" = chromium ] && note=" (Ubuntu ships Chromium as a snap only)"; \
 	      echo "setup: apt has no $$pkg here$$note: the tests against real clients skip it"; \
 	    elif DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$pkg" >/dev/null; then echo "setup: installed $$pkg"; \

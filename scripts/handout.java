@@ -128,7 +128,7 @@ class handout implements Callable<Integer> {
                     + "print the HTML from any browser instead");
             return Cli.OK;
         }
-        if (chromium.get().startsWith("/snap/")) { // Ubuntu's: a snap sees a /tmp of its own, not the page we write there
+        if (Clients.inSnap(chromium.get())) { // Ubuntu's: it could not read the page we write in /tmp
             System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + chromium.get()
                     + " cannot; print the HTML from any browser instead");
             return Cli.OK;

@@ -23,6 +23,7 @@ import com.google.gson.JsonParser;
 import lab.Clients;
 import lab.Lifelines;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,7 +40,7 @@ final class Browser implements AutoCloseable {
     private final Map<Integer, CompletableFuture<JsonObject>> answers = new ConcurrentHashMap<>();
 
     static boolean installed() {
-        return Clients.find("chromium").isPresent();
+        return Clients.usableChromium().isPresent();
     }
 
     /** Opens {@code url} in a new profile, {@code width} × 900 CSS pixels. */
@@ -47,7 +48,7 @@ final class Browser implements AutoCloseable {
         folder = TempFiles.temporaryFolder("lab-browser");
         log = folder.resolve("chromium.log");
         // Port 0: a free one, on loopback.
-        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(Clients.find("chromium").orElseThrow(),
+        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(Clients.usableChromium().orElseThrow(),
                 folder, List.of("--window-size=" + width + ",900", "--remote-debugging-address=127.0.0.1",
                         "--remote-debugging-port=0", url))))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -68,14 +69,11 @@ final class Browser implements AutoCloseable {
                 Duration.ofSeconds(60));
         assertTrue(listening && chromium.isAlive(), "Chromium's DevTools did not start: " + Files.readString(log));
         int port = Integer.parseInt(Files.readAllLines(active).get(0).strip());
-        HttpClient http = HttpClient.newHttpClient();
-        String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        String target = null;
-        for (JsonElement t : JsonParser.parseString(list).getAsJsonArray()) {
-            if (t.getAsJsonObject().get("type").getAsString().equals("page")) target = t.getAsJsonObject().get("webSocketDebuggerUrl").getAsString();
-        }
-        assertTrue(target != null, "no page in Chromium: " + list);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest pages = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).timeout(Duration.ofSeconds(10)).build();
+        // The first page may be listed a moment after the port is written.
+        String target = Settled.settled(() -> pageIn(http, pages), page -> page != null, Duration.ofSeconds(30));
+        assertTrue(target != null, "no page in Chromium: " + Files.readString(log));
         WebSocket.Listener listener = new WebSocket.Listener() {
             private final StringBuilder frame = new StringBuilder();
 
@@ -92,6 +90,22 @@ final class Browser implements AutoCloseable {
             }
         };
         return http.newWebSocketBuilder().buildAsync(URI.create(target), listener).get(30, TimeUnit.SECONDS);
+    }
+
+    /** The first page's DevTools socket in Chromium's list, or null before it is there. */
+    private static String pageIn(HttpClient http, HttpRequest pages) {
+        try {
+            for (JsonElement t : JsonParser.parseString(http.send(pages, HttpResponse.BodyHandlers.ofString()).body()).getAsJsonArray()) {
+                JsonObject target = t.getAsJsonObject();
+                if (target.get("type").getAsString().equals("page")) return target.get("webSocketDebuggerUrl").getAsString();
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null; // not answering yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static long size(Path file) {
@@ -127,6 +141,19 @@ final class Browser implements AutoCloseable {
         return result.getAsJsonObject("result").get("value");
     }
 
+    /**
+     * Whether {@code expression} is true in the page now; false while the page cannot answer
+     * (loading, or a new document whose scripts do not run yet): for polling with Settled.
+     */
+    boolean holds(String expression) {
+        try {
+            JsonElement value = evaluate(expression);
+            return value != null && value.isJsonPrimitive() && value.getAsBoolean();
+        } catch (Exception | AssertionError notYet) {
+            return false;
+        }
+    }
+
     /** Types {@code text} where the focus is, as a keyboard's input method does. */
     void type(String text) throws Exception {
         JsonObject params = new JsonObject();
@@ -139,9 +166,14 @@ final class Browser implements AutoCloseable {
         return Files.readString(log);
     }
 
-    /** Asks Chromium to quit, as closing its window does, then kills by PID whatever is left of its tree. */
+    /**
+     * Asks Chromium to quit, as closing its window does, then kills by PID what is left: of its
+     * tree as it was before it quit (a helper that outlives it is handed to init, out of the tree),
+     * and of anything else running on its folder.
+     */
     @Override
     public void close() throws Exception {
+        List<ProcessHandle> tree = new java.util.ArrayList<>(chromium.descendants().toList());
         if (page != null) {
             try { // not waiting for an answer: it may hang up first
                 page.sendText("{\"id\": 0, \"method\": \"Browser.close\", \"params\": {}}", true).get(10, TimeUnit.SECONDS);
@@ -152,5 +184,8 @@ final class Browser implements AutoCloseable {
             page.abort();
         }
         assertTrue(Lifelines.killTree(chromium, Kit.WAIT), "Chromium and its children stopped within " + Kit.WAIT + " of SIGKILL");
+        ProcessHandle.allProcesses().filter(p -> LeftBehind.commandLine(p).contains(folder.toString())).forEach(tree::add);
+        tree.forEach(ProcessHandle::destroyForcibly);
+        assertEquals(List.of(), LeftBehind.stillRunning(tree), "Chromium left nothing running");
     }
 }

@@ -60,6 +60,18 @@ final class Jupyter implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/notebooks/" + notebook + "?token=" + token;
     }
 
+    /** Shuts every kernel down, as the Running tab's Shutdown buttons do. */
+    void shutDownKernels() throws Exception {
+        HttpResponse<String> kernels = http.send(request("/api/kernels").timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(kernels.statusCode() == 200, "GET /api/kernels: " + kernels.statusCode());
+        for (var kernel : JsonParser.parseString(kernels.body()).getAsJsonArray()) {
+            String id = kernel.getAsJsonObject().get("id").getAsString();
+            int status = http.send(request("/api/kernels/" + id).timeout(Duration.ofSeconds(60)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertTrue(status == 204, "DELETE /api/kernels/" + id + ": " + status);
+        }
+    }
+
     String log() throws IOException {
         return Files.readString(log);
     }

@@ -109,14 +109,9 @@ class JupyterBrowserTest extends Kit {
                 JsonObject go = new JsonObject();
                 go.addProperty("url", jupyter.pageOf(notebook));
                 browser.call("Page.navigate", go);
-                boolean loaded = Settled.settled(() -> {
-                    try {
-                        return browser.evaluate("!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded"
-                                + " && document.title.startsWith('" + notebook.replace(".ipynb", "") + "'))").getAsBoolean();
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                }, up -> up, Duration.ofMinutes(1));
+                boolean loaded = Settled.settled(() -> browser.holds("!!(window.Jupyter && Jupyter.notebook"
+                        + " && Jupyter.notebook._fully_loaded && document.title.startsWith('" + notebook.replace(".ipynb", "") + "'))"),
+                        up -> up, Duration.ofMinutes(1));
                 assertTrue(loaded, notebook + " did not load:\n" + browser.log());
                 JsonArray answers = com.google.gson.JsonParser.parseString(browser.evaluate("JSON.stringify(Array.from("
                         + "document.querySelectorAll('.text_cell_render details')).map(d => ({open: d.open, text: d.textContent})))")
@@ -130,6 +125,7 @@ class JupyterBrowserTest extends Kit {
                 String page = browser.evaluate("Array.from(document.querySelectorAll('.text_cell_render')).map(e => e.textContent).join('\\n')")
                         .getAsString();
                 if (page.contains("<details>") || page.contains("<summary>")) problems.add(notebook + ": HTML shown as text");
+                jupyter.shutDownKernels(); // each page started one, and leaving it does not stop it
             }
             assertEquals(List.of(), problems);
         }
@@ -137,15 +133,9 @@ class JupyterBrowserTest extends Kit {
 
     /** The page has loaded, picked the lab's kernel by itself (no dialog) and is connected to it. */
     private static void kernelReady(Browser browser) throws Exception {
-        boolean ready = Settled.settled(() -> {
-            try {
-                return browser.evaluate("!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel"
-                        + " && Jupyter.notebook.kernel.is_connected()"
-                        + " && document.querySelector('#kernel_indicator_icon').title === 'Kernel Idle')").getAsBoolean();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }, up -> up, Duration.ofMinutes(2));
+        boolean ready = Settled.settled(() -> browser.holds("!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel"
+                + " && Jupyter.notebook.kernel.is_connected()"
+                + " && document.querySelector('#kernel_indicator_icon').title === 'Kernel Idle')"), up -> up, Duration.ofMinutes(2));
         assertTrue(ready, "the notebook's kernel did not become idle:\n" + browser.log());
         assertEquals("Java (localhost-lab)", browser.evaluate("document.querySelector('.kernel_indicator_name').innerText").getAsString(),
                 "the page shows the lab's kernel");
@@ -162,8 +152,8 @@ class JupyterBrowserTest extends Kit {
                 boolean idle = !browser.evaluate("Jupyter.notebook.kernel_busy").getAsBoolean();
                 String now = browser.evaluate(cells).getAsString();
                 return idle && !now.contains("\"count\":\"*\"") ? now : null;
-            } catch (Exception e) {
-                throw new AssertionError(e);
+            } catch (Exception | AssertionError notYet) {
+                return null;
             }
         }, now -> now != null, RUN_ALL);
         assertTrue(done != null, "Run All still running after " + RUN_ALL);

@@ -193,6 +193,9 @@ class RealClientsTest extends Kit {
             return new Reached(null, program + " is not installed here (make setup installs it as root on Debian/Ubuntu: apt-get install "
                     + PACKAGES.get(client) + ")");
         }
+        if (client.equals("chromium") && Clients.usableChromium().isEmpty()) {
+            return new Reached(null, "only a snap's Chromium here, which cannot use a profile folder in /tmp");
+        }
         String url = "http://localhost:" + port + "/";
         Path profile = null;
         try {

@@ -240,6 +240,16 @@ public final class Clients {
         return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
     }
 
+    /** Whether {@code program} is a snap's (Ubuntu's Chromium): it sees a /tmp of its own, not the files we write there. */
+    public static boolean inSnap(Path program) {
+        return program.startsWith("/snap");
+    }
+
+    /** A Chromium that can open the kit's files in /tmp, as {@link #headlessChromium} runs it: not a snap's. */
+    public static Optional<Path> usableChromium() {
+        return find("chromium").filter(p -> !inSnap(p));
+    }
+
     /**
      * Chromium headless as the kit runs it, then {@code then} (what to do with which page):
      * off the network and quick, as root too (FIELD-NOTES §9), writing only into {@code folder}.

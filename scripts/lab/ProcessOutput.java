@@ -41,8 +41,11 @@ public final class ProcessOutput {
         p.getOutputStream().close();
         CompletableFuture<byte[]> out = of(p);
         Integer exit = null;
-        if (p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) exit = p.exitValue();
-        else Lifelines.killTree(p, Duration.ofSeconds(5));
+        try {
+            if (p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) exit = p.exitValue();
+        } finally {
+            if (exit == null) Lifelines.killTree(p, Duration.ofSeconds(5)); // out of time, or we were interrupted
+        }
         byte[] bytes;
         try {
             bytes = out.get(5, TimeUnit.SECONDS); // a child left in the background may hold the output open

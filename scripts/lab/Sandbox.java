@@ -74,8 +74,10 @@ public final class Sandbox implements AutoCloseable {
 
     /** Why namespaces cannot be made here (not Linux, no rights, no tools), or empty if they can. */
     public static synchronized Optional<String> unavailable() {
-        if (unavailable == null) unavailable = probe();
-        return unavailable;
+        if (unavailable != null) return unavailable;
+        Optional<String> now = probe();
+        if (!now.orElse("").contains(SLOW)) unavailable = now; // a probe slowed by a busy machine is asked again
+        return now;
     }
 
     private static Optional<String> probe() {
@@ -93,11 +95,7 @@ public final class Sandbox implements AutoCloseable {
         asRootCommand.addAll(setUp);
         Optional<String> asRoot = fails(asRootCommand);
         if (asRoot.isEmpty()) return Optional.empty();
-        if (asRoot.get().contains("RTNETLINK")) { // namespaces made, lo not brought up: root without NET_ADMIN
-            return Optional.of("this root may make namespaces but not set up their network (ip link set lo up: " + asRoot.get()
-                    + "); a container needs the capabilities SYS_ADMIN and NET_ADMIN");
-        }
-        // Without root, a user namespace of our own may give the same rights inside it.
+        // Without root, or as a root without NET_ADMIN, a user namespace of our own gives every right inside it.
         List<String> rootless = new ArrayList<>(List.of("unshare"));
         rootless.addAll(USER_NAMESPACE);
         rootless.addAll(setUp);
@@ -105,6 +103,10 @@ public final class Sandbox implements AutoCloseable {
         if (asUser.isEmpty()) {
             ownUserNamespace = true;
             return Optional.empty();
+        }
+        if (asRoot.get().contains("RTNETLINK")) { // namespaces made, lo not brought up: a container's root without NET_ADMIN
+            return Optional.of("this root may make namespaces but not set up their network (ip link set lo up: " + asRoot.get()
+                    + "; in a user namespace of its own: " + asUser.get() + "); a container needs the capabilities SYS_ADMIN and NET_ADMIN");
         }
         if (asUser.get().contains("unrecognized option")) {
             return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get()
@@ -114,13 +116,15 @@ public final class Sandbox implements AutoCloseable {
                 + asUser.get() + "); run as root, or allow unprivileged user namespaces");
     }
 
+    private static final String SLOW = " did not end within 30 s";
+
     /** What {@code command} said if it failed, or empty if it ran. */
     private static Optional<String> fails(List<String> command) {
         try {
-            ProcessOutput.Said said = ProcessOutput.run(command, Duration.ofSeconds(10));
+            ProcessOutput.Said said = ProcessOutput.run(command, Duration.ofSeconds(30));
             String out = said.text().strip().replace('\n', ' ');
             if (said.ran()) return Optional.empty();
-            if (said.exit() == null) return Optional.of(command.get(0) + " did not end within 10 s");
+            if (said.exit() == null) return Optional.of(command.get(0) + SLOW);
             return Optional.of(out.isEmpty() ? "exit " + said.exit() : out);
         } catch (IOException e) {
             return Optional.of(e.getMessage());
