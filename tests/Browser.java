@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,21 +73,9 @@ final class Browser implements AutoCloseable {
         // The first page may be listed a moment after the port is written.
         String target = Settled.settled(() -> pageIn(http, pages), page -> page != null, Duration.ofSeconds(30));
         assertTrue(target != null, "no page in Chromium: " + Files.readString(log));
-        WebSocket.Listener listener = new WebSocket.Listener() {
-            private final StringBuilder frame = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                frame.append(data);
-                if (last) {
-                    JsonObject message = JsonParser.parseString(frame.toString()).getAsJsonObject();
-                    frame.setLength(0);
-                    if (message.has("id")) answers.computeIfAbsent(message.get("id").getAsInt(), id -> new CompletableFuture<>()).complete(message);
-                }
-                socket.request(1);
-                return null;
-            }
-        };
+        WebSocket.Listener listener = new JsonFrames(message -> {
+            if (message.has("id")) answers.computeIfAbsent(message.get("id").getAsInt(), id -> new CompletableFuture<>()).complete(message);
+        });
         return http.newWebSocketBuilder().buildAsync(URI.create(target), listener).get(30, TimeUnit.SECONDS);
     }
 
