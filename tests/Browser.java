@@ -1,14 +1,15 @@
 package tests;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,14 +28,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Debian's Chromium, headless, on one page, driven as a learner's hands drive a
- * browser: through the DevTools protocol on a loopback port (the JDK's own HTTP
- * and WebSocket client; nothing from npm). Closing it kills Chromium's tree by PID.
+ * browser: through the DevTools protocol over a pipe (--remote-debugging-pipe: no
+ * port that another user could reach while the page holds Jupyter's token; nothing
+ * from npm). Closing it kills Chromium's tree by PID.
  */
 final class Browser implements AutoCloseable {
     private final Process chromium;
     private final Path folder;
     private final Path log;
-    private final WebSocket page;
+    private final FileChannel commands;  // Chromium's fd 3
+    private final FileChannel replies;   // Chromium's fd 4
+    private final String session;        // the page's, for the commands sent to it
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonObject>> answers = new ConcurrentHashMap<>();
 
@@ -46,75 +50,106 @@ final class Browser implements AutoCloseable {
     Browser(String url, int width) throws Exception {
         folder = TempFiles.temporaryFolder("lab-browser");
         log = folder.resolve("chromium.log");
-        // Port 0: a free one, on loopback.
-        ProcessBuilder builder = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(Clients.usableChromium().orElseThrow(),
-                folder, List.of("--window-size=" + width + ",900", "--remote-debugging-address=127.0.0.1",
-                        "--remote-debugging-port=0", url))))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        chromium = builder.start();
+        Path in = folder.resolve("devtools-in"), out = folder.resolve("devtools-out");
+        Run.Result fifos = Run.exec(List.of("mkfifo", "-m", "600", in.toString(), out.toString()));
+        assertEquals(0, fifos.exit(), "mkfifo: " + fifos.err());
+        // Both opened read-write: neither open waits for Chromium's side, whatever becomes of it.
+        commands = FileChannel.open(in, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        replies = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "in=$1 out=$2; shift 2; exec \"$@\" 3<\"$in\" 4>\"$out\"",
+                "sh", in.toString(), out.toString()));
+        command.addAll(Clients.headlessChromium(Clients.usableChromium().orElseThrow(), folder,
+                List.of("--window-size=" + width + ",900", "--remote-debugging-pipe", url)));
+        chromium = new ProcessBuilder(Lifelines.diesWithUs(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         chromium.getOutputStream().close();
+        Thread reader = new Thread(this::readReplies, "devtools replies");
+        reader.setDaemon(true);
+        reader.start();
         try {
-            page = connect();
+            session = attach();
         } catch (Exception | AssertionError e) {
             close();
             throw e;
         }
     }
 
-    /** The page's DevTools socket: Chromium writes its port to DevToolsActivePort once it listens. */
-    private WebSocket connect() throws Exception {
-        Path active = folder.resolve("profile/DevToolsActivePort");
-        boolean listening = Settled.settled(() -> Files.isRegularFile(active) && size(active) > 0, up -> up || !chromium.isAlive(),
-                Duration.ofSeconds(60));
-        assertTrue(listening && chromium.isAlive(), "Chromium's DevTools did not start: " + Files.readString(log));
-        int port = Integer.parseInt(Files.readAllLines(active).get(0).strip());
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest pages = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).timeout(Duration.ofSeconds(10)).build();
-        // The first page may be listed a moment after the port is written.
-        String target = Settled.settled(() -> pageIn(http, pages), page -> page != null, Duration.ofSeconds(30));
-        assertTrue(target != null, "no page in Chromium: " + Files.readString(log));
-        WebSocket.Listener listener = new JsonFrames(message -> {
-            if (message.has("id")) answers.computeIfAbsent(message.get("id").getAsInt(), id -> new CompletableFuture<>()).complete(message);
-        });
-        return http.newWebSocketBuilder().buildAsync(URI.create(target), listener).get(30, TimeUnit.SECONDS);
+    /** Each reply is a JSON message ended by a NUL byte; the ones with an id answer a command. */
+    private void readReplies() {
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        try {
+            while (replies.read(buffer) >= 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    byte b = buffer.get();
+                    if (b != 0) {
+                        message.write(b);
+                        continue;
+                    }
+                    JsonObject reply = JsonParser.parseString(message.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+                    message.reset();
+                    if (reply.has("id")) answers.computeIfAbsent(reply.get("id").getAsInt(), id -> new CompletableFuture<>()).complete(reply);
+                }
+                buffer.clear();
+            }
+        } catch (IOException closed) {
+            // close() closed the pipe: no more replies
+        }
     }
 
-    /** The first page's DevTools socket in Chromium's list, or null before it is there. */
-    private static String pageIn(HttpClient http, HttpRequest pages) {
+    /** The page's session: its target, once Chromium lists it, attached to (flat: commands carry the session). */
+    private String attach() throws Exception {
+        String target = Settled.settled(this::firstPage, page -> page != null || !chromium.isAlive(), Duration.ofSeconds(60));
+        assertTrue(target != null && chromium.isAlive(), "Chromium's DevTools did not start: " + log());
+        JsonObject params = new JsonObject();
+        params.addProperty("targetId", target);
+        params.addProperty("flatten", true);
+        return send(null, "Target.attachToTarget", params).get("sessionId").getAsString();
+    }
+
+    /** The first page's target id, or null before Chromium lists one (or answers at all). */
+    private String firstPage() {
         try {
-            for (JsonElement t : JsonParser.parseString(http.send(pages, HttpResponse.BodyHandlers.ofString()).body()).getAsJsonArray()) {
-                JsonObject target = t.getAsJsonObject();
-                if (target.get("type").getAsString().equals("page")) return target.get("webSocketDebuggerUrl").getAsString();
+            for (JsonElement t : send(null, "Target.getTargets", new JsonObject(), Duration.ofSeconds(5)).getAsJsonArray("targetInfos")) {
+                if (t.getAsJsonObject().get("type").getAsString().equals("page")) return t.getAsJsonObject().get("targetId").getAsString();
             }
             return null;
-        } catch (IOException | RuntimeException e) {
-            return null; // not answering yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (Exception | AssertionError notYet) {
             return null;
         }
     }
 
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0; // not written yet
-        }
+    private JsonObject send(String toSession, String method, JsonObject params) throws Exception {
+        return send(toSession, method, params, Duration.ofSeconds(60));
     }
 
-    /** One DevTools command and its result; a protocol error fails the test. */
-    JsonObject call(String method, JsonObject params) throws Exception {
+    /** One command, to the browser or to {@code toSession}, and its result; a protocol error fails the test. */
+    private JsonObject send(String toSession, String method, JsonObject params, Duration within) throws Exception {
         int id = ids.incrementAndGet();
         JsonObject command = new JsonObject();
         command.addProperty("id", id);
+        if (toSession != null) command.addProperty("sessionId", toSession);
         command.addProperty("method", method);
         command.add("params", params);
-        page.sendText(command.toString(), true).get(10, TimeUnit.SECONDS);
-        JsonObject answer = answers.computeIfAbsent(id, i -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
-        answers.remove(id);
-        assertTrue(!answer.has("error"), method + ": " + answer.get("error"));
-        return answer.getAsJsonObject("result");
+        write(command);
+        try {
+            JsonObject answer = answers.computeIfAbsent(id, i -> new CompletableFuture<>()).get(within.toMillis(), TimeUnit.MILLISECONDS);
+            assertTrue(!answer.has("error"), method + ": " + answer.get("error"));
+            return answer.getAsJsonObject("result");
+        } finally {
+            answers.remove(id);
+        }
+    }
+
+    private synchronized void write(JsonObject command) throws IOException {
+        byte[] text = command.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer bytes = ByteBuffer.allocate(text.length + 1).put(text).put((byte) 0).flip();
+        while (bytes.hasRemaining()) commands.write(bytes);
+    }
+
+    /** One DevTools command to the page, and its result; a protocol error fails the test. */
+    JsonObject call(String method, JsonObject params) throws Exception {
+        return send(session, method, params);
     }
 
     /** The value of a JavaScript expression in the page (a promise is awaited); a thrown error fails the test. */
@@ -160,16 +195,19 @@ final class Browser implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
-        List<ProcessHandle> tree = new java.util.ArrayList<>(chromium.descendants().toList());
-        if (page != null) {
-            try { // not waiting for an answer: it may hang up first
-                page.sendText("{\"id\": 0, \"method\": \"Browser.close\", \"params\": {}}", true).get(10, TimeUnit.SECONDS);
-                chromium.waitFor(10, TimeUnit.SECONDS);
-            } catch (Exception quitting) {
-                // the kill below ends it either way
-            }
-            page.abort();
+        List<ProcessHandle> tree = new ArrayList<>(chromium.descendants().toList());
+        try { // not waiting for an answer: it may quit first
+            JsonObject quit = new JsonObject();
+            quit.addProperty("id", 0);
+            quit.addProperty("method", "Browser.close");
+            quit.add("params", new JsonObject());
+            write(quit);
+            chromium.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException quitting) {
+            // the kill below ends it either way
         }
+        commands.close();
+        replies.close(); // ends the reader
         assertTrue(Lifelines.killTree(chromium, Kit.WAIT), "Chromium and its children stopped within " + Kit.WAIT + " of SIGKILL");
         ProcessHandle.allProcesses().filter(p -> LeftBehind.commandLine(p).contains(folder.toString())).forEach(tree::add);
         tree.forEach(ProcessHandle::destroyForcibly);
