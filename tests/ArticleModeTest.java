@@ -40,7 +40,6 @@ import static tests.TempFiles.temporaryFolder;
 @ResourceLock("lab.article-sandbox")
 class ArticleModeTest extends Kit {
 
-
     /** The command run without any namespace rights: in a new user namespace, as an unmapped user. */
     private static List<String> withoutRights(List<String> command) {
         List<String> all = new ArrayList<>(List.of("unshare", "-U", "--"));

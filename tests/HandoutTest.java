@@ -224,7 +224,6 @@ class HandoutTest extends Kit {
         assertEquals(List.of("handout: no docs/handout.html here: run it in the kit's folder (make handout)"), r.err().lines().toList());
     }
 
-    /** No Chromium of this JVM, and none of this user's still using a handout's private profile; no profile folder left. */
     private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
 
     /** Chromium's socket folders in {@code folder}: of the Chromiums running, or killed and not cleaned up after. */
@@ -245,6 +244,7 @@ class HandoutTest extends Kit {
         }
     }
 
+    /** No Chromium of this JVM, and none of this user's still using a handout's private profile; no profile folder left. */
     static void assertNothingLeft() throws Exception {
         noChildrenLeft();
         String me = ProcessHandle.current().info().user().orElse("?"); // ours only: another user may print a handout too
@@ -252,7 +252,7 @@ class HandoutTest extends Kit {
                 .map(p -> p.pid() + " " + LeftBehind.commandLine(p))
                 .filter(c -> c.contains(PRINT_FOLDER)).toList();
         assertEquals(List.of(), left, "processes of the handout still running");
-        try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+        try (Stream<Path> tmp = Files.list(TMP)) {
             assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith(PRINT_FOLDER)).toList(), "the print's private folders are removed");
         }
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import com.google.gson.JsonObject;
@@ -114,17 +115,29 @@ final class Jupyter implements AutoCloseable {
         StringBuilder printed = new StringBuilder();
         CompletableFuture<String> done = new CompletableFuture<>();
         String request = UUID.randomUUID().toString();
-        WebSocket.Listener listener = new JsonFrames(message -> {
-            JsonObject parent = message.getAsJsonObject("parent_header");
-            if (parent.has("msg_id") && parent.get("msg_id").getAsString().equals(request)) {
-                String type = message.get("msg_type").getAsString();
-                JsonObject content = message.getAsJsonObject("content");
-                if (type.equals("stream")) printed.append(content.get("text").getAsString());
-                if (type.equals("execute_result")) printed.append(content.getAsJsonObject("data").get("text/plain").getAsString());
-                if (type.equals("error")) printed.append(content.get("ename").getAsString());
-                if (type.equals("status") && content.get("execution_state").getAsString().equals("idle")) done.complete(printed.toString());
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            private final StringBuilder frame = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                frame.append(data);
+                if (last) {
+                    JsonObject message = JsonParser.parseString(frame.toString()).getAsJsonObject();
+                    frame.setLength(0);
+                    JsonObject parent = message.getAsJsonObject("parent_header");
+                    if (parent.has("msg_id") && parent.get("msg_id").getAsString().equals(request)) {
+                        String type = message.get("msg_type").getAsString();
+                        JsonObject content = message.getAsJsonObject("content");
+                        if (type.equals("stream")) printed.append(content.get("text").getAsString());
+                        if (type.equals("execute_result")) printed.append(content.getAsJsonObject("data").get("text/plain").getAsString());
+                        if (type.equals("error")) printed.append(content.get("ename").getAsString());
+                        if (type.equals("status") && content.get("execution_state").getAsString().equals("idle")) done.complete(printed.toString());
+                    }
+                }
+                socket.request(1);
+                return null;
             }
-        });
+        };
         WebSocket socket = http.newWebSocketBuilder().header("Authorization", "token " + token)
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/api/kernels/" + kernel + "/channels"), listener).get(30, TimeUnit.SECONDS);
         try {

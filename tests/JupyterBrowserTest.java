@@ -9,7 +9,9 @@ import java.util.Map;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import lab.Notebooks;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
 
@@ -33,9 +35,13 @@ import static tests.TempFiles.temporaryFolder;
 class JupyterBrowserTest extends Kit {
     private static final Duration RUN_ALL = Duration.ofMinutes(3);
 
+    @BeforeEach
+    void needsChromium() {
+        assumeTrue(Browser.installed(), "no Chromium here: make setup installs it where apt has it");
+    }
+
     @Test
     void aLearnerTypesTheBindLoopRunsAllSavesAndTheExerciseIsDone() throws Exception {
-        assumeTrue(Browser.installed(), "no Chromium here: make setup installs it where apt has it");
         Path mine = temporaryFolder("my-notebooks"), kitCopy = ROOT.resolve("notebooks/01-single-server.ipynb");
         byte[] kitBefore = Files.readAllBytes(kitCopy);
         String solution = Files.readString(ROOT.resolve("notebooks/solutions/01-bind-loop.jsh")).strip();
@@ -73,7 +79,6 @@ class JupyterBrowserTest extends Kit {
 
     @Test
     void runAllShowsTheBindFailureAndRunsEveryCellAfterIt() throws Exception {
-        assumeTrue(Browser.installed(), "no Chromium here: make setup installs it where apt has it");
         try (Jupyter jupyter = new Jupyter(freePort(), Map.of("LAB_PORT", "" + freePort()), "MY_NOTEBOOKS=" + temporaryFolder("my-notebooks"));
              Browser browser = new Browser(jupyter.pageOf("04-bind-failure.ipynb"), 1200)) {
             kernelReady(browser);
@@ -101,7 +106,6 @@ class JupyterBrowserTest extends Kit {
      */
     @Test
     void everyAnswerIsFoldedAndItsMarkdownRendered() throws Exception {
-        assumeTrue(Browser.installed(), "no Chromium here: make setup installs it where apt has it");
         try (Jupyter jupyter = new Jupyter(freePort(), Map.of("LAB_PORT", "" + freePort()), "MY_NOTEBOOKS=" + temporaryFolder("my-notebooks"));
              Browser browser = new Browser("about:blank", 1200)) {
             List<String> problems = new java.util.ArrayList<>();
@@ -166,7 +170,7 @@ class JupyterBrowserTest extends Kit {
         for (int i = 0; i < cells.size(); i++) {
             JsonObject cell = cells.get(i).getAsJsonObject();
             if (!cell.get("type").getAsString().equals("code") || allowed.contains(i)) continue;
-            if (!cell.has("count") || !cell.get("count").getAsJsonPrimitive().isNumber()) problems.add("cell " + i + " did not run");
+            if (!(cell.get("count") instanceof JsonPrimitive count && count.isNumber())) problems.add("cell " + i + " did not run"); // absent, null or "*"
             for (JsonElement o : outputs(cell)) {
                 JsonObject output = o.getAsJsonObject();
                 String type = output.get("output_type").getAsString();
@@ -192,14 +196,9 @@ class JupyterBrowserTest extends Kit {
         return text.toString();
     }
 
-    /** One output's text: a string, or nbformat's list of lines. */
+    /** One output's text, if it has any. */
     private static String said(JsonObject output) {
-        if (!output.has("text")) return "";
-        JsonElement text = output.get("text");
-        if (!text.isJsonArray()) return text.getAsString();
-        StringBuilder lines = new StringBuilder();
-        text.getAsJsonArray().forEach(line -> lines.append(line.getAsString()));
-        return lines.toString();
+        return output.has("text") ? Notebooks.joined(output.get("text")) : "";
     }
 
     /** The source of cell {@code index} in a saved notebook, or null before it is there. */

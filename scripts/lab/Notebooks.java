@@ -119,7 +119,8 @@ public final class Notebooks {
         }
     }
 
-    private static String joined(JsonElement source) {
+    /** A notebook's text field (a cell's source, an output's text): a string, or nbformat's list of lines. */
+    public static String joined(JsonElement source) {
         if (source.isJsonArray()) {
             StringBuilder text = new StringBuilder();
             for (JsonElement line : (JsonArray) source) text.append(line.getAsString());

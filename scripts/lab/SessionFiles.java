@@ -127,8 +127,7 @@ public final class SessionFiles {
         try {
             Object me = Files.getAttribute(ours, "unix:uid", LinkOption.NOFOLLOW_LINKS); // the user ID we make files as
             if (ownersLookAlike(me)) return;
-            DirectoryStream.Filter<Path> anyKind = p -> Stream.of(Kind.values()).anyMatch(k -> p.getFileName().toString().startsWith(k.prefix));
-            try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent(), anyKind)) {
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(ours.getParent())) { // leftBehind: a kind's name, of a session gone
                 for (Path old : left) {
                     try {
                         if (leftBehind(old) && me.equals(ownerOf(old))) removeTree(old);
