@@ -13,12 +13,13 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # What Jupyter needs here, as a Python import: every check below asks for the same modules.
 JUPYTER_MODULES := nbclient, nbformat, jupyter_client, notebook
 # The kit's own Jupyter (.lab/venv, as JUPYTER_HINT makes it), else Debian's packages in the system python3,
-# which may not be the first on PATH. Asked once, when first used (importing nbclient takes 0.15 s): the
-# eval makes it a plain value from then on.
+# which may not be the first on PATH. JUPYTER_FIND prints the first python that has them, or nothing.
 # (Not the venv in a folder whose name has a space: recipes use this unquoted.)
-JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(shell for p in $(if $(findstring $() ,$(CURDIR)),,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3; do \
-  [ -x "$$p" ] && "$$p" -c 'import $(JUPYTER_MODULES)' 2>/dev/null && { echo "$$p"; exit; }; done; \
-  echo python3))$(JUPYTER_PYTHON)
+JUPYTER_FIND = for p in $(if $(findstring $() ,$(CURDIR)),,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3; do \
+  [ -x "$$p" ] && "$$p" -c 'import $(JUPYTER_MODULES)' 2>/dev/null && { echo "$$p"; break; }; done
+# Asked once, when first used (importing nbclient takes 0.15 s): the eval makes it a plain value from then on.
+# setup asks JUPYTER_FIND itself, so that on a fresh machine this is first asked after setup installed Jupyter.
+JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(or $(shell $(JUPYTER_FIND)),python3))$(JUPYTER_PYTHON)
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)
@@ -90,7 +91,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	@[ "$$(uname -s)" = Linux ] || { echo "setup: the tests run on Linux (they read /proc and build Linux sandboxes); on $$(uname -s), make lab and make notebook run the lab" >&2; exit 2; }
 	@missing=(); \
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
-	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
+	[ -n "$$($(JUPYTER_FIND))" ] \
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
 	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -35,6 +35,7 @@ import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tests.AnotherUser.asAnotherUser;
@@ -420,8 +421,15 @@ class NotebookTest extends Kit {
             }
             run = Run.started(new ProcessBuilder(PYTHON, "dev/execute_notebook.py", "--jobs", "2",
                     slow.get(0).toString(), slow.get(1).toString()).directory(ROOT.toFile()));
-            assertTrue(Settled.settled(() -> Files.exists(marks.resolve("up-0")) && Files.exists(marks.resolve("up-1")), up -> up,
-                    Duration.ofSeconds(90)), "both kernels at their slow cell");
+            Run.Started runner = run; // a runner that has ended will not get there: say why at once, not after 90 s
+            boolean up = Settled.settled(() -> Files.exists(marks.resolve("up-0")) && Files.exists(marks.resolve("up-1")),
+                    both -> both || !runner.process().isAlive(), Duration.ofSeconds(90));
+            if (!up && !run.process().isAlive()) {
+                Result ended = run.finish();
+                run = null;
+                fail("the runner ended before both kernels reached their slow cell: " + ended.out() + ended.err());
+            }
+            assertTrue(up, "both kernels at their slow cell");
             List<ProcessHandle> kernels = run.process().children().toList();
             List<ProcessHandle> started = run.process().descendants().toList(); // the kernels and their servers
             assertEquals(2, kernels.size(), "two kernels: " + kernels);
