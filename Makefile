@@ -14,12 +14,17 @@ SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 JUPYTER_MODULES := nbclient, nbformat, jupyter_client, notebook
 # The kit's own Jupyter (.lab/venv, as JUPYTER_HINT makes it), else Debian's packages in the system python3,
 # which may not be the first on PATH. JUPYTER_FIND prints the first python that has them, or nothing.
-# (Not the venv in a folder whose name has a space: recipes use this unquoted.)
-JUPYTER_FIND = for p in $(if $(findstring $() ,$(CURDIR)),,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3; do \
+# In a folder whose name has a space, the venv by its relative path: recipes use this unquoted, from here.
+JUPYTER_FIND = for p in $(if $(findstring $() ,$(CURDIR)),.lab/venv/bin/python,"$(CURDIR)/.lab/venv/bin/python") /usr/bin/python3 "$$(command -v python3)"; do \
   [ -x "$$p" ] && "$$p" -c 'import $(JUPYTER_MODULES)' 2>/dev/null && { echo "$$p"; break; }; done
 # Asked once, when first used (importing nbclient takes 0.15 s): the eval makes it a plain value from then on.
-# setup asks JUPYTER_FIND itself, so that on a fresh machine this is first asked after setup installed Jupyter.
+# setup asks JUPYTER_FIND itself, so that on a fresh machine this is first asked after setup installed Jupyter
+# (unless JUPYTER_PYTHON was given, on the command line or in the environment: then setup asks that one).
 JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(or $(shell $(JUPYTER_FIND)),python3))$(JUPYTER_PYTHON)
+JUPYTER_HERE = $(if $(filter file,$(origin JUPYTER_PYTHON)),[ -n "$$($(JUPYTER_FIND))" ],$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null)
+# One target at a time, even under make -j: setup installs what the targets after it (kernel, test) look for.
+# The tests and make html run their own work in parallel.
+.NOTPARALLEL:
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)
@@ -46,7 +51,9 @@ prereqs:
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
 	v=$(JAVA_SPEC); \
-	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }
+	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
+	real=$$(readlink -f "$$java" 2>/dev/null || echo "$$java"); \
+	[ -x "$${real%/*}/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless), or JAVA_HOME set to one" >&2; exit 1; }
 	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
 
@@ -82,7 +89,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 # Debian/Ubuntu packages, by the command that shows each is there.
 # java's package is the first of JDK_PACKAGES that apt offers: Debian 13 has no JDK 17.
 JDK_PACKAGES := openjdk-17-jdk-headless openjdk-21-jdk-headless openjdk-25-jdk-headless
-SETUP_PACKAGES := java:a-jdk mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
+SETUP_PACKAGES := javac:a-jdk mvn:maven python3:python3 ss:iproute2 nsenter:util-linux nc:netcat-openbsd curl:curl lsof:lsof
 # The browser and Node the doctor is checked against (tests/RealClientsTest.java; Chromium also works a notebook, tests/JupyterBrowserTest.java): installed where apt has them, else skipped.
 CLIENT_PACKAGES := node:nodejs chromium:chromium
 
@@ -91,7 +98,7 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	@[ "$$(uname -s)" = Linux ] || { echo "setup: the tests run on Linux (they read /proc and build Linux sandboxes); on $$(uname -s), make lab and make notebook run the lab" >&2; exit 2; }
 	@missing=(); \
 	for pair in $(SETUP_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair#*:}"); done; \
-	[ -n "$$($(JUPYTER_FIND))" ] \
+	$(JUPYTER_HERE) \
 	  || missing+=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client); \
 	if [ $${#missing[@]} -eq 0 ]; then echo "setup: everything the lab needs is installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
