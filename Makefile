@@ -220,8 +220,17 @@ KERNEL_DIR := $(JUPYTER_DIR)/kernels/localhost-lab
 ARTICLE_KERNEL := localhost-lab-article
 ARTICLE_JUPYTER_DIR := $(JUPYTER_DIR)/article
 export JUPYTER_PATH := $(if $(filter article,$(SANDBOX)),$(ARTICLE_JUPYTER_DIR):)$(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
-# Kernel connection files go here, not in the temp folder or the home.
-export JUPYTER_RUNTIME_DIR ?= $(JUPYTER_DIR)/runtime
+# Kernel connection files go here, not in the temp folder or the home, where this filesystem keeps a
+# file's mode (a chmod changes it): Jupyter refuses to write one it cannot make owner-only (the kit on /mnt/c under WSL, on
+# a FAT or exFAT stick), so there they go where Jupyter puts them by default.
+ifeq ($(origin JUPYTER_RUNTIME_DIR),undefined)
+JUPYTER_RUNTIME_DIR := $(shell d="$(JUPYTER_DIR)/runtime"; mkdir -p "$$d" 2>/dev/null && f=$$(mktemp "$$d/mode.XXXXXX" 2>/dev/null) \
+  && chmod 666 "$$f" && wide=$$(ls -l "$$f") && chmod 600 "$$f" && mode=$$(ls -l "$$f"); rm -f "$$f"; \
+  case "$$wide $$mode" in (-rw-rw-rw-*" "-rw-------*) echo "$$d";; esac)
+endif
+ifneq ($(JUPYTER_RUNTIME_DIR),)
+export JUPYTER_RUNTIME_DIR
+endif
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel

@@ -47,11 +47,36 @@ for stop in STOPPING:
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(ROOT, ".lab", "jupyter"), os.environ.get("JUPYTER_PATH")]))
 # Kernel connection files stay in the kit, not in the temp folder or the home: jupyter_client
-# writes a kernel's with tempfile.mkstemp, and a killed run cannot remove it.
-os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, ".lab", "jupyter", "runtime"))
+# writes a kernel's with tempfile.mkstemp, and a killed run cannot remove it. Not where a file's
+# mode does not hold (/mnt/c under WSL, a FAT stick): Jupyter refuses to write them there, so
+# they go to its own default (as the Makefile decides too).
 import tempfile
-os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], exist_ok=True)
-tempfile.tempdir = os.environ["JUPYTER_RUNTIME_DIR"]
+
+
+def keeps_modes(folder):
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix="mode.")
+        os.close(fd)
+        try:
+            os.chmod(probe, 0o666)
+            wide = os.stat(probe).st_mode & 0o777
+            os.chmod(probe, 0o600)
+            return wide == 0o666 and os.stat(probe).st_mode & 0o777 == 0o600
+        finally:
+            os.unlink(probe)
+    except OSError:
+        return False
+
+
+if not os.environ.get("JUPYTER_RUNTIME_DIR"):
+    os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+    kit_runtime = os.path.join(ROOT, ".lab", "jupyter", "runtime")
+    if keeps_modes(kit_runtime):
+        os.environ["JUPYTER_RUNTIME_DIR"] = kit_runtime
+if os.environ.get("JUPYTER_RUNTIME_DIR"):
+    os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], exist_ok=True)
+    tempfile.tempdir = os.environ["JUPYTER_RUNTIME_DIR"]
 
 import nbformat
 from nbclient import NotebookClient
