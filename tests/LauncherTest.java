@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tests.Run.Result;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,12 +60,16 @@ class LauncherTest extends Kit {
                 again.out() + again.err().lines().filter(l -> !l.startsWith("jbang:")).toList(), "the same JBang answers");
     }
 
-    /** With no locale at all (env -i), Java on Linux read arguments as ASCII: "José" was "Jos??", and no such file. */
-    @Test
-    void withNoLocaleAFileNameInAnyLanguageStillWorks() throws Exception {
+    /**
+     * With no UTF-8 locale, Java on Linux read arguments as ASCII: "José" was "Jos??", and no such file. No locale at
+     * all (env -i), one this machine lacks (a container's LANG), or macOS's LC_CTYPE=UTF-8, which ssh sends along.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"NONE=", "LANG=xx_XX.UTF-8", "LC_CTYPE=UTF-8", "LC_ALL=POSIX"})
+    void withNoUtf8LocaleAFileNameInAnyLanguageStillWorks(String locale) throws Exception {
         Path hosts = Files.createDirectory(temporaryFolder("lab-launcher").resolve("José-東京")).resolve("hosts");
         Files.writeString(hosts, "127.0.0.1 localhost\n");
-        Result r = exec(List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + temporaryFolder("lab-home"),
+        Result r = exec(List.of("env", "-i", "PATH=" + System.getenv("PATH"), "HOME=" + temporaryFolder("lab-home"), locale,
                 "./jbang", "resolve@catalog", "--list", "--hosts-file", hosts.toString()), ROOT);
         assertEquals(0, r.exit(), r.err());
         assertEquals(List.of("127.0.0.1"), r.lines(), r.err());
