@@ -80,7 +80,8 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	  else echo "– article mode does not run here: $$(printf '%s\n' "$$said" | tail -n1)"; fi; \
 	fi; \
 	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
-	  && echo "✓ Jupyter, for make notebook" \
+	  && { [ -s "$(KERNEL_STAMP)" ] && echo "✓ Jupyter and the lab's Java kernel, for make notebook" \
+	    || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; } \
 	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
 	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
 	  || echo "– no $$tool: the cells that run it say so and skip it (Debian/Ubuntu: sudo make setup)"; done; \
@@ -162,6 +163,9 @@ sandbox: prereqs ## a shell in the article's sandbox (Linux): try nc -vz localho
 	./jbang sandbox@catalog
 
 clean: ## remove the bootstrapped JBang, its jars and caches (.lab/); never your notebooks
+	@# On a kit unpacked from make bundle, .lab/ is what runs it offline: not without FORCE=1.
+	@if [ -e .lab/offline ] && [ -z "$(FORCE)" ]; then \
+	  echo "clean: this kit came from make bundle, and .lab/ is what lets it run with no network; make clean FORCE=1 removes it anyway" >&2; exit 2; fi
 	rm -rf .lab
 
 # ---- An offline kit: the tracked files, the bootstrapped JBang, every jar the lab, the tools
@@ -222,11 +226,12 @@ ARTICLE_JUPYTER_DIR := $(JUPYTER_DIR)/article
 export JUPYTER_PATH := $(if $(filter article,$(SANDBOX)),$(ARTICLE_JUPYTER_DIR):)$(JUPYTER_DIR)$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
 # Kernel connection files go here, not in the temp folder or the home, where this filesystem keeps a
 # file's mode (a chmod changes it): Jupyter refuses to write one it cannot make owner-only (the kit on /mnt/c under WSL, on
-# a FAT or exFAT stick), so there they go where Jupyter puts them by default.
+# a FAT or exFAT stick), so there they go where Jupyter puts them by default. Probed in the kit's folder,
+# which .lab/ is in (a file made and removed at once).
 ifeq ($(origin JUPYTER_RUNTIME_DIR),undefined)
-JUPYTER_RUNTIME_DIR := $(shell d="$(JUPYTER_DIR)/runtime"; mkdir -p "$$d" 2>/dev/null && f=$$(mktemp "$$d/mode.XXXXXX" 2>/dev/null) \
-  && chmod 666 "$$f" && wide=$$(ls -l "$$f") && chmod 600 "$$f" && mode=$$(ls -l "$$f"); rm -f "$$f"; \
-  case "$$wide $$mode" in (-rw-rw-rw-*" "-rw-------*) echo "$$d";; esac)
+JUPYTER_RUNTIME_DIR := $(shell command -v mktemp chmod ls rm >/dev/null 2>&1 && f=$$(mktemp "./.lab-mode.XXXXXX" 2>/dev/null) \
+  && { chmod 666 "$$f" && wide=$$(ls -l "$$f") && chmod 600 "$$f" && mode=$$(ls -l "$$f"); rm -f "$$f"; } 2>/dev/null \
+  && case "$$wide $$mode" in (-rw-rw-rw-*" "-rw-------*) echo "$(JUPYTER_DIR)/runtime";; esac)
 endif
 ifneq ($(JUPYTER_RUNTIME_DIR),)
 export JUPYTER_RUNTIME_DIR
