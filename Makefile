@@ -50,10 +50,11 @@ KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jban
 prereqs:
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
-	v=$(JAVA_SPEC); \
+	settings=$$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1); \
+	v=$$(printf '%s\n' "$$settings" | awk -F' = ' '/java.specification.version/ {print $$2}'); \
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
-	real=$$(readlink -f "$$java" 2>/dev/null || echo "$$java"); \
-	[ -x "$${real%/*}/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless), or JAVA_HOME set to one" >&2; exit 1; }
+	home=$$(printf '%s\n' "$$settings" | awk -F' = ' '/^ *java.home = / {print $$2}'); \
+	[ -x "$$home/bin/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless), or JAVA_HOME set to one" >&2; exit 1; }
 	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
 
@@ -81,7 +82,8 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	fi; \
 	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
 	  && { [ -s "$(KERNEL_STAMP)" ] && echo "✓ Jupyter and the lab's Java kernel, for make notebook" \
-	    || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; } \
+	    || { [ -e .lab/offline ] && echo "✓ Jupyter, for make notebook; run make kernel once to install its Java kernel (from this kit: no network needed)" \
+	      || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; }; } \
 	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
 	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
 	  || echo "– no $$tool: the cells that run it say so and skip it (Debian/Ubuntu: sudo make setup)"; done; \
@@ -195,7 +197,7 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git ls-files | while IFS= read -r f; do [ -e "$$f" ] && echo "$$f"; done > "$$list"; \
 	else \
-	  find . -mindepth 1 \( -path ./.lab -o -path ./.git -o -path "./$(MY_NOTEBOOKS)" -o -name .ipynb_checkpoints \) -prune \
+	  find . -mindepth 1 \( -path ./.lab -o -path ./.git -o -path "./$(MY_NOTEBOOKS)" -o -name .ipynb_checkpoints -o -name '.lab-mode.*' \) -prune \
 	    -o \( -type f -o -type l \) -print | sed 's|^\./||' > "$$list"; \
 	fi; \
 	v=$(KIT_JBANG_VERSION); ls -d ".lab/jbang-cli-$$v/lib" ".lab/jbang-cli-$$v/lib.classpath" .lab/m2 >> "$$list"; \

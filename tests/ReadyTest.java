@@ -129,6 +129,32 @@ class ReadyTest extends Kit {
         }
     }
 
+    /**
+     * A fresh machine, where setup installs Jupyter: the targets after it (kernel, the tests) use the python that
+     * has it. The Makefile used to ask which python that was inside setup, before the install, and kept its
+     * answer, python3 (pyenv's on CI, without Jupyter): 47 tests failed. Here Jupyter is a module of this test's
+     * own (JUPYTER_MODULES), which a stand-in apt-get "installs" into the kit's venv, as root would.
+     */
+    @Test
+    void theTargetsAfterSetupUseTheJupyterThatSetupInstalled() throws Exception {
+        Path bin = temporaryFolder("lab-fresh-bin");
+        TempFiles.standIn(bin, "id", "echo 0");
+        TempFiles.standIn(bin, "apt-cache", "exit 1");
+        TempFiles.standIn(bin, "apt-get", String.join("\n",
+                "[ \"$1\" = install ] || exit 0",
+                "mkdir -p .lab/venv/bin .lab/modules && : > .lab/modules/labjupyter.py",
+                "printf '#!/bin/sh\\nPYTHONPATH=\"%s\" exec python3 \"$@\"\\n' \"$PWD/.lab/modules\" > .lab/venv/bin/python",
+                "chmod +x .lab/venv/bin/python"));
+        Path kit = temporaryFolder("lab-fresh-kit");
+        Files.copy(ROOT.resolve("Makefile"), kit.resolve("Makefile"));
+        Result r = exec(List.of("env", "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u", "MAKELEVEL", "-u", "JUPYTER_PYTHON",
+                "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "JUPYTER_MODULES=labjupyter",
+                "--eval", "after-setup: setup ; @echo \"python: $(JUPYTER_PYTHON)\"", "after-setup"), kit);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("setup: installing jupyter-notebook"), r.out());
+        assertTrue(r.out().contains("python: " + kit.resolve(".lab/venv/bin/python")), r.out());
+    }
+
     @Test
     void anOldJavaIsNotReadyAndSaysWhichAndHowToFixIt() throws Exception {
         // A laptop whose first java is a Java 11: a stand-in that answers -XshowSettings as a JDK 11 does.
@@ -138,5 +164,32 @@ class ReadyTest extends Kit {
         assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
         assertTrue(r.out().contains("✗ Java 17 or newer is needed, " + java + " is 11"), r.out());
         assertTrue(r.out().strip().endsWith("not ready: fix the ✗ lines above, then run make ready again"), r.out());
+    }
+
+    @Test
+    void aJavaRuntimeWithoutJavacIsNotReady() throws Exception {
+        // A JRE first on PATH: a stand-in that answers -XshowSettings as a Java 17 whose home has no bin/javac.
+        Path bin = temporaryFolder("lab-jre");
+        Path java = TempFiles.standIn(bin, "java", "echo '    java.home = " + bin.getParent().resolve(bin.getFileName() + "-home")
+                + "' >&2; echo '    java.specification.version = 17' >&2");
+        Result r = exec(List.of("env", "-u", "JAVA_HOME", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "ready"));
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertTrue(r.out().contains("✗ " + java + " is a Java runtime without javac (a JRE)"), r.out());
+    }
+
+    /** On a kit unpacked from make bundle, .lab/ is what runs it offline: make clean keeps it unless told FORCE=1. */
+    @Test
+    void makeCleanKeepsABundlesOfflineKitUnlessForced() throws Exception {
+        Path kit = temporaryFolder("lab-bundle-clean");
+        Files.copy(ROOT.resolve("Makefile"), kit.resolve("Makefile"));
+        Files.createDirectories(kit.resolve(".lab"));
+        Files.writeString(kit.resolve(".lab/offline"), "made by make bundle\n");
+        Result refused = exec(List.of("make", "-s", "clean"), kit);
+        assertEquals(2, refused.exit(), refused.out() + refused.err());
+        assertTrue(refused.err().startsWith("clean: this kit came from make bundle"), refused.err());
+        assertTrue(Files.exists(kit.resolve(".lab/offline")));
+        Result forced = exec(List.of("make", "-s", "clean", "FORCE=1"), kit);
+        assertEquals(0, forced.exit(), forced.out() + forced.err());
+        assertTrue(Files.notExists(kit.resolve(".lab")));
     }
 }
