@@ -6,7 +6,9 @@
 // classpath and start-up are the kernel's, so one notebook serves both. Each notebook
 // starts as on a kernel of its own: after it, its servers are stopped and its variables
 // forgotten. One JShell plays them all, so that only the first waits for JShell to
-// start. Servers a cell starts die with the player, even if it is killed.
+// start. Each cell compiles while the one before it runs (a cell mostly waits on a
+// JVM it started); what they print keeps the notebook's order. Servers a cell starts
+// die with the player, even if it is killed.
 //
 //   jbang play@catalog notebooks/01-single-server.ipynb
 //   jbang play@catalog --step notebooks/03-third-server.ipynb    # Enter before each cell
@@ -168,15 +170,21 @@ class play implements Callable<Integer> {
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook)); // a file that is not one: its line alone
         Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
         BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
-        int failures = 0;
+        int[] failures = {0};
         try (Notebooks.Player player = started(starting)) {
+            // Each cell compiles while the one before it runs; whatever they print keeps the notebook's order.
+            if (keyboard == null) player.compileAhead();
             for (int n = 0; n < notebooks.size(); n++) {
-                System.out.println("\n══════ " + notebooks.get(n).getFileName() + " ══════");
-                for (Cell cell : all.get(n)) {
+                String title = "\n══════ " + notebooks.get(n).getFileName() + " ══════";
+                player.later(() -> System.out.println(title));
+                for (Cell notebookCell : all.get(n)) {
+                    Cell cell = notebookCell;
                     if (!cell.isCode()) {
-                        System.out.println(Notebooks.text(cell.source()));
+                        String text = Notebooks.text(cell.source());
+                        player.later(() -> System.out.println(text));
                         continue;
                     }
+                    if (keyboard != null) player.await(); // the text above shows before the prompt
                     if (keyboard != null && cell.isPrediction()) {
                         cell = predicted(cell, keyboard);
                     } else if (keyboard != null) {
@@ -184,21 +192,26 @@ class play implements Callable<Integer> {
                         System.out.flush();
                         keyboard.readLine();
                     }
-                    System.out.println(Notebooks.indent(cell.source(), "  │ "));
-                    if (printed != null) printed.reset();
-                    String problem = player.run(cell);
-                    if (problem == null && printed != null) problem = wrongLesson(cell, printed.toString(StandardCharsets.UTF_8));
-                    if (problem != null) {
-                        System.out.println("✗ " + problem);
-                        failures++;
-                    }
+                    Cell played = cell;
+                    player.later(() -> {
+                        System.out.println(Notebooks.indent(played.source(), "  │ "));
+                        if (printed != null) printed.reset();
+                    });
+                    player.play(cell, raised -> {
+                        String problem = raised;
+                        if (problem == null && printed != null) problem = wrongLesson(played, printed.toString(StandardCharsets.UTF_8));
+                        if (problem != null) {
+                            System.out.println("✗ " + problem);
+                            failures[0]++;
+                        }
+                    });
                 }
-                Servers.stopAll(); // no server outlives its notebook
+                player.later(Servers::stopAll); // no server outlives its notebook
                 player.forgetNotebook(); // nor does a variable: each notebook starts as on a kernel of its own
             }
         }
         if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did
-        if (failures > 0) throw Failure.failed(failures + " cell(s) did not run as the notebook expects");
+        if (failures[0] > 0) throw Failure.failed(failures[0] + " cell(s) did not run as the notebook expects");
         return Cli.OK;
     }
 }

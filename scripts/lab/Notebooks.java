@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import com.google.gson.JsonArray;
@@ -17,15 +18,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import jdk.jshell.EvalException;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
-import jdk.jshell.execution.DirectExecutionControl;
-import jdk.jshell.spi.ExecutionControl;
-import jdk.jshell.spi.ExecutionControlProvider;
-import jdk.jshell.spi.ExecutionEnv;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.text.TextContentRenderer;
 
@@ -147,12 +143,14 @@ public final class Notebooks {
     public static final class Player implements AutoCloseable {
         private final JShell shell;
         private final PrintStream out;
+        private final InOrder cells = new InOrder();
         /** The start-up's snippets (the imports): every notebook keeps them. */
         private final Set<Snippet> fromStartup;
+        private boolean ahead;
 
         public Player(PrintStream out) {
             this.out = out;
-            this.shell = JShell.builder().executionEngine(new OnTheCallersThread(), Map.of()).fileManager(WithoutClassIndex::new)
+            this.shell = JShell.builder().executionEngine(new InOrder.Engine(cells), Map.of()).fileManager(WithoutClassIndex::new)
                     .out(out).err(out).build();
             shell.addToClasspath(System.getProperty("java.class.path"));
             Path file = Lab.home().resolve(STARTUP); // the kit's, from any folder (as the kernel's spec names it)
@@ -167,21 +165,72 @@ public final class Notebooks {
         }
 
         /**
-         * JShell's "local" engine runs each snippet on a new thread, then joins every thread of that
-         * snippet's group alive at that moment. On a loaded machine a cell that starts a server can
-         * create the server's reader threads first, and the cell then waits for the server to end: the
-         * lab hung so. Here a snippet runs on the thread that asked for it, and joins nothing.
+         * From now on, {@link #play} returns once a cell has compiled: the cell runs after the ones
+         * before it while the next compiles. A cell mostly waits on a JVM it started; compiling is a
+         * third of the player's time. Output keeps the notebook's order: print through {@link #later}.
          */
-        private static final class OnTheCallersThread implements ExecutionControlProvider {
-            @Override
-            public String name() {
-                return "callers-thread";
-            }
+        public void compileAhead() {
+            ahead = true;
+        }
 
-            @Override
-            public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
-                return new DirectExecutionControl();
+        /** Runs {@code step} (printing, checks) after every cell played so far, on the thread that runs cells. */
+        public void later(Runnable step) {
+            cells.later(step);
+        }
+
+        /** Waits until every cell played so far has run. */
+        public void await() {
+            cells.await();
+        }
+
+        /** Runs a cell; returns null if it behaved as its tags say, else what went wrong. */
+        public String run(Cell cell) {
+            String[] problem = new String[1];
+            play(cell, p -> problem[0] = p);
+            cells.await();
+            return problem[0];
+        }
+
+        /**
+         * Compiles a cell and runs it after the cells before it ({@link #compileAhead}: without waiting);
+         * then {@code done} gets null if it behaved as its tags say, else what went wrong.
+         */
+        public void play(Cell cell, Consumer<String> done) {
+            cells.later(cells::newCell);
+            String rejected = null;
+            SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
+            String remaining = cell.source();
+            while (rejected == null && !remaining.isBlank()) {
+                if (!ahead && cells.await() != null) break; // as on a kernel: nothing after the exception compiles
+                SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
+                if (!info.completeness().isComplete()) {
+                    rejected = "incomplete code: " + remaining.strip().lines().findFirst().orElse("");
+                    break;
+                }
+                remaining = info.remaining();
+                for (SnippetEvent event : shell.eval(info.source())) {
+                    if (event.status() == Snippet.Status.REJECTED) {
+                        rejected = "does not compile: " + shell.diagnostics(event.snippet())
+                                .map(d -> d.getMessage(null)).collect(Collectors.joining("; "));
+                    } else if (remaining.isBlank() && isExpression(event)) {
+                        cells.later(() -> cells.value().ifPresent(out::println)); // like the kernel: the cell's result
+                    }
+                }
             }
+            String compileProblem = rejected;
+            cells.later(() -> {
+                String raised = cells.raised() != null ? cells.raised() : compileProblem;
+                out.flush();
+                if (raised != null) out.println("  ! " + raised);
+                if (raised != null) done.accept(cell.mustRaise() ? null : raised);
+                else done.accept(cell.mustRaise() ? "this cell is tagged " + RAISES + " but did not raise" : null);
+            });
+            if (!ahead) cells.await();
+        }
+
+        private static boolean isExpression(SnippetEvent event) {
+            return event.causeSnippet() == null && (event.snippet().kind() == Snippet.Kind.EXPRESSION
+                    || event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
         }
 
         /**
@@ -190,6 +239,7 @@ public final class Notebooks {
          * import of every live one before it, and JShell reads those classes again for each compile.
          */
         public void forgetNotebook() {
+            cells.await();
             List<Snippet> since = shell.snippets().filter(s -> !fromStartup.contains(s) && shell.status(s).isActive()).collect(Collectors.toList());
             Collections.reverse(since);
             since.forEach(shell::drop);
@@ -199,52 +249,17 @@ public final class Notebooks {
                 fromStartup.remove(lost);
                 shell.eval(lost.source()).forEach(e -> fromStartup.add(e.snippet()));
             }
-        }
-
-        /** Runs a cell; returns null if it behaved as its tags say, else what went wrong. */
-        public String run(Cell cell) {
-            String raised = null;
-            SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
-            String remaining = cell.source();
-            while (raised == null && !remaining.isBlank()) {
-                SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
-                if (!info.completeness().isComplete()) {
-                    raised = "incomplete code: " + remaining.strip().lines().findFirst().orElse("");
-                    break;
-                }
-                remaining = info.remaining();
-                for (SnippetEvent event : shell.eval(info.source())) {
-                    if (event.exception() != null) {
-                        raised = describe(event.exception());
-                    } else if (event.status() == Snippet.Status.REJECTED) {
-                        raised = "does not compile: " + shell.diagnostics(event.snippet())
-                                .map(d -> d.getMessage(null)).collect(Collectors.joining("; "));
-                    } else if (remaining.isBlank() && isExpression(event) && event.value() != null && !event.value().isEmpty()) {
-                        out.println(event.value()); // like the kernel: the last expression's value is the cell's result
-                    }
-                }
-            }
-            out.flush();
-            if (raised != null) {
-                out.println("  ! " + raised);
-                return cell.mustRaise() ? null : raised;
-            }
-            return cell.mustRaise() ? "this cell is tagged " + RAISES + " but did not raise" : null;
-        }
-
-        private static boolean isExpression(SnippetEvent event) {
-            return event.causeSnippet() == null && (event.snippet().kind() == Snippet.Kind.EXPRESSION
-                    || event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
-        }
-
-        private static String describe(Exception e) {
-            if (e instanceof EvalException eval) return eval.getExceptionClassName() + ": " + eval.getMessage();
-            return e.toString();
+            cells.await();
         }
 
         @Override
         public void close() {
-            shell.close();
+            try {
+                cells.await();
+            } finally {
+                shell.close();
+                cells.close();
+            }
         }
     }
 }

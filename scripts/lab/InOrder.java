@@ -1,0 +1,176 @@
+package lab;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+/**
+ * The player's cells, run one after another on a thread of their own ("cells"), while the
+ * player's thread compiles the next ones. JShell hands each snippet's run to {@link Engine},
+ * which queues it here; every other step that must keep the notebook's order (printing a
+ * result, a check) is queued here too. Only the player's thread queues.
+ */
+final class InOrder {
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(run -> {
+        Thread cells = new Thread(run, "cells");
+        cells.setDaemon(true); // a player that ends, or fails, is not held by it
+        return cells;
+    });
+    private Future<?> last = CompletableFuture.completedFuture(null);
+    /** A queued step's own failure (not a snippet's), thrown by the next {@link #await}. */
+    private RuntimeException failed;
+    // The current cell's exception and last value: written on the cells thread, read there or after a wait.
+    private String raised;
+    private String value;
+
+    /** JShell's own prefix of the classes it wraps snippets in, which it removes from a value it shows. */
+    private static final Pattern WRAPPER = Pattern.compile("(REPL\\.)?\\$JShell\\$\\w+[$.]?");
+
+    void later(Runnable step) {
+        last = thread.submit(() -> {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                if (failed == null) failed = e;
+            }
+        });
+    }
+
+    /** Waits for every step queued so far; returns the exception the current cell raised, or null. */
+    String await() {
+        waitForTurn();
+        RuntimeException failure = failed;
+        failed = null;
+        if (failure != null) throw failure;
+        return raised;
+    }
+
+    private void waitForTurn() {
+        try {
+            last.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // later() catches what a step throws: nothing to see here
+        }
+    }
+
+    /** Ends the cells thread once what is queued has run. */
+    void close() {
+        thread.shutdown();
+    }
+
+    void newCell() {
+        raised = null;
+        value = null;
+    }
+
+    String raised() {
+        return raised;
+    }
+
+    /** The value of the cell's last snippet, as JShell shows it, if it ran and has one. */
+    Optional<String> value() {
+        if (raised != null || value == null || value.isEmpty()) return Optional.empty();
+        return Optional.of(String.join("", WRAPPER.split(value)));
+    }
+
+    private interface Invocation {
+        String invoke() throws ExecutionControl.ExecutionControlException;
+    }
+
+    /** Runs a snippet unless its cell raised already: as on a kernel, a cell stops at its first exception. */
+    private void run(Invocation snippet) {
+        if (raised == null) value = attempt(snippet);
+    }
+
+    /** Loads a snippet's classes even after an exception: once it compiled, JShell counts them as loaded. */
+    private void load(Invocation classes) {
+        attempt(classes);
+    }
+
+    private String attempt(Invocation step) {
+        try {
+            return step.invoke();
+        } catch (ExecutionControl.UserException e) {
+            if (raised == null) raised = e.causeExceptionClass() + ": " + e.getMessage();
+        } catch (ExecutionControl.ResolutionException e) {
+            if (raised == null) raised = "it uses a declaration that does not compile";
+        } catch (ExecutionControl.ExecutionControlException e) {
+            if (raised == null) raised = e.toString();
+        }
+        return null;
+    }
+
+    /**
+     * Each snippet runs on the cells thread and joins nothing. JShell's "local" engine runs each
+     * snippet on a new thread, then joins every thread of that snippet's group alive at that
+     * moment: on a loaded machine a cell that starts a server can create the server's reader
+     * threads first, and the cell then waits for the server to end. The lab hung so.
+     */
+    static final class Engine implements ExecutionControlProvider {
+        private final InOrder cells;
+
+        Engine(InOrder cells) {
+            this.cells = cells;
+        }
+
+        @Override
+        public String name() {
+            return "in-order";
+        }
+
+        @Override
+        public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+            return new Control(cells);
+        }
+    }
+
+    /**
+     * Loading a snippet's classes and running it are queued and return at once; reading a variable
+     * waits for them. (Redefining, which the direct engine refuses at once, makes JShell load anew.)
+     */
+    private static final class Control extends DirectExecutionControl {
+        private final InOrder cells;
+
+        Control(InOrder cells) {
+            this.cells = cells;
+        }
+
+        @Override
+        public String invoke(String className, String methodName) {
+            cells.later(() -> cells.run(() -> super.invoke(className, methodName)));
+            return ""; // the value reaches the player through value()
+        }
+
+        @Override
+        public void load(ClassBytecodes[] classes) {
+            cells.later(() -> cells.load(() -> {
+                super.load(classes);
+                return null;
+            }));
+        }
+
+        @Override
+        public String varValue(String className, String varName) throws RunException, EngineTerminationException, InternalException {
+            cells.waitForTurn();
+            return super.varValue(className, varName);
+        }
+
+        @Override
+        public void addToClasspath(String path) throws EngineTerminationException, InternalException {
+            cells.waitForTurn();
+            super.addToClasspath(path);
+        }
+    }
+}
