@@ -233,17 +233,19 @@ class NotebookTest extends Kit {
     @Test
     void thePlayerCompilesAheadButPrintsInTheNotebooksOrderAndStopsACellAtItsException() throws Exception {
         // The next cells compile while a slow one runs: what each prints must still come after its own source.
+        // Nor is anything after an exception declared: n keeps the value it had, as on a kernel.
         Path notebook = notebookOf(codeCell("Thread.sleep(700);\nSystem.out.println(\"the slow cell ends\");", List.of()),
-                codeCell("int x = 1;\nif (x == 1) throw new IllegalStateException(\"stop here\");\nSystem.out.println(\"never\");", List.of()),
-                codeCell("System.out.println(\"the next cell runs\");\n6 * 7", List.of()));
+                codeCell("int n = 5;", List.of()),
+                codeCell("int x = 1;\nif (x == 1) throw new IllegalStateException(\"stop here\");\nint n = 10;\nSystem.out.println(\"never\");", List.of()),
+                codeCell("System.out.println(\"the next cell runs, n = \" + n);\n6 * 7", List.of()));
         try {
             Result player = exec(Map.of("LAB_PORT", "" + freePort()), tool("play", notebook.toString()));
             assertEquals(1, player.exit(), player.out());
             assertTrue(player.out().contains("  │ Thread.sleep(700);\n  │ System.out.println(\"the slow cell ends\");\nthe slow cell ends\n"
-                    + "  │ int x = 1;\n"), player.out());
+                    + "  │ int n = 5;\n  │ int x = 1;\n"), player.out());
             assertTrue(player.out().contains("  │ System.out.println(\"never\");\n  ! java.lang.IllegalStateException: stop here\n"
-                    + "✗ java.lang.IllegalStateException: stop here\n  │ System.out.println(\"the next cell runs\");\n  │ 6 * 7\n"
-                    + "the next cell runs\n42\n"), "the rest of the cell does not run, the next cell does: " + player.out());
+                    + "✗ java.lang.IllegalStateException: stop here\n  │ System.out.println(\"the next cell runs, n = \" + n);\n  │ 6 * 7\n"
+                    + "the next cell runs, n = 5\n42\n"), "the rest of the cell does not run, the next cell does: " + player.out());
             assertFalse(player.out().contains("never\n"), player.out());
             assertTrue(player.err().contains("1 cell(s) did not run"), player.err());
         } finally {

@@ -28,7 +28,7 @@ final class InOrder {
     });
     private Future<?> last = CompletableFuture.completedFuture(null);
     /** A queued step's own failure (not a snippet's), thrown by the next {@link #await}. */
-    private RuntimeException failed;
+    private Throwable failed;
     // The current cell's exception and last value: written on the cells thread, read there or after a wait.
     private String raised;
     private String value;
@@ -40,7 +40,7 @@ final class InOrder {
         last = thread.submit(() -> {
             try {
                 step.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (failed == null) failed = e;
             }
         });
@@ -49,20 +49,27 @@ final class InOrder {
     /** Waits for every step queued so far; returns the exception the current cell raised, or null. */
     String await() {
         waitForTurn();
-        RuntimeException failure = failed;
+        Throwable failure = failed;
         failed = null;
-        if (failure != null) throw failure;
+        if (failure instanceof Error error) throw error;
+        if (failure != null) throw (RuntimeException) failure;
         return raised;
     }
 
+    /** Waits even if interrupted (JShell must not drop or close what a cell still uses), and says so after. */
     private void waitForTurn() {
-        try {
-            last.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            // later() catches what a step throws: nothing to see here
+        boolean interrupted = false;
+        while (true) {
+            try {
+                last.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break; // later() keeps what a step throws for await()
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** Ends the cells thread once what is queued has run. */
@@ -105,7 +112,8 @@ final class InOrder {
         } catch (ExecutionControl.UserException e) {
             if (raised == null) raised = e.causeExceptionClass() + ": " + e.getMessage();
         } catch (ExecutionControl.ResolutionException e) {
-            if (raised == null) raised = "it uses a declaration that does not compile";
+            if (raised == null) raised = "jdk.jshell.UnresolvedReferenceException: it uses a declaration that does not compile"
+                    + " (JShell's snippet " + e.id() + ")";
         } catch (ExecutionControl.ExecutionControlException e) {
             if (raised == null) raised = e.toString();
         }

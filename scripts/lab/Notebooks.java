@@ -201,12 +201,13 @@ public final class Notebooks {
             SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
             String remaining = cell.source();
             while (rejected == null && !remaining.isBlank()) {
-                if (!ahead && cells.await() != null) break; // as on a kernel: nothing after the exception compiles
                 SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
                 if (!info.completeness().isComplete()) {
                     rejected = "incomplete code: " + remaining.strip().lines().findFirst().orElse("");
                     break;
                 }
+                // As on a kernel, nothing after an exception is declared: a declaration waits for the cell so far.
+                if (!remaining.equals(cell.source()) && declares(analysis, info.source()) && cells.await() != null) break;
                 remaining = info.remaining();
                 for (SnippetEvent event : shell.eval(info.source())) {
                     if (event.status() == Snippet.Status.REJECTED) {
@@ -226,6 +227,12 @@ public final class Notebooks {
                 else done.accept(cell.mustRaise() ? "this cell is tagged " + RAISES + " but did not raise" : null);
             });
             if (!ahead) cells.await();
+        }
+
+        /** Whether {@code source} declares something that outlives it: a variable, method, type or import. */
+        private static boolean declares(SourceCodeAnalysis analysis, String source) {
+            return analysis.sourceToSnippets(source).stream().anyMatch(s -> s.kind() != Snippet.Kind.STATEMENT
+                    && s.kind() != Snippet.Kind.EXPRESSION && s.kind() != Snippet.Kind.ERRONEOUS);
         }
 
         private static boolean isExpression(SnippetEvent event) {
