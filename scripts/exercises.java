@@ -179,16 +179,20 @@ class exercises implements Runnable {
             PrintStream original = System.out;
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             try (Notebooks.Player player = new Notebooks.Player(System.out)) {
+                player.compileAhead(); // each cell compiles while the one before it runs; closing waits for the last
                 for (int i = 0; i <= last; i++) {
                     Cell cell = cells.get(i);
                     if (!cell.isCode()) continue;
-                    out.showing(checks.containsKey(i));
-                    String problem = player.run(cell);
-                    if (problem != null && !checks.containsKey(i)) {
-                        original.print(out.hidden());
-                        original.println("✗ cell " + i + " of " + notebook.getFileName() + " failed: " + problem);
-                    }
-                    out.hidden.reset();
+                    boolean isCheck = checks.containsKey(i);
+                    int n = i;
+                    player.later(() -> out.showing(isCheck));
+                    player.play(cell, problem -> {
+                        if (problem != null && !isCheck) {
+                            original.print(out.hidden());
+                            original.println("✗ cell " + n + " of " + notebook.getFileName() + " failed: " + problem);
+                        }
+                        out.hidden.reset();
+                    });
                 }
             } finally {
                 System.setOut(original);

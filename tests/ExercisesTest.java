@@ -172,6 +172,29 @@ class ExercisesTest extends Kit {
     }
 
     @Test
+    void aCellThatFailsBeforeTheCheckIsShownWithWhatItPrintedAndTheCheckStillRuns() throws Exception {
+        // verify compiles ahead while cells run: the failed cell's hidden output must still come before its ✗ line.
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        JsonObject root = JsonParser.parseString(solved(first.notebook())).getAsJsonObject();
+        JsonObject broken = JsonParser.parseString("{\"cell_type\": \"code\", \"id\": \"broken1\", \"metadata\": {},"
+                + " \"execution_count\": null, \"outputs\": [], \"source\": \"System.out.println(\\\"said before it failed\\\");\\n"
+                + "if (port > 0) throw new IllegalStateException(\\\"broken on purpose\\\");\"}").getAsJsonObject();
+        com.google.gson.JsonArray cells = new com.google.gson.JsonArray();
+        for (int i = 0; i < root.getAsJsonArray("cells").size(); i++) {
+            if (i == 2) cells.add(broken); // after the start-up cell, which declares port
+            cells.add(root.getAsJsonArray("cells").get(i));
+        }
+        root.add("cells", cells);
+        Files.writeString(mine.resolve(first.notebook().getFileName()), JSON.toJson(root));
+        Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertTrue(r.out().contains("said before it failed\n  ! java.lang.IllegalStateException: broken on purpose\n✗ cell 2 of " + first.notebook().getFileName()
+                + " failed: java.lang.IllegalStateException: broken on purpose\n"), r.out());
+        assertEquals(0, r.exit(), "the solution still passes its check: " + r.out());
+        noChildrenLeft();
+    }
+
+    @Test
     void verifyMakesAMissingCopyAndNeverOverwritesOne() throws Exception {
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0);
