@@ -9,7 +9,9 @@ import java.util.Map;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Exercise;
@@ -135,8 +137,7 @@ class ExercisesTest extends Kit {
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0);
         JsonObject solved = JsonParser.parseString(solved(first.notebook())).getAsJsonObject();
-        JsonObject ask = JsonParser.parseString("{\"cell_type\": \"code\", \"metadata\": {}, \"execution_count\": null,"
-                + " \"outputs\": [], \"source\": \"Exercise.hint(\\\"" + first.id() + "\\\");\"}").getAsJsonObject();
+        JsonObject ask = codeCell("Exercise.hint(\"" + first.id() + "\");");
         solved.getAsJsonArray("cells").add(ask);
         Path copy = mine.resolve(first.notebook().getFileName());
         Files.writeString(copy, JSON.toJson(solved));
@@ -177,10 +178,9 @@ class ExercisesTest extends Kit {
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0);
         JsonObject root = JsonParser.parseString(solved(first.notebook())).getAsJsonObject();
-        JsonObject broken = JsonParser.parseString("{\"cell_type\": \"code\", \"id\": \"broken1\", \"metadata\": {},"
-                + " \"execution_count\": null, \"outputs\": [], \"source\": \"System.out.println(\\\"said before it failed\\\");\\n"
-                + "if (port > 0) throw new IllegalStateException(\\\"broken on purpose\\\");\"}").getAsJsonObject();
-        com.google.gson.JsonArray cells = new com.google.gson.JsonArray();
+        JsonObject broken = codeCell("System.out.println(\"said before it failed\");\n"
+                + "if (port > 0) throw new IllegalStateException(\"broken on purpose\");");
+        JsonArray cells = new JsonArray();
         for (int i = 0; i < root.getAsJsonArray("cells").size(); i++) {
             if (i == 2) cells.add(broken); // after the start-up cell, which declares port
             cells.add(root.getAsJsonArray("cells").get(i));
@@ -323,6 +323,17 @@ class ExercisesTest extends Kit {
     }
 
     /** A notebook's text with every starter replaced by its solution, as a learner who finished would have it. */
+    /** A code cell of {@code source}, as a notebook holds one before it runs. */
+    private static JsonObject codeCell(String source) {
+        JsonObject cell = new JsonObject();
+        cell.addProperty("cell_type", "code");
+        cell.add("metadata", new JsonObject());
+        cell.add("execution_count", JsonNull.INSTANCE);
+        cell.add("outputs", new JsonArray());
+        cell.addProperty("source", source);
+        return cell;
+    }
+
     static String solved(Path notebook) throws Exception {
         JsonObject root = JsonParser.parseString(Files.readString(notebook)).getAsJsonObject();
         for (JsonElement cell : root.getAsJsonArray("cells")) {
