@@ -177,8 +177,7 @@ class play implements Callable<Integer> {
             for (int n = 0; n < notebooks.size(); n++) {
                 String title = "\n══════ " + notebooks.get(n).getFileName() + " ══════";
                 player.later(() -> System.out.println(title));
-                for (Cell notebookCell : all.get(n)) {
-                    Cell cell = notebookCell;
+                for (Cell cell : all.get(n)) {
                     if (!cell.isCode()) {
                         String text = Notebooks.text(cell.source());
                         player.later(() -> System.out.println(text));
@@ -197,8 +196,8 @@ class play implements Callable<Integer> {
                         System.out.println(Notebooks.indent(played.source(), "  │ "));
                         if (printed != null) printed.reset();
                     });
-                    player.play(cell, raised -> {
-                        String problem = raised;
+                    player.play(cell, asTagged -> {
+                        String problem = asTagged; // null: it raised, or not, as its tags say
                         if (problem == null && printed != null) problem = wrongLesson(played, printed.toString(StandardCharsets.UTF_8));
                         if (problem != null) {
                             System.out.println("✗ " + problem);

@@ -322,7 +322,6 @@ class ExercisesTest extends Kit {
         return exec(Map.of("LAB_PORT", "" + port), tool("exercises", args));
     }
 
-    /** A notebook's text with every starter replaced by its solution, as a learner who finished would have it. */
     /** A code cell of {@code source}, as a notebook holds one before it runs. */
     private static JsonObject codeCell(String source) {
         JsonObject cell = new JsonObject();
@@ -334,6 +333,7 @@ class ExercisesTest extends Kit {
         return cell;
     }
 
+    /** A notebook's text with every starter replaced by its solution, as a learner who finished would have it. */
     static String solved(Path notebook) throws Exception {
         JsonObject root = JsonParser.parseString(Files.readString(notebook)).getAsJsonObject();
         for (JsonElement cell : root.getAsJsonArray("cells")) {

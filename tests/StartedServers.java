@@ -46,9 +46,13 @@ public final class StartedServers {
         return servers;
     }
 
-    /** A listener on 127.0.0.1:port that is not part of the lab (a Python program), which dies with us. */
+    /**
+     * A listener on 127.0.0.1:port that is not part of the lab (a Python program), which dies with us.
+     * SO_REUSEADDR, as servers set it: a connection another test closed may still wait (TIME_WAIT) on the port.
+     */
     public static Server foreignListener(int port) {
-        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1'," + port
+        Server other = start(List.of("python3", "-c", "import socket,sys\ns=socket.socket()\n"
+                + "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1'," + port
                 + "))\ns.listen()\nprint('Listen on 127.0.0.1:" + port + "',flush=True)\nsys.stdin.read()"));
         assertTrue(other.listening(), other.stderr());
         return other;

@@ -21,7 +21,7 @@ import jdk.jshell.spi.ExecutionEnv;
  * result, a check) is queued here too. Only the player's thread queues.
  */
 final class InOrder {
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(run -> {
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(run -> {
         Thread cells = new Thread(run, "cells");
         cells.setDaemon(true); // a player that ends, or fails, is not held by it
         return cells;
@@ -37,7 +37,7 @@ final class InOrder {
     private static final Pattern WRAPPER = Pattern.compile("(REPL\\.)?\\$JShell\\$\\w+[$.]?");
 
     void later(Runnable step) {
-        last = thread.submit(() -> {
+        last = runner.submit(() -> {
             try {
                 step.run();
             } catch (RuntimeException | Error e) {
@@ -74,7 +74,7 @@ final class InOrder {
 
     /** Ends the cells thread once what is queued has run. */
     void close() {
-        thread.shutdown();
+        runner.shutdown();
     }
 
     void newCell() {

@@ -200,6 +200,7 @@ public final class Notebooks {
             String rejected = null;
             SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
             String remaining = cell.source();
+            boolean first = true;
             while (rejected == null && !remaining.isBlank()) {
                 SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
                 if (!info.completeness().isComplete()) {
@@ -207,7 +208,11 @@ public final class Notebooks {
                     break;
                 }
                 // As on a kernel, nothing after an exception is declared: a declaration waits for the cell so far.
-                if (!remaining.equals(cell.source()) && declares(analysis, info.source()) && cells.await() != null) break;
+                if (!first && declares(analysis, info.source())) {
+                    cells.await();
+                    if (cells.raised() != null) break;
+                }
+                first = false;
                 remaining = info.remaining();
                 for (SnippetEvent event : shell.eval(info.source())) {
                     if (event.status() == Snippet.Status.REJECTED) {
@@ -222,17 +227,24 @@ public final class Notebooks {
             cells.later(() -> {
                 String raised = cells.raised() != null ? cells.raised() : compileProblem;
                 out.flush();
-                if (raised != null) out.println("  ! " + raised);
-                if (raised != null) done.accept(cell.mustRaise() ? null : raised);
-                else done.accept(cell.mustRaise() ? "this cell is tagged " + RAISES + " but did not raise" : null);
+                if (raised != null) {
+                    out.println("  ! " + raised);
+                    done.accept(cell.mustRaise() ? null : raised);
+                } else {
+                    done.accept(cell.mustRaise() ? "this cell is tagged " + RAISES + " but did not raise" : null);
+                }
             });
             if (!ahead) cells.await();
         }
 
-        /** Whether {@code source} declares something that outlives it: a variable, method, type or import. */
+        /**
+         * Whether {@code source} declares something that outlives it: a variable, method, type or import.
+         * An expression's value goes to a variable of JShell's own ($1), which no cell names: not one.
+         */
         private static boolean declares(SourceCodeAnalysis analysis, String source) {
             return analysis.sourceToSnippets(source).stream().anyMatch(s -> s.kind() != Snippet.Kind.STATEMENT
-                    && s.kind() != Snippet.Kind.EXPRESSION && s.kind() != Snippet.Kind.ERRONEOUS);
+                    && s.kind() != Snippet.Kind.EXPRESSION && s.kind() != Snippet.Kind.ERRONEOUS
+                    && s.subKind() != Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
         }
 
         private static boolean isExpression(SnippetEvent event) {
@@ -246,7 +258,7 @@ public final class Notebooks {
          * import of every live one before it, and JShell reads those classes again for each compile.
          */
         public void forgetNotebook() {
-            cells.await();
+            cells.await(); // no queued cell may still use a snippet dropped here
             List<Snippet> since = shell.snippets().filter(s -> !fromStartup.contains(s) && shell.status(s).isActive()).collect(Collectors.toList());
             Collections.reverse(since);
             since.forEach(shell::drop);
@@ -256,7 +268,7 @@ public final class Notebooks {
                 fromStartup.remove(lost);
                 shell.eval(lost.source()).forEach(e -> fromStartup.add(e.snippet()));
             }
-            cells.await();
+            cells.await(); // the imports again, before the next notebook's first cell
         }
 
         @Override
