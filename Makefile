@@ -21,7 +21,9 @@ JUPYTER_FIND = for p in $(if $(findstring $() ,$(CURDIR)),.lab/venv/bin/python,"
 # setup asks JUPYTER_FIND itself, so that on a fresh machine this is first asked after setup installed Jupyter
 # (unless JUPYTER_PYTHON was given, on the command line or in the environment: then setup asks that one).
 JUPYTER_PYTHON ?= $(eval JUPYTER_PYTHON := $(or $(shell $(JUPYTER_FIND)),python3))$(JUPYTER_PYTHON)
-JUPYTER_HERE = $(if $(filter file,$(origin JUPYTER_PYTHON)),[ -n "$$($(JUPYTER_FIND))" ],$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null)
+# In a recipe: whether JUPYTER_PYTHON has Jupyter.
+JUPYTER_WORKS = $(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null
+JUPYTER_HERE = $(if $(filter file,$(origin JUPYTER_PYTHON)),[ -n "$$($(JUPYTER_FIND))" ],$(JUPYTER_WORKS))
 # One target at a time, even under make -j: setup installs what the targets after it (kernel, test) look for.
 # The tests and make html run their own work in parallel.
 .NOTPARALLEL:
@@ -80,7 +82,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	    case "$$mode" in "article mode:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
 	  else echo "– article mode does not run here: $$(printf '%s\n' "$$said" | tail -n1)"; fi; \
 	fi; \
-	$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null \
+	$(JUPYTER_WORKS) \
 	  && { [ -s "$(KERNEL_STAMP)" ] && echo "✓ Jupyter and the lab's Java kernel, for make notebook" \
 	    || { [ -e .lab/offline ] && echo "✓ Jupyter, for make notebook; run make kernel once to install its Java kernel (from this kit: no network needed)" \
 	      || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; }; } \
@@ -335,5 +337,5 @@ sandbox-name:
 
 # Checked only: `make setup` installs it on Debian/Ubuntu, JUPYTER_HINT's venv elsewhere.
 jupyter:
-	@$(JUPYTER_PYTHON) -c 'import $(JUPYTER_MODULES)' 2>/dev/null || { \
+	@$(JUPYTER_WORKS) || { \
 	  echo "make: Jupyter is missing: $(JUPYTER_HINT)" >&2; exit 1; }

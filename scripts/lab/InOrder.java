@@ -46,14 +46,13 @@ final class InOrder {
         });
     }
 
-    /** Waits for every step queued so far; returns the exception the current cell raised, or null. */
-    String await() {
+    /** Waits for every step queued so far, and throws what a step threw (a snippet's exception is {@link #raised}). */
+    void await() {
         waitForTurn();
         Throwable failure = failed;
         failed = null;
         if (failure instanceof Error error) throw error;
         if (failure != null) throw (RuntimeException) failure;
-        return raised;
     }
 
     /** Waits even if interrupted (JShell must not drop or close what a cell still uses), and says so after. */
