@@ -22,7 +22,9 @@
 // -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
 // perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
 //COMPILE_OPTIONS -encoding UTF-8 -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
-//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
+// The runner's own JVMs mostly wait on the tests' processes: C1 alone and the serial GC halve their CPU (C2 compiled
+// for half of it), and the run is CPU-bound.
+//RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //DEPS org.junit.platform:junit-platform-console-standalone:6.0.1
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
@@ -40,6 +42,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -217,9 +220,9 @@ class run {
         static Alone start(String[] args, Progress progress) throws IOException {
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
             for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                // Properties (the script's //RUNTIME_OPTIONS) and memory: no option of this command line that writes a file
-                // or opens a port (JAVA_TOOL_OPTIONS, in the environment, reaches both JVMs as it is).
-                if (option.startsWith("-D") || option.matches("-X(mx|ms|ss).*")) command.add(option);
+                // Properties, compiler and GC (the script's //RUNTIME_OPTIONS) and memory: no option of this command line that
+                // writes a file or opens a port (JAVA_TOOL_OPTIONS, in the environment, reaches both JVMs as it is).
+                if (option.startsWith("-D") || option.matches("-X(mx|ms|ss).*|-XX:(TieredStopAtLevel=\\d|[+-]UseSerialGC)")) command.add(option);
             }
             command.addAll(List.of("-Dtests.ports=" + ALONE_PORTS, "-Dtests.second-jvm=true", "-cp", System.getProperty("java.class.path"), "run"));
             command.addAll(List.of(args));
@@ -264,10 +267,28 @@ class run {
     private static void recordWholeRun(String summary) {
         try {
             double seconds = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
-            Files.writeString(Path.of(".lab", "last-test-run"), String.format(java.util.Locale.ROOT, "%.0f %s, %s, %d CPUs%n", seconds, summary,
-                    java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors()));
+            String cpu = cpuSeconds().map(s -> String.format(java.util.Locale.ROOT, ", %.0f CPU-s", s)).orElse("");
+            Files.writeString(Path.of(".lab", "last-test-run"), String.format(java.util.Locale.ROOT, "%.0f %s, %s, %d CPUs%s%n", seconds, summary,
+                    java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), cpu));
         } catch (IOException e) {
             // a read-only kit: no record, and bench says so
+        }
+    }
+
+    /**
+     * The CPU time of this JVM and of every process of the run that was waited for (the second JVM, the
+     * tests' processes and theirs), from Linux's /proc/self/stat: on 2 CPUs, a run can take no less than
+     * half of it. Empty elsewhere. Its fields 14 to 17 are in USER_HZ, which Linux fixes at 100 a second.
+     */
+    static Optional<Double> cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).split(" "); // fields[0] is field 3
+            long ticks = 0;
+            for (int field = 14; field <= 17; field++) ticks += Long.parseLong(fields[field - 3]);
+            return Optional.of(ticks / 100.0);
+        } catch (IOException | RuntimeException notLinux) {
+            return Optional.empty();
         }
     }
 
