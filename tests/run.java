@@ -278,9 +278,9 @@ class run {
     /**
      * The CPU time of this JVM and of every process of the run that was waited for (the second JVM, the
      * tests' processes and theirs), from Linux's /proc/self/stat: on 2 CPUs, a run can take no less than
-     * half of it. Empty elsewhere. Its fields 14 to 17 are in USER_HZ, which Linux fixes at 100 a second.
+     * half of it. Empty elsewhere. Its fields 14 to 17 count USER_HZ ticks: 100 a second on x86 and ARM Linux.
      */
-    static Optional<Double> cpuSeconds() {
+    private static Optional<Double> cpuSeconds() {
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).split(" "); // fields[0] is field 3
