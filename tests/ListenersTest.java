@@ -129,4 +129,16 @@ class ListenersTest extends Kit {
         assertEquals(List.of("9788 *:3000"), pidsAndAddresses(Listeners.fromNetstatOutput(fireflow, 3000)));
         assertEquals(List.of(), Listeners.fromNetstatOutput(fireflow, 13), "no port 13 listed");
     }
+
+    @Test
+    void theMacPathReadsLsofsLinkLocalAddressAsTheOnePongPrinted() {
+        // The NAME the article's macOS lsof printed ("Listen to localhost", step 5: "crystal 8920 m 11u IPv6 TCP
+        // [fe80:1::1]:3000"), in the -F pctn form the tool asks for: lo0's number sits in the address.
+        List<String> mac = List.of("p8920", "ccrystal", "tIPv6", "n[fe80:1::1]:3000", "p8921", "ccrystal", "tIPv6", "n[::1]:3000",
+                "p8922", "ccrystal", "tIPv4", "n127.0.0.1:3000", "p8923", "cnode", "tIPv6", "n[fe80::1]:3000");
+        List<Listeners.Listener> read = Listeners.fromLsofOutput(mac, 3000);
+        assertEquals(List.of("8920 [fe80::1]:3000", "8921 [::1]:3000", "8922 127.0.0.1:3000", "8923 [fe80::1]:3000"), pidsAndAddresses(read),
+                "the addresses pong printed, which notebook 05 looks for");
+        assertTrue(read.get(0).blocks(lab.Resolving.literal("fe80::1")), "so a fourth pong names who holds [fe80::1]:3000");
+    }
 }

@@ -244,8 +244,8 @@ public final class Listeners {
         return fromLsofOutput(run("lsof", "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port);
     }
 
-    /** Reads `lsof -F pctn` lines. */
-    static List<Listener> fromLsofOutput(List<String> lines, int port) {
+    /** Reads `lsof -F pctn` lines (the tests give it a Mac's, recorded). */
+    public static List<Listener> fromLsofOutput(List<String> lines, int port) {
         List<Listener> found = new ArrayList<>();
         long pid = -1;
         String command = "?";
@@ -297,7 +297,24 @@ public final class Listeners {
     private static InetAddress hostPart(String endpoint) {
         String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
         if (host.equals("*")) host = "0.0.0.0";
-        return Resolving.literal(host);
+        return withoutEmbeddedScope(Resolving.literal(host));
+    }
+
+    /**
+     * macOS's lsof writes a link-local address as its kernel keeps it, with the interface's number in
+     * the second group: fe80::1 on lo0 is [fe80:1::1] (the article's own lsof shows it). That group is
+     * always 0 on the wire, so it is cleared: the address is then the one pong printed, [fe80::1].
+     */
+    private static InetAddress withoutEmbeddedScope(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (!address.isLinkLocalAddress() || !(address instanceof Inet6Address) || (bytes[2] | bytes[3]) == 0) return address;
+        bytes[2] = 0;
+        bytes[3] = 0;
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException impossible) { // 16 bytes are always an address
+            throw new IllegalStateException(impossible);
+        }
     }
 
     private static List<String> run(String... command) {
