@@ -48,17 +48,28 @@ JAVA_PROPERTY = $$(printf '%s\n' "$$settings" | awk -F' = ' '/^ *$(1) = / {print
 # In a recipe: the JBang version ./jbang names, and fetches into .lab/jbang-cli-VERSION/.
 KIT_JBANG_VERSION = $$(sed -n 's/^JBANG_VERSION=\([0-9A-Za-z._-]*\).*/\1/p' jbang)
 
+# How to install a JDK and Maven on the system at hand: Homebrew on a Mac, else Debian's and Ubuntu's packages.
+ifeq ($(shell uname -s 2>/dev/null),Darwin)
+JDK_HINT := macOS: brew install --cask temurin@21, or a JDK from adoptium.net
+MAVEN_HINT := macOS: brew install maven
+else
+JDK_HINT := Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless
+MAVEN_HINT := Debian/Ubuntu: sudo apt-get install maven, or make setup as root
+endif
+
 # What the lab itself needs, checked only: a JDK 17+, and Maven once (or a JBang already here): the JBang
-# this kit names, as ./jbang looks for it (a git pull may name a newer one).
+# this kit names, as ./jbang looks for it (a git pull may name a newer one). A Mac's /usr/bin/java is there
+# with no JDK at all: it only says "Unable to locate a Java Runtime", so it reports no version.
 prereqs:
 	@java=$(FIND_JAVA) || { \
-	  echo "make: no java found: install a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
+	  echo "make: no java found: install a JDK 17 or newer ($(JDK_HINT))" >&2; exit 1; }; \
 	settings=$(JAVA_SETTINGS); v=$(call JAVA_PROPERTY,java.specification.version); \
-	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; Debian 13: openjdk-21-jdk-headless)" >&2; exit 1; }; \
+	[ -n "$$v" ] || { echo "make: $$java runs no Java: install a JDK 17 or newer ($(JDK_HINT)), or set JAVA_HOME to one" >&2; exit 1; }; \
+	[ "$${v%%.*}" -ge 17 ] 2>/dev/null || { echo "make: Java 17 or newer is needed, $$java is $$v ($(JDK_HINT))" >&2; exit 1; }; \
 	home=$(call JAVA_PROPERTY,java.home); \
-	[ -x "$$home/bin/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless), or JAVA_HOME set to one" >&2; exit 1; }
+	[ -x "$$home/bin/javac" ] || { echo "make: $$java is a Java runtime without javac (a JRE): the lab compiles its tools and cells, so it needs a JDK 17 or newer ($(JDK_HINT)), or JAVA_HOME set to one" >&2; exit 1; }
 	@v=$(KIT_JBANG_VERSION); [ -n "$$v" ] && [ -s ".lab/jbang-cli-$$v/lib.classpath" ] && [ -d ".lab/jbang-cli-$$v/lib" ] || command -v mvn >/dev/null || command -v jbang >/dev/null || { \
-	  echo "make: Maven is needed once, to fetch JBang into .lab/ (Debian/Ubuntu: sudo apt-get install maven, or make setup as root)" >&2; exit 1; }
+	  echo "make: Maven is needed once, to fetch JBang into .lab/ ($(MAVEN_HINT))" >&2; exit 1; }
 
 # The room check: learners run it on their laptops before the day. Each need gets a line (✓ met, ✗ missing
 # and how to get it, – optional and what works without it), then "ready" (make lab will run here) or

@@ -167,6 +167,20 @@ class ReadyTest extends Kit {
     }
 
     @Test
+    void aMacWithNoJdkIsNotReadyAndSaysHowToInstallOne() throws Exception {
+        // macOS's /usr/bin/java with no JDK installed: a stand-in that says what it says (to stderr, exit 1), and a
+        // uname that says Darwin.
+        Path bin = temporaryFolder("lab-mac-no-jdk");
+        Path java = TempFiles.standIn(bin, "java", "echo 'The operation couldn\u2019t be completed. Unable to locate a Java Runtime.' >&2\n"
+                + "echo 'Please visit http://www.java.com for information on installing Java.' >&2\nexit 1");
+        TempFiles.standIn(bin, "uname", "echo Darwin");
+        Result r = exec(List.of("env", "-u", "JAVA_HOME", "PATH=" + bin + ":" + System.getenv("PATH"), "make", "-s", "ready"));
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertTrue(r.out().contains("✗ " + java + " runs no Java: install a JDK 17 or newer (macOS: brew install --cask temurin@21, "
+                + "or a JDK from adoptium.net), or set JAVA_HOME to one"), r.out());
+    }
+
+    @Test
     void aJavaRuntimeWithoutJavacIsNotReady() throws Exception {
         // A JRE first on PATH: a stand-in that answers -XshowSettings as a Java 17 whose home has no bin/javac.
         Path bin = temporaryFolder("lab-jre");
