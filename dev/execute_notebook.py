@@ -229,11 +229,17 @@ def dual_stack_socket():
 
 
 def ephemeral_range_starts_above(last):
-    """Whether Linux hands out local ports only above last (ip_local_port_range); False where it cannot tell."""
+    """Whether the system hands out local ports only above last: Linux's ip_local_port_range, a Mac's
+    net.inet.ip.portrange.first (49152 unless changed); False where it cannot tell."""
     try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0]) > last
-    except (OSError, ValueError, IndexError):
+        if sys.platform == "darwin":
+            sysctl = shutil.which("sysctl") or "/usr/sbin/sysctl"  # /usr/sbin may be off a learner's PATH
+            said = subprocess.run([sysctl, "-n", "net.inet.ip.portrange.first"], capture_output=True, text=True, timeout=10).stdout
+        else:
+            with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+                said = f.read()
+        return int(said.split()[0]) > last
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
         return False
 
 
