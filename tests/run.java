@@ -281,15 +281,11 @@ class run {
      * half of it. Empty elsewhere. Its fields 14 to 17 count USER_HZ ticks: 100 a second on x86 and ARM Linux.
      */
     private static Optional<Double> cpuSeconds() {
-        try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).split(" "); // fields[0] is field 3
-            long ticks = 0;
-            for (int field = 14; field <= 17; field++) ticks += Long.parseLong(fields[field - 3]);
-            return Optional.of(ticks / 100.0);
-        } catch (IOException | RuntimeException notLinux) {
-            return Optional.empty();
-        }
+        String[] fields = lab.ProcFiles.stat("self"); // fields[0] is field 3
+        if (fields == null) return Optional.empty();
+        long ticks = 0;
+        for (int field = 14; field <= 17; field++) ticks += Long.parseLong(fields[field - 3]);
+        return Optional.of(ticks / 100.0);
     }
 
     /** One line per test as it finishes: ✓, ✗ (with why) or "skipped" (with why), and the time it took. */

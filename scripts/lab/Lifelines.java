@@ -109,25 +109,15 @@ public final class Lifelines {
 
     /** Our parent's PID, from our own /proc entry, which we may always read; elsewhere from ProcessHandle; -1 if unknown. */
     static long parentPid() {
-        String[] stat = stat("self");
+        String[] stat = ProcFiles.stat("self");
         if (stat != null) return Long.parseLong(stat[1]);
         return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     }
 
     /** Whether this process leads a session of its own, as under setsid (Linux's /proc; elsewhere, false). */
     private static boolean leadsItsSession() {
-        String[] stat = stat("self");
+        String[] stat = ProcFiles.stat("self");
         return stat != null && Long.parseLong(stat[3]) == ProcessHandle.current().pid();
-    }
-
-    /** /proc/PROCESS/stat's fields after the command's name: state, parent, process group, session...; null without it. */
-    private static String[] stat(String process) {
-        try {
-            String stat = ProcFiles.read(Path.of("/proc", process, "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** Whether this process ignores SIGHUP, as under nohup (Linux's /proc; elsewhere, false). */
@@ -201,7 +191,7 @@ public final class Lifelines {
     }
 
     private static boolean isZombie(long pid) {
-        String[] stat = stat(Long.toString(pid)); // no /proc (macOS, Windows): isAlive() is all we have
+        String[] stat = ProcFiles.stat(Long.toString(pid)); // no /proc (macOS, Windows): isAlive() is all we have
         return stat != null && stat[0].equals("Z");
     }
 

@@ -20,4 +20,17 @@ public final class ProcFiles {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
+
+    /**
+     * /proc/PROCESS/stat's fields after the command's name (which may hold spaces and parentheses): [0] is
+     * proc(5)'s field 3, the state, then the parent, the process group, the session...; null without it.
+     */
+    public static String[] stat(String process) {
+        try {
+            String stat = read(Path.of("/proc", process, "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
 }
