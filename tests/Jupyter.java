@@ -64,17 +64,25 @@ final class Jupyter implements AutoCloseable {
     void shutDownKernels() throws Exception {
         // The server answers 500 while it lists a kernel whose start it has not finished (the page opened
         // just before starts one, and a CI run saw it once): ask again, as a reload of the Running tab would.
-        HttpResponse<String> kernels = null;
-        for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos(); ; Thread.sleep(200)) {
-            kernels = http.send(request("/api/kernels").timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (kernels.statusCode() < 500 || System.nanoTime() > end) break;
-        }
+        HttpResponse<String> kernels = Settled.settled(this::kernels, listed -> listed.statusCode() < 500, Duration.ofSeconds(30));
         assertTrue(kernels.statusCode() == 200, "GET /api/kernels: " + kernels.statusCode() + " " + kernels.body());
         for (var kernel : JsonParser.parseString(kernels.body()).getAsJsonArray()) {
             String id = kernel.getAsJsonObject().get("id").getAsString();
             int status = http.send(request("/api/kernels/" + id).timeout(Duration.ofSeconds(60)).DELETE().build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
             assertTrue(status == 204, "DELETE /api/kernels/" + id + ": " + status);
+        }
+    }
+
+    /** GET /api/kernels, as it answered. */
+    private HttpResponse<String> kernels() {
+        try {
+            return http.send(request("/api/kernels").timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing the kernels", e);
         }
     }
 
