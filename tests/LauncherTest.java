@@ -1,8 +1,10 @@
 package tests;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,61 @@ class LauncherTest extends Kit {
         assertFalse(again.err().contains("fetching"), again.err());
         assertEquals(first.out() + first.err().lines().filter(l -> !l.startsWith("jbang:")).toList(),
                 again.out() + again.err().lines().filter(l -> !l.startsWith("jbang:")).toList(), "the same JBang answers");
+    }
+
+    /**
+     * A stock Mac has no flock: there the launchers' locks are a symbolic link in .lab/ named for its holder's PID.
+     * Two launchers at once on a fresh copy still fetch once; a JBang run waits while the link's holder lives, and
+     * takes the lock over once it is gone (killed, so it never let go). Without the link lock, both fetched and none waited.
+     */
+    @Test
+    void withoutFlockAsOnAMacLaunchersStillTakeTurns() throws Exception {
+        Path fresh = Files.createDirectory(temporaryFolder("lab-launcher-mac").resolve("kit"));
+        Files.copy(ROOT.resolve("jbang"), fresh.resolve("jbang"));
+        Map<String, String> mac = Map.of("PATH", pathWithout("flock").toString());
+        ProcessBuilder version = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
+        version.environment().putAll(mac);
+        Run.Started beside = Run.started(version);
+        Result first = Run.exec(version), other = beside.finish();
+        assertEquals(List.of(0, 0), List.of(first.exit(), other.exit()), first.err() + other.err());
+        assertEquals(1, Stream.of(first, other).filter(r -> r.err().contains("with Maven (once)")).count(), "one fetches:\n" + first.err() + other.err());
+        assertEquals(1, Stream.of(first, other).filter(r -> r.err().contains("fetching JBang into .lab/; waiting for it")).count(),
+                "the other waits, saying so:\n" + first.err() + other.err());
+
+        Path link = fresh.resolve(".lab/jbang-build.lock.pid");
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "each let go of the lock");
+        Process holder = new ProcessBuilder("sleep", "300").start();
+        try {
+            Files.createSymbolicLink(link, Path.of("" + holder.pid()));
+            Run.Started waiting = Run.started(version);
+            List<ProcessHandle> children = Settled.settled(() -> waiting.process().descendants().toList(),
+                    all -> all.stream().anyMatch(Settled::isSleep));
+            assertTrue(children.stream().anyMatch(Settled::isSleep), "it waits while the holder lives: " + children);
+            assertTrue(children.stream().noneMatch(c -> c.info().command().orElse("").endsWith("java")), "JBang does not start: " + children);
+            holder.destroyForcibly().waitFor(); // gone without letting go
+            assertEquals(first.out(), waiting.finish().out(), "then it takes the lock over and runs");
+            assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "and lets go of it");
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    /** A folder of links to every program on PATH but {@code tool}. */
+    private static Path pathWithout(String tool) throws java.io.IOException {
+        Path bin = temporaryFolder("lab-bin");
+        for (String folder : System.getenv("PATH").split(":")) {
+            try (Stream<Path> programs = Files.list(Path.of(folder))) {
+                for (Path program : programs.filter(Files::isExecutable).toList()) {
+                    Path name = program.getFileName();
+                    if (!name.toString().equals(tool) && Files.notExists(bin.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(bin.resolve(name), program);
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException absent) {
+                // a folder on PATH that is not there
+            }
+        }
+        return bin;
     }
 
     /**
