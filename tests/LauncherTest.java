@@ -94,16 +94,22 @@ class LauncherTest extends Kit {
         } finally {
             holder.destroyForcibly();
         }
+
+        // Where no link can be made (here: no ln at all), it runs without a lock, as it did before, rather than wait forever.
+        ProcessBuilder noLink = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
+        noLink.environment().put("PATH", pathWithout("flock", "ln").toString());
+        Result unlocked = Run.exec(noLink);
+        assertEquals(first.out(), unlocked.out(), unlocked.err());
     }
 
-    /** A folder of links to every program on PATH but {@code tool}. */
-    private static Path pathWithout(String tool) throws java.io.IOException {
+    /** A folder of links to every program on PATH but {@code tools}. */
+    private static Path pathWithout(String... tools) throws java.io.IOException {
         Path bin = temporaryFolder("lab-bin");
         for (String folder : System.getenv("PATH").split(":")) {
             try (Stream<Path> programs = Files.list(Path.of(folder))) {
                 for (Path program : programs.filter(Files::isExecutable).toList()) {
                     Path name = program.getFileName();
-                    if (!name.toString().equals(tool) && Files.notExists(bin.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                    if (!List.of(tools).contains(name.toString()) && Files.notExists(bin.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
                         Files.createSymbolicLink(bin.resolve(name), program);
                     }
                 }
