@@ -255,7 +255,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # A kernel compiles many small cells once each: C1 alone and the serial GC run them sooner (ArticleKernel
 # gives its IJava the same). No /tmp/hsperfdata file, as for every JVM the kit starts, article mode's relay
-# too (lab.Servers.NO_PERF_DATA).
+# too (lab.Servers.NO_PERF_DATA). That relay (lab.ArticleKernel, outside the sandbox and in it) runs on C1
+# alone as well: C2 only cost it CPU, 0.1 CPU-s a kernel of the two relays' 0.55.
 KERNEL_JVM := -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $(NO_PERF_DATA)
 # JDK 17 prints and compiles in the platform encoding, US-ASCII where no LANG is set: ✓ would be "?".
 UTF8 := -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8
@@ -292,7 +293,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	  spec([java, *kernel_jvm.split(), "-Djava.util.logging.config.file=" + root + "/notebooks/kernel-logging.properties", \
 	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
 	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
-	  [spec([java, "$(NO_PERF_DATA)", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
+	  [spec([java, "-XX:TieredStopAtLevel=1", "$(NO_PERF_DATA)", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" $(KERNEL_SPECS) || exit; \
 	$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" $(KERNEL_SPECS) || exit; \

@@ -88,9 +88,12 @@ public final class ArticleKernel {
                 }
                 Relay.serve(listener, UnixDomainSocketAddress.of(folder.resolve(channel)), channel);
             }
-            List<String> options = new ArrayList<>(List.of("-D" + Article.PARENT + "=" + ProcessHandle.current().pid()));
+            // The relay inside starts as the lab's tools do: from their class-data archive, on C1 alone.
+            String classpath = System.getProperty("java.class.path");
+            List<String> options = new ArrayList<>(ClassArchive.options(classpath));
+            options.addAll(List.of(Servers.TOOL_JIT, "-D" + Article.PARENT + "=" + ProcessHandle.current().pid()));
             if (System.getProperty(SharedSandbox.STATE) != null) options.add("-D" + SharedSandbox.STATE + "=" + System.getProperty(SharedSandbox.STATE));
-            List<String> relay = Servers.javaCommand(System.getProperty("java.class.path"), options, ArticleKernel.class.getName(),
+            List<String> relay = Servers.javaCommand(classpath, options, ArticleKernel.class.getName(),
                     List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
             return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
         } catch (IOException e) {
