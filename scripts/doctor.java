@@ -20,7 +20,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/ClientsHere.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -43,6 +43,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import lab.Cli;
 import lab.Clients;
+import lab.ClientsHere;
 import lab.Clients.Reach;
 import lab.Failure;
 import lab.Listeners;
@@ -65,7 +66,7 @@ import picocli.CommandLine.Parameters;
                 "           (stock: ::1, fe80::1%%lo0, 127.0.0.1), fe80::1 not moved back.",
                 "  Windows  listeners from netstat; the OS answers localhost itself, ::1 then",
                 "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default.",
-                "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java"},
+                "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java lab/ClientsHere.java"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:inspected (read the warning, if any)", "1:could not inspect", "2:bad command line"})
 class doctor implements Callable<Integer>, Cli.Checked {
@@ -108,9 +109,9 @@ class doctor implements Callable<Integer>, Cli.Checked {
         int p = port != null ? port : portOption != null ? portOption : 3000;
 
         List<Listener> listeners = Listeners.onPort(p);
-        Predicate<Listener> dualStack = Clients.dualStack(p);
-        List<InetAddress> order = Clients.osOrder(host);
-        List<Reach> reaches = Clients.predict(host, p, order, listeners, dualStack, Clients.installed(), Clients.loopbackIpv6());
+        Predicate<Listener> dualStack = ClientsHere.dualStack(p);
+        List<InetAddress> order = ClientsHere.osOrder(host);
+        List<Reach> reaches = Clients.predict(host, p, order, listeners, dualStack, ClientsHere.installed(), ClientsHere.loopbackIpv6());
         Optional<String> warning = warning(p, reaches);
         if (json) {
             System.out.println(new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(toJson(p, listeners, dualStack, reaches, warning)));

@@ -20,7 +20,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Clients.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Chromium.java lab/Clients.java lab/ClientsHere.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.BindException;
@@ -53,7 +53,9 @@ import com.google.gson.JsonPrimitive;
 import lab.Article;
 import lab.ArticleHosts;
 import lab.Cli;
+import lab.Chromium;
 import lab.Clients;
+import lab.ClientsHere;
 import lab.Clients.Program;
 import lab.Clients.Reach;
 import lab.Failure;
@@ -122,13 +124,13 @@ class handout implements Callable<Integer> {
         Files.writeString(html, fill(page, facts, "auto"), StandardCharsets.UTF_8);
         System.out.println("handout: " + html);
         if (noPdf) return Cli.OK;
-        Optional<Path> chromium = Clients.find("chromium"); // the doctor's Chromium prints the PDFs
+        Optional<Path> chromium = ClientsHere.find("chromium"); // the doctor's Chromium prints the PDFs
         if (chromium.isEmpty()) {
             System.out.println("handout: the PDFs need Chromium, which is not installed here (Debian: sudo apt-get install chromium); "
                     + "print the HTML from any browser instead");
             return Cli.OK;
         }
-        if (Clients.inSnap(chromium.get())) { // Ubuntu's: it could not read the page we write in /tmp
+        if (Chromium.inSnap(chromium.get())) { // Ubuntu's: it could not read the page we write in /tmp
             System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + chromium.get()
                     + " cannot; print the HTML from any browser instead");
             return Cli.OK;
@@ -297,7 +299,7 @@ class handout implements Callable<Integer> {
             Path printed = work.resolve("handout.pdf");
             // Chromium's own sandbox is off (it refuses to start as root and where user namespaces are
             // restricted): the page is the kit's own file, with no network. diesWithUs: even if we are SIGKILLed.
-            Process browser = new ProcessBuilder(Lifelines.diesWithUs(Clients.headlessChromium(chromium, work,
+            Process browser = new ProcessBuilder(Lifelines.diesWithUs(Chromium.headless(chromium, work,
                     List.of("--no-pdf-header-footer", "--print-to-pdf=" + printed, html.toUri().toString()))))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             running.set(browser);

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import lab.Clients;
+import lab.Chromium;
 import lab.Lifelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +43,7 @@ final class Browser implements AutoCloseable {
     private final Map<Integer, CompletableFuture<JsonObject>> answers = new ConcurrentHashMap<>();
 
     static boolean installed() {
-        return Clients.usableChromium().isPresent();
+        return Chromium.usable().isPresent();
     }
 
     /** Opens {@code url} in a new profile, {@code width} × 900 CSS pixels. */
@@ -58,7 +58,7 @@ final class Browser implements AutoCloseable {
         replies = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE);
         List<String> command = new ArrayList<>(List.of("sh", "-c", "in=$1 out=$2; shift 2; exec \"$@\" 3<\"$in\" 4>\"$out\"",
                 "sh", in.toString(), out.toString()));
-        command.addAll(Clients.headlessChromium(Clients.usableChromium().orElseThrow(), folder,
+        command.addAll(Chromium.headless(Chromium.usable().orElseThrow(), folder,
                 List.of("--window-size=" + width + ",900", "--remote-debugging-pipe", url)));
         chromium = new ProcessBuilder(Lifelines.diesWithUs(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         chromium.getOutputStream().close();

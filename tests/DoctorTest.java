@@ -17,6 +17,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Clients;
+import lab.ClientsHere;
 import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
@@ -157,7 +158,7 @@ class DoctorTest extends Kit {
     @Test
     void theJavaClientIsTheJavaOnThePathNotTheDoctorsOwn() throws IOException {
         // The doctor names its own JVM's version without starting a java -version: only when that java is first on the PATH.
-        Optional<Path> java = Clients.find("java");
+        Optional<Path> java = ClientsHere.find("java");
         assumeTrue(java.isPresent(), "skipped: no java on the PATH");
         String onThePath = versionOf(java.get());
         assertEquals(List.of(onThePath, onThePath), javaVersions(System.getenv("PATH")));

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import lab.Chromium;
 import lab.Clients;
 import lab.Lifelines;
 import lab.Listeners;
@@ -50,7 +51,7 @@ class HandoutTest extends Kit {
     });
 
     static Optional<Path> chromium() {
-        return Clients.usableChromium();
+        return Chromium.usable();
     }
 
     static void assumeChromium() {
@@ -168,7 +169,7 @@ class HandoutTest extends Kit {
     /** The page's DOM after its scripts ran, from headless Chromium; Chromium and its children are stopped by PID. */
     static String dumpDom(Path page, int width, Path folder) throws Exception {
         Path out = Files.createTempFile(page.getParent(), "dom", ".html");
-        Process browser = new ProcessBuilder(Clients.headlessChromium(chromium().orElseThrow(), folder,
+        Process browser = new ProcessBuilder(Chromium.headless(chromium().orElseThrow(), folder,
                 List.of("--window-size=" + width + ",1100", "--dump-dom", page.toUri().toString())))
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         browser.getOutputStream().close();

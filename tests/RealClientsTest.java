@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import lab.Clients;
+import lab.Chromium;
 import lab.Sandbox;
 import lab.Servers;
 import lab.Servers.Server;
@@ -193,7 +193,7 @@ class RealClientsTest extends Kit {
             return new Reached(null, program + " is not installed here (make setup installs it as root on Debian/Ubuntu: apt-get install "
                     + PACKAGES.get(client) + ")");
         }
-        if (client.equals("chromium") && Clients.usableChromium().isEmpty()) {
+        if (client.equals("chromium") && Chromium.usable().isEmpty()) {
             return new Reached(null, "only a snap's Chromium here, which cannot use a profile folder in /tmp");
         }
         String url = "http://localhost:" + port + "/";
@@ -218,7 +218,7 @@ class RealClientsTest extends Kit {
                         """, url);
                 case "chromium" -> {
                     profile = Files.createTempDirectory("lab-chromium");
-                    yield Clients.headlessChromium(Path.of("chromium"), profile, List.of("--timeout=15000", "--dump-dom", url));
+                    yield Chromium.headless(Path.of("chromium"), profile, List.of("--timeout=15000", "--dump-dom", url));
                 }
                 case "java" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ConnectLocalhost", List.of("localhost", "" + port));
                 case "java-system" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of("-Djava.net.preferIPv6Addresses=system"),

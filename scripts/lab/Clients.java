@@ -1,21 +1,15 @@
 package lab;
 
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,6 +37,9 @@ import lab.Listeners.Listener;
  * Where a packet to an address lands (Linux, and BSD for the most specific rule): the
  * listener bound to exactly that address, else the wildcard of its family (0.0.0.0 for
  * IPv4, [::] for IPv6), else, for IPv4, a [::] listener without IPV6_V6ONLY (dual-stack).
+ *
+ * Rules only, no I/O: what they need of this machine (the programs, the resolver's order) is
+ * {@link ClientsHere}'s to find out, so a test can give them any machine.
  */
 public final class Clients {
     private Clients() {}
@@ -203,195 +200,5 @@ public final class Clients {
 
     static boolean atLeast(int[] v, int major, int minor, int patch) {
         return Arrays.compare(v, new int[] {major, minor, patch}) >= 0;
-    }
-
-    // ---- What is installed here.
-
-    /** The programs that stand for each client, in the order they are looked for. */
-    private static final Map<String, List<String>> COMMANDS = Map.of(
-            "nc", List.of("nc", "netcat"), "curl", List.of("curl"), "node", List.of("node", "nodejs"),
-            "python", List.of("python3", "python"),
-            "chromium", List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"),
-            "java", List.of("java"), "java-system", List.of("java"));
-
-    /** Finds each client and asks its version, all at once (each is a process start, but java's: see {@link #program}). */
-    public static Map<String, Program> installed() {
-        Map<String, CompletableFuture<Program>> asked = new LinkedHashMap<>();
-        for (String client : NAMES) {
-            if (!client.equals("java-system")) asked.put(client, CompletableFuture.supplyAsync(() -> program(client)));
-        }
-        Map<String, Program> programs = new LinkedHashMap<>();
-        asked.forEach((client, f) -> programs.put(client, f.join()));
-        Program java = programs.get("java"); // java-system is the same program, run with another option
-        programs.put("java-system", new Program("java-system", java.path(), java.version(), java.flavor()));
-        return programs;
-    }
-
-    /** macOS keeps its browsers in application bundles, off PATH (not tested here: the kit's tests run on Linux). */
-    private static final List<Path> MACOS_CHROMIUMS = List.of(Path.of("/Applications/Chromium.app/Contents/MacOS/Chromium"),
-            Path.of("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"));
-
-    /** Where {@code client} (one of {@link #NAMES}) is installed here: the first of the programs that stand for it. */
-    public static Optional<Path> find(String client) {
-        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
-        if (onPath.isPresent() || !client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
-        return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
-    }
-
-    /** Whether {@code program} is a snap's (Ubuntu's Chromium): it sees a /tmp of its own, not the files we write there. */
-    public static boolean inSnap(Path program) {
-        return program.startsWith("/snap");
-    }
-
-    /** A Chromium that can open the kit's files in /tmp, as {@link #headlessChromium} runs it: not a snap's. */
-    public static Optional<Path> usableChromium() {
-        return find("chromium").filter(p -> !inSnap(p));
-    }
-
-    /**
-     * Chromium headless as the kit runs it, then {@code then} (what to do with which page):
-     * off the network and quick, as root too (FIELD-NOTES §9), writing only into {@code folder}.
-     * Its temporary files, crash database and dconf ignore --user-data-dir, so env points them
-     * there too: a killed Chromium leaves nothing in /tmp, and nothing is written in the home
-     * folder. Its socket goes into TMPDIR, and a socket's path has at most 107 bytes, so a
-     * {@code folder} over 60 leaves TMPDIR as it is.
-     */
-    public static List<String> headlessChromium(Path chromium, Path folder, List<String> then) throws IOException {
-        List<String> command = new ArrayList<>(List.of("env"));
-        if (folder.toAbsolutePath().toString().length() <= 60) command.add("TMPDIR=" + Files.createDirectories(folder));
-        for (String name : List.of("XDG_CONFIG_HOME", "XDG_CACHE_HOME")) {
-            command.add(name + "=" + Files.createDirectories(folder.resolve(name.toLowerCase(Locale.ROOT))));
-        }
-        command.addAll(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-proxy-server", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--user-data-dir=" + folder.resolve("profile")));
-        command.addAll(then);
-        return command;
-    }
-
-    private static Program program(String client) {
-        Optional<Path> path = find(client);
-        if (path.isEmpty()) return new Program(client, path, Optional.empty(), "");
-        String p = path.get().toString();
-        return switch (client) {
-            case "nc" -> {
-                String help = output(p, "-h");
-                // OpenBSD netcat and ncat walk the list; netcat-traditional ("[v1.10") only knows IPv4.
-                String flavor = help.contains("OpenBSD") ? "openbsd" : help.contains("[v1.10") ? "traditional"
-                        : help.toLowerCase(Locale.ROOT).contains("ncat") ? "ncat" : help.contains("BusyBox") ? "busybox" : "";
-                Matcher m = Pattern.compile("patchlevel ([\\w.\\-]+)").matcher(help);
-                yield new Program(client, path, m.find() ? Optional.of(m.group(1)) : Optional.empty(), flavor);
-            }
-            case "curl" -> new Program(client, path, first("curl (\\d+\\.\\d+\\.\\d+)", output(p, "--version")), "");
-            case "node" -> new Program(client, path, first("v(\\d+\\.\\d+\\.\\d+)", output(p, "--version")), "");
-            case "python" -> new Program(client, path, first("Python (\\d+\\.\\d+\\.\\d+)", output(p, "--version")), "");
-            case "chromium" -> new Program(client, path, first("(\\d+\\.[\\d.]+)", output(p, "--version")), "");
-            default -> new Program(client, path, isThisJvm(path.get()) ? Optional.of(System.getProperty("java.version"))
-                    : first("version \"([^\"]+)\"", output(p, "-version")), "");
-        };
-    }
-
-    /** Whether {@code java} is the launcher of the JVM we run in: then its version is ours, and no JVM need start to say it. */
-    private static boolean isThisJvm(Path java) {
-        try {
-            return java.toRealPath().equals(Path.of(System.getProperty("java.home"), "bin", "java").toRealPath());
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    private static Optional<String> first(String regex, String text) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
-    }
-
-    /** stdout and stderr of a short command, or "" if it does not answer within 10 s. */
-    private static String output(String... command) {
-        try {
-            ProcessOutput.Said said = ProcessOutput.run(List.of(command), Duration.ofSeconds(10));
-            return said.exit() == null ? "" : said.text();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    // ---- What this machine's libc says, and which [::] listeners are dual-stack.
-
-    /**
-     * {@code host}'s addresses in getaddrinfo's order (flags 0, as nc, Python and Java ask),
-     * as this machine's clients get them (in a sandbox: its /etc/hosts). Java in the OS order
-     * asks getaddrinfo the same way, unless it reads a private hosts file (article mode):
-     * then Python or getent asks libc. Not getent first: its AI_ADDRCONFIG can hide
-     * 127.0.0.1 (seen in the article's sandbox, where fe80::1 is the only non-loopback address).
-     * Call {@link Resolving#useOsOrder} before anything touches InetAddress.
-     */
-    public static List<InetAddress> osOrder(String host) {
-        if (Resolving.looksLikeAddress(host)) return List.of(Resolving.literal(host));
-        if (System.getProperty(Resolving.HOSTS_FILE) != null) {
-            Optional<Path> python = Tools.find("python3");
-            if (python.isPresent()) {
-                String out = output(python.get().toString(), "-c", "import socket,sys\n"
-                        + "for a in dict.fromkeys(i[4][0] for i in socket.getaddrinfo(sys.argv[1], None, 0, socket.SOCK_STREAM)): print(a)", host);
-                return addressesIn(out.lines().map(String::trim).toList());
-            }
-            Optional<Path> getent = Tools.find("getent");
-            if (getent.isPresent()) {
-                return addressesIn(output(getent.get().toString(), "ahosts", host).lines().map(l -> l.trim().split("\\s+"))
-                        .filter(f -> f.length >= 2 && f[1].equals("STREAM")).map(f -> f[0]).toList());
-            }
-        }
-        Resolving.useOsOrder();
-        try {
-            return Resolving.distinct(List.of(InetAddress.getAllByName(host)));
-        } catch (java.net.UnknownHostException e) {
-            return List.of();
-        }
-    }
-
-    private static List<InetAddress> addressesIn(List<String> texts) {
-        return Resolving.distinct(texts.stream().filter(Resolving::looksLikeAddress).map(Resolving::literal).toList());
-    }
-
-    /** Whether ::1 is set up here (curl and Chromium add it to localhost only then). */
-    public static boolean loopbackIpv6() {
-        if (OperatingSystem.here() == OperatingSystem.LINUX) {
-            try {
-                return Files.readAllLines(Path.of("/proc/net/if_inet6")).stream()
-                        .anyMatch(l -> l.startsWith("00000000000000000000000000000001"));
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        try (var s = new java.net.ServerSocket()) {
-            s.bind(new java.net.InetSocketAddress(literal("::1"), 0));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Which [::] listeners on {@code port} also take IPv4. Linux: `ss` prints a dual-stack
-     * wildcard as *:PORT and an IPV6_V6ONLY one as [::]:PORT; without ss, the system default
-     * (net.ipv6.bindv6only). macOS defaults to dual-stack; Windows to IPV6_V6ONLY.
-     */
-    public static Predicate<Listener> dualStack(int port) {
-        if (OperatingSystem.here() == OperatingSystem.WINDOWS) return l -> false;
-        if (OperatingSystem.here() != OperatingSystem.LINUX) return l -> true;
-        Optional<Path> ss = Tools.find("ss");
-        if (ss.isPresent()) {
-            String out = output(ss.get().toString(), "-ltnH", "sport = :" + port);
-            Set<String> locals = out.lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length >= 5).map(f -> f[3]).collect(Collectors.toSet());
-            if (locals.contains("*:" + port)) return l -> true;
-            if (locals.contains("[::]:" + port)) return l -> false;
-        }
-        try {
-            return ProcFiles.read(Path.of("/proc/sys/net/ipv6/bindv6only")).strip().equals("0") ? l -> true : l -> false;
-        } catch (IOException e) {
-            return l -> true;
-        }
     }
 }

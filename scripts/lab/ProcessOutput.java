@@ -54,4 +54,20 @@ public final class ProcessOutput {
         }
         return new Said(exit, new String(bytes, StandardCharsets.UTF_8));
     }
+
+    /**
+     * What a short command said, as {@link #run} runs it (10 s at most), or "" when it could not
+     * start or did not end: for a question whose answer may be missing, such as a version.
+     */
+    public static String answerOrEmpty(String... command) {
+        try {
+            Said said = run(List.of(command), Duration.ofSeconds(10));
+            return said.exit() == null ? "" : said.text();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
 }
