@@ -190,7 +190,7 @@ BUNDLE ?= .lab/localhost-lab-bundle.tar.gz
 # Only the test runner uses these.
 BUNDLE_EXCLUDE := .lab/m2/org/junit .lab/m2/org/opentest4j .lab/m2/org/apiguardian
 
-bundle: prereqs ## write an offline kit to $(BUNDLE): unpack it anywhere, then make lab (no network, no Maven)
+bundle: prereqs ## write an offline kit to .lab/localhost-lab-bundle.tar.gz (or BUNDLE=...): unpack it anywhere, then make lab (no network, no Maven)
 	@set -e; \
 	tar=tar; $$tar --version 2>/dev/null | grep -q 'GNU tar' || tar=gtar; \
 	$$tar --version 2>/dev/null | grep -q 'GNU tar' || { \

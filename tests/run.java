@@ -129,8 +129,10 @@ class run {
             progress.failures.forEach(line -> System.out.println("  " + line));
         }
         long skipped = progress.skipped.get();
-        String summary = progress.passed.get() + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
-        if (classNames.isEmpty() && tags.isEmpty()) recordWholeRun(summary);
+        // The last line is always the plain count, which CI and the README name; skips, each said above with why, before it.
+        if (skipped > 0) System.out.println(skipped + " skipped, each with its reason above");
+        String summary = progress.passed.get() + " passed, " + failed + " failed";
+        if (classNames.isEmpty() && tags.isEmpty()) recordWholeRun(summary + (skipped > 0 ? ", " + skipped + " skipped" : ""));
         System.out.println(summary);
         System.exit(failed > 0 || progress.passed.get() + skipped == 0 ? 1 : 0);
     }
