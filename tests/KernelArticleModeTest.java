@@ -391,11 +391,14 @@ class KernelArticleModeTest extends Kit {
                 socket.bind(new InetSocketAddress(address, port));
                 held.add(socket);
             }
-            long us = ProcessHandle.current().pid(); // Listeners names a process, never one of its threads
+            // Ours are the two addresses held here, whichever process Listeners names for them: a child that this JVM
+            // starts holds all its sockets between its fork and its exec (a CI run saw `env` hold them), and nobody
+            // else can bind 127.0.0.1 or ::1 on this port while these hold it. Anything else on the port is another's.
+            Set<java.net.InetAddress> ours = held.stream().map(ServerSocket::getInetAddress).collect(Collectors.toSet());
             watcher = new Thread(() -> {
                 // Twice a second: a server lives for seconds, and each look walks the kernel's table of connections.
                 do {
-                    Listeners.onPort(port).stream().filter(l -> l.pid() != us).forEach(l -> others.add(l.toString()));
+                    Listeners.onPort(port).stream().filter(l -> !ours.contains(l.address())).forEach(l -> others.add(l.toString()));
                 } while (!closed(Duration.ofMillis(500)));
             }, "host watcher");
             watcher.setDaemon(true);
