@@ -1,10 +1,11 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
-// reorder-hosts: step 7 on the real /etc/hosts, for macOS, where that is the lesson.
+// reorder-hosts: step 7 on the real /etc/hosts, for macOS, to see what the article did not show.
 //
 // The article ends: change the order of the localhost lines in /etc/hosts and
-// restart the servers. On a Mac every program keeps the file's order, so this
-// changes which address the first server binds and which one nc reaches.
-// This tool does that edit for as long as it runs, and no longer: it is opt-in
+// restart the servers. It does not show the result. The system's resolver sorts
+// the addresses (glibc by RFC 3484, Apple's by RFC 6724), so ::1 most likely
+// stays first: after the edit this tool prints what the resolver now gives.
+// It does that edit for as long as it runs, and no longer: it is opt-in
 // (--edit; without it, it only shows the new order), keeps a backup, puts the
 // file back on Enter, Ctrl-C or kill, and refuses to start while a backup from
 // an earlier run is left over. On Linux it never touches the machine's real
@@ -30,7 +31,9 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import lab.Cli;
 import lab.Failure;
@@ -67,6 +70,7 @@ class reorder_hosts implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Resolving.useOsOrder(); // before anything resolves: the order the system gives, as nc sees it
         if (file == null) file = OperatingSystem.here() == OperatingSystem.WINDOWS
                 ? Path.of(System.getenv().getOrDefault("SystemRoot", "C:\\Windows"), "System32", "drivers", "etc", "hosts") : Path.of("/etc/hosts");
         if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
@@ -92,6 +96,9 @@ class reorder_hosts implements Callable<Integer> {
 
         hosts.edit(reordered); // refuses on Linux's real file, or with a leftover backup; restores on any exit
         System.out.println("Edited " + file + " (backup: " + backup + "). Restart the servers and clients in other terminals now.");
+        if (file.equals(Path.of("/etc/hosts"))) { // the system's own file: ask the system, which may sort the lines
+            System.out.println("The system's resolver now gives localhost: " + Arrays.stream(InetAddress.getAllByName("localhost")).map(Resolving::format).collect(Collectors.joining(", ")));
+        }
         System.out.println("Press Enter to put " + file + " back (Ctrl-C does too).");
         System.out.flush();
         new BufferedReader(new InputStreamReader(System.in)).readLine(); // a line, or end of input

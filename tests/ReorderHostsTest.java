@@ -32,6 +32,7 @@ class ReorderHostsTest extends Kit {
 
     private Path copy;
     private Path backup;
+    private final List<String> said = new java.util.ArrayList<>();
 
     @BeforeEach
     void copyOfTheMacsHostsFile() throws Exception {
@@ -49,6 +50,7 @@ class ReorderHostsTest extends Kit {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         for (String line; (line = out.readLine()) != null; ) {
+            said.add(line);
             if (line.startsWith("Press Enter")) return p;
         }
         throw new AssertionError("no edit: " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -70,6 +72,9 @@ class ReorderHostsTest extends Kit {
             Process p = editing(box);
             try {
                 editedMeanwhile();
+                // The lesson the article did not show: with 127.0.0.1 on the first line, glibc still sorts ::1 first
+                // (and drops the scoped fe80::1%lo line).
+                assertTrue(said.contains("The system's resolver now gives localhost: ::1, 127.0.0.1"), String.join("\n", said));
                 p.getOutputStream().write('\n');
                 p.getOutputStream().flush();
                 assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));

@@ -41,7 +41,7 @@ public final class ArticleStory {
                 exact(lines, "`nc localhost " + port + "` reaching [::1]:" + port + " (nc itself, inside the sandbox, and ping)");
                 standsIn(lines, "lo0 with fe80::1", "lo with fe80::1 added, in a network namespace of the lab's own");
                 standsIn(lines, "/etc/hosts", "a private copy mounted over it in a mount namespace; the real file is never written");
-                standsIn(lines, "the Mac's resolver", "Java reads that copy itself (jdk.net.hosts.file), in file order: "
+                standsIn(lines, "the Mac's resolver", "Java reads that copy itself (jdk.net.hosts.file), in file order, which is the order the Mac sorted them into: "
                         + "glibc drops the fe80::1%lo line and sorts the rest, so a libc server here would get [::1] and 127.0.0.1 only");
                 standsIn(lines, "Crystal's TCPServer, lsof", "pong (the same bind loop in Java), listeners (reads /proc)");
             }
@@ -53,7 +53,7 @@ public final class ArticleStory {
                         + "nc and curl still read the real /etc/hosts, which is never written");
             }
             case MACOS -> {
-                exact(lines, "everything, as long as /etc/hosts has the stock lines ::1, fe80::1%lo0 and 127.0.0.1 localhost");
+                exact(lines, "everything, as long as /etc/hosts names localhost on ::1, fe80::1%lo0 and 127.0.0.1, as the author's did");
                 standsIn(lines, "Crystal's TCPServer", "pong, the same bind loop in Java");
             }
         }

@@ -39,7 +39,8 @@ public final class Resolving {
 
     /**
      * Resolve from a private hosts file instead of asking the OS. With the OS
-     * order kept, Java then returns the file's lines in file order, as macOS does.
+     * order kept, Java then returns the file's lines in file order: unlike glibc and
+     * macOS, which both sort them.
      * A file Java would silently ignore (a folder, binary, no address at all) is
      * a usage error: Java would answer "localhost" with its own loopback instead.
      */
