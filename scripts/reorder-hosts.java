@@ -87,8 +87,8 @@ class reorder_hosts implements Callable<Integer> {
             throw Failure.usage("--first wants an address such as 127.0.0.1 or ::1, not '" + first + "'");
         }
         String reordered = hosts.withFirst(address);
-        System.out.println("localhost in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
-        System.out.println("localhost after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
+        System.out.println("localhost lines in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
+        System.out.println("localhost lines after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
         if (!edit) {
             System.out.println("Nothing changed. Add --edit to change " + file + " until you press Enter (it keeps a backup and always puts it back).");
             return Cli.OK;
