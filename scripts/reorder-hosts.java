@@ -31,7 +31,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -71,8 +70,9 @@ class reorder_hosts implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Resolving.useOsOrder(); // before anything resolves: the order the system gives, as nc sees it
-        if (file == null) file = OperatingSystem.here() == OperatingSystem.WINDOWS
+        Path systemHosts = OperatingSystem.here() == OperatingSystem.WINDOWS
                 ? Path.of(System.getenv().getOrDefault("SystemRoot", "C:\\Windows"), "System32", "drivers", "etc", "hosts") : Path.of("/etc/hosts");
+        if (file == null) file = systemHosts;
         if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
         HostsFile hosts = new HostsFile(file, backup);
         if (restore) {
@@ -96,8 +96,8 @@ class reorder_hosts implements Callable<Integer> {
 
         hosts.edit(reordered); // refuses on Linux's real file, or with a leftover backup; restores on any exit
         System.out.println("Edited " + file + " (backup: " + backup + "). Restart the servers and clients in other terminals now.");
-        if (file.equals(Path.of("/etc/hosts"))) { // the system's own file: ask the system, which may sort the lines
-            System.out.println("The system's resolver now gives localhost: " + Arrays.stream(InetAddress.getAllByName("localhost")).map(Resolving::format).collect(Collectors.joining(", ")));
+        if (file.equals(systemHosts)) { // the system's own file: ask the system, which may sort the lines
+            System.out.println("The system's resolver now gives localhost: " + Resolving.resolve("localhost").stream().map(Resolving::format).collect(Collectors.joining(", ")));
         }
         System.out.println("Press Enter to put " + file + " back (Ctrl-C does too).");
         System.out.flush();
