@@ -1,15 +1,25 @@
 package tests;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import lab.Article;
+import lab.HostsFile;
+import lab.Localhost;
+import lab.OperatingSystem;
+import lab.Resolving;
 import lab.Sandbox;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tests.Run.Result;
@@ -64,5 +74,28 @@ class LocalhostKindsTest extends Kit {
         assertTrue(r.out().contains("✓ " + addresses + " server(s) listen, one per address of localhost"), r.out());
         assertTrue(r.out().contains("✓ the server took the first address in resolver order, " + localhost.split(", ")[0]), r.out());
         assertFalse(r.out().contains("✗") || r.out().contains("\tat "), "every check is ✓ or an explained ≠:\n" + r.out());
+    }
+
+    /**
+     * A Mac cannot be sandboxed here, but what the lab says on one is a function of its localhost:
+     * today's default file (recorded) lacks the article's fe80::1%lo0 line, and the lab says so,
+     * both in its first line and when article mode refuses to pretend.
+     */
+    @Test
+    void aMacWithTodaysDefaultHostsFileIsToldWhichLineTheArticlesHad() throws IOException {
+        String today = Files.readString(ROOT.resolve("tests/recorded/hosts-macos"));
+        List<InetAddress> mac = HostsFile.localhostAddresses(today).stream().map(Resolving::literal).toList();
+        assertEquals(List.of("127.0.0.1", "::1"), mac.stream().map(Resolving::format).toList(), "the file's lines");
+        assertEquals("a Mac with today's default /etc/hosts, without the article's fe80::1%lo0 line",
+                Localhost.likeWhat(OperatingSystem.MACOS, mac));
+        String why = Article.unlikeTheArticlesMac(mac).orElseThrow();
+        assertTrue(why.contains("localhost is 127.0.0.1, ::1, without the article's fe80::1"), why);
+        assertTrue(why.contains("no line 'fe80::1%lo0 localhost'"), "names the line to add: " + why);
+
+        List<String> authors = List.of("::1 localhost", "fe80::1%lo0 localhost", "127.0.0.1 localhost");
+        List<InetAddress> article = HostsFile.localhostAddresses(String.join("\n", authors)).stream().map(Resolving::literal).toList();
+        assertEquals(Optional.empty(), Article.unlikeTheArticlesMac(article), "the author's Mac is the article's");
+        assertEquals("a Mac like the article's: its /etc/hosts names fe80::1%lo0 too", Localhost.likeWhat(OperatingSystem.MACOS, article));
+        assertEquals("like the article's Mac: three addresses", Localhost.likeWhat(OperatingSystem.LINUX, article));
     }
 }

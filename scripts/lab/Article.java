@@ -1,10 +1,12 @@
 package lab;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Collectors;
 
 /**
  * Article mode: the article's Mac, where localhost is three loopback addresses
@@ -15,7 +17,10 @@ import java.util.OptionalInt;
  *   inside it, so servers started in different terminals meet there.
  * - Linux or Windows without them: Java programs read a private hosts file, with
  *   127.0.0.2 standing in for fe80::1 (all of 127/8 is loopback there).
- * - macOS: the machine is the article; nothing changes.
+ * - macOS: the machine is the article when its /etc/hosts still names localhost on fe80::1%lo0,
+ *   as the author's did; nothing changes then. Without that line (macOS's default since OS X
+ *   10.10) article mode says so and does not start, and the kit never writes /etc/hosts. A private
+ *   hosts file is no way round: Java drops its %lo0, and fe80::1 needs an interface to mean one.
  *
  * This file decides the mode and enters it; {@link ArticleHosts} writes the hosts files, and
  * {@link ArticleStory} says which of the article's outputs each mode reproduces and which it stands in for.
@@ -36,6 +41,22 @@ public final class Article {
     public static Mode possible() {
         if (OperatingSystem.here() == OperatingSystem.MACOS) return Mode.MACOS;
         return Sandbox.unavailable().isEmpty() ? Mode.NAMESPACE : Mode.FALLBACK;
+    }
+
+    /**
+     * What keeps a Mac whose localhost is {@code localhost} from being the article's: empty when it has
+     * the author's fe80::1 (its /etc/hosts line fe80::1%lo0), else why not, in words.
+     */
+    public static Optional<String> unlikeTheArticlesMac(List<InetAddress> localhost) {
+        if (localhost.stream().anyMatch(a -> Resolving.format(a).equals("fe80::1"))) return Optional.empty();
+        String list = localhost.stream().map(Resolving::format).distinct().collect(Collectors.joining(", "));
+        return Optional.of("this Mac's localhost is " + list + ", without the article's fe80::1: its /etc/hosts has no line"
+                + " 'fe80::1%lo0 localhost', which the author's had and macOS's default has lacked since OS X 10.10");
+    }
+
+    /** {@link #unlikeTheArticlesMac} for this machine's localhost. */
+    static Optional<String> unlikeTheArticlesMac() {
+        return unlikeTheArticlesMac(Resolving.resolve("localhost"));
     }
 
     /** The article mode this program runs in, if any. */
@@ -62,7 +83,12 @@ public final class Article {
             Lifelines.exitWhenParentDies(Long.getLong(PARENT, 0));
             return OptionalInt.empty();
         }
-        current = possible();
+        Mode mode = possible();
+        if (mode == Mode.MACOS) unlikeTheArticlesMac().ifPresent(why -> {
+            throw Failure.failed("article mode needs the article's Mac, and " + why
+                    + ": run without article mode, or add that line to /etc/hosts (sudo) and run again");
+        });
+        current = mode;
         System.err.println(tool + ": " + ArticleStory.summary(current));
         switch (current) {
             case MACOS:

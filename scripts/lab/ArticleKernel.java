@@ -13,6 +13,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -70,6 +71,14 @@ public final class ArticleKernel {
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
+        if (mode == Article.Mode.MACOS) {
+            Resolving.useOsOrder();
+            Optional<String> unlike = Article.unlikeTheArticlesMac();
+            if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one
+                System.err.println("kernel: not in article mode: " + unlike.get());
+                return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system"), connectionFile));
+            }
+        }
         System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
         if (mode != Article.Mode.NAMESPACE) {
             return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(mode), connectionFile));

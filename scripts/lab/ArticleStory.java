@@ -14,7 +14,7 @@ public final class ArticleStory {
         return switch (mode) {
             case NAMESPACE -> "article mode: in a private Linux sandbox whose localhost is the article's [::1], [fe80::1], 127.0.0.1 (`" + Tools.jbang() + " resolve@catalog --sandbox article` says what is exact)";
             case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
-            case MACOS -> "article mode on macOS: this Mac is the article's machine, so nothing is sandboxed or stood in for";
+            case MACOS -> "article mode on macOS: this Mac's /etc/hosts names localhost on fe80::1%lo0 too, as the author's did, so nothing is sandboxed or stood in for";
         };
     }
 
@@ -53,7 +53,7 @@ public final class ArticleStory {
                         + "nc and curl still read the real /etc/hosts, which is never written");
             }
             case MACOS -> {
-                exact(lines, "everything, as long as /etc/hosts names localhost on ::1, fe80::1%lo0 and 127.0.0.1, as the author's did");
+                exact(lines, "everything: this Mac's /etc/hosts names localhost on ::1, fe80::1%lo0 and 127.0.0.1, as the author's did");
                 standsIn(lines, "Crystal's TCPServer", "pong, the same bind loop in Java");
             }
         }

@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
  *
  * Default /etc/hosts files (see tests/recorded/ for the real ones and their sources):
  * Ubuntu names ::1 only ip6-localhost, so localhost is 127.0.0.1 alone; Debian and
- * Fedora name both; Docker's depends on whether the container has IPv6; the
- * article's Mac adds fe80::1%lo0.
+ * Fedora name both; Docker's depends on whether the container has IPv6; macOS's names both
+ * since OS X 10.10, and the article's Mac, like OS X before it, fe80::1%lo0 too.
  */
 public final class Localhost {
     private Localhost() {}
@@ -27,6 +27,7 @@ public final class Localhost {
         List<InetAddress> here = Resolving.distinct(Resolving.resolve("localhost"));
         String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
+        // A Mac's own line says what it lacks: article mode cannot give it the third address.
         boolean mac = OperatingSystem.here() == OperatingSystem.MACOS;
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
         return line + " The article's three addresses: " + Tools.jbang() + " lab@catalog --sandbox article.";
@@ -58,15 +59,23 @@ public final class Localhost {
 
     /** Which common system has a localhost like {@code addresses}. */
     static String likeWhat(List<InetAddress> addresses) {
-        OperatingSystem os = OperatingSystem.here();
+        return likeWhat(OperatingSystem.here(), addresses);
+    }
+
+    /** Which common system has a localhost like {@code addresses}, on a machine of kind {@code os}. */
+    public static String likeWhat(OperatingSystem os, List<InetAddress> addresses) {
         if (Article.current().filter(m -> m == Article.Mode.FALLBACK).isPresent()) {
             return "article mode, fallback without namespaces: 127.0.0.2 stands in for fe80::1";
         }
         if (Article.current().isPresent()) return "article mode: the article's Mac";
-        if (os == OperatingSystem.MACOS) return "a Mac, as in the article";
         if (os == OperatingSystem.WINDOWS) return "Windows answers localhost itself";
         boolean v4 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("127.0.0.1"));
         boolean v6 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("::1"));
+        if (os == OperatingSystem.MACOS) {
+            if (Article.unlikeTheArticlesMac(addresses).isEmpty()) return "a Mac like the article's: its /etc/hosts names fe80::1%lo0 too";
+            return addresses.size() == 2 && v4 && v6 ? "a Mac with today's default /etc/hosts, without the article's fe80::1%lo0 line"
+                    : "a Mac whose /etc/hosts has lines of its own";
+        }
         if (addresses.size() >= 3) return "like the article's Mac: three addresses";
         if (addresses.size() == 2 && v4 && v6) return "like Debian's and Fedora's default /etc/hosts: ::1 and 127.0.0.1";
         if (addresses.size() == 1 && v4) {
