@@ -1,16 +1,16 @@
 package lab;
 
-import java.net.InetAddress;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Collectors;
 
 /**
  * Article mode: the article's Mac, where localhost is three loopback addresses
- * ([::1], [fe80::1], 127.0.0.1, in that order), on whatever machine the lab runs.
+ * ([::1], [fe80::1], 127.0.0.1, in that order), on Linux and Windows, and on a Mac that has its line.
  *
  * - Linux with namespace rights (root, or a user namespace of the user's own): a shared sandbox (its own lo with fe80::1, and a
  *   private /etc/hosts listing the Mac's three lines). Tools re-run themselves
@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
  *   127.0.0.2 standing in for fe80::1 (all of 127/8 is loopback there).
  * - macOS: the machine is the article when its /etc/hosts still names localhost on fe80::1%lo0,
  *   as the author's did; nothing changes then. Without that line (macOS's default since OS X
- *   10.10) article mode says so and does not start, and the kit never writes /etc/hosts. A private
- *   hosts file is no way round: Java drops its %lo0, and fe80::1 needs an interface to mean one.
+ *   10.10) article mode says so and does not start: it never writes /etc/hosts. A private hosts
+ *   file is no way round: Java drops its %lo0, and fe80::1 needs an interface to mean one.
  *
  * This file decides the mode and enters it; {@link ArticleHosts} writes the hosts files, and
  * {@link ArticleStory} says which of the article's outputs each mode reproduces and which it stands in for.
@@ -29,6 +29,8 @@ public final class Article {
     public static final String NAME = "article";
     /** Set on a tool re-run inside the sandbox (and on the kernel in article mode): it is already where it should be. */
     static final String INSIDE = "lab.article";
+    /** Set on the plain kernel that ran instead of article mode's (a Mac without the article's line): why, in words. */
+    static final String REFUSED = "lab.article.refused";
     /** The launcher's pid, given to the re-run tool: it exits when the launcher is gone. */
     static final String PARENT = "lab.article.parent";
     private static Mode current;
@@ -44,19 +46,24 @@ public final class Article {
     }
 
     /**
-     * What keeps a Mac whose localhost is {@code localhost} from being the article's: empty when it has
-     * the author's fe80::1 (its /etc/hosts line fe80::1%lo0), else why not, in words.
+     * What keeps a Mac whose /etc/hosts is {@code hostsText} from being the article's: empty when it
+     * names localhost on the author's fe80::1%lo0, else why not, in words. Read as text, not looked up:
+     * a tool asks for the OS order after this runs, and Java reads that setting at its first lookup.
      */
-    public static Optional<String> unlikeTheArticlesMac(List<InetAddress> localhost) {
-        if (localhost.stream().anyMatch(a -> Resolving.format(a).equals("fe80::1"))) return Optional.empty();
-        String list = localhost.stream().map(Resolving::format).distinct().collect(Collectors.joining(", "));
-        return Optional.of("this Mac's localhost is " + list + ", without the article's fe80::1: its /etc/hosts has no line"
-                + " 'fe80::1%lo0 localhost', which the author's had and macOS's default has lacked since OS X 10.10");
+    public static Optional<String> unlikeTheArticlesMac(String hostsText) {
+        List<String> named = HostsFile.localhostAddresses(hostsText).stream().distinct().toList();
+        if (named.stream().anyMatch(a -> a.equalsIgnoreCase("fe80::1%lo0") || a.equalsIgnoreCase("fe80::1"))) return Optional.empty();
+        return Optional.of("this Mac's /etc/hosts names localhost on " + (named.isEmpty() ? "no address" : String.join(" and ", named))
+                + ", not on the article's fe80::1%lo0 (macOS's default has had no such line since OS X 10.10)");
     }
 
-    /** {@link #unlikeTheArticlesMac} for this machine's localhost. */
+    /** {@link #unlikeTheArticlesMac(String)} for this machine's /etc/hosts; one that cannot be read names nothing. */
     static Optional<String> unlikeTheArticlesMac() {
-        return unlikeTheArticlesMac(Resolving.resolve("localhost"));
+        try {
+            return unlikeTheArticlesMac(Files.readString(Path.of("/etc/hosts")));
+        } catch (IOException e) {
+            return unlikeTheArticlesMac("");
+        }
     }
 
     /** The article mode this program runs in, if any. */
@@ -85,8 +92,8 @@ public final class Article {
         }
         Mode mode = possible();
         if (mode == Mode.MACOS) unlikeTheArticlesMac().ifPresent(why -> {
-            throw Failure.failed("article mode needs the article's Mac, and " + why
-                    + ": run without article mode, or add that line to /etc/hosts (sudo) and run again");
+            throw Failure.failed("article mode needs the article's Mac, and " + why + ": drop --sandbox article"
+                    + " (SANDBOX=article), or add the line 'fe80::1%lo0 localhost' to /etc/hosts with sudo, and remove it after the lab");
         });
         current = mode;
         System.err.println(tool + ": " + ArticleStory.summary(current));

@@ -71,13 +71,11 @@ public final class ArticleKernel {
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
-        if (mode == Article.Mode.MACOS) {
-            Resolving.useOsOrder();
-            Optional<String> unlike = Article.unlikeTheArticlesMac();
-            if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one
-                System.err.println("kernel: not in article mode: " + unlike.get());
-                return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system"), connectionFile));
-            }
+        Optional<String> unlike = mode == Article.Mode.MACOS ? Article.unlikeTheArticlesMac() : Optional.empty();
+        if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one, which says why
+            System.err.println("kernel: not in article mode: " + unlike.get());
+            return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system",
+                    "-D" + Article.REFUSED + "=" + unlike.get()), connectionFile));
         }
         System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
         if (mode != Article.Mode.NAMESPACE) {

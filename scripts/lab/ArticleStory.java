@@ -2,6 +2,7 @@ package lab;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import lab.Article.Mode;
 
@@ -16,6 +17,13 @@ public final class ArticleStory {
             case FALLBACK -> "article mode, fallback: no namespaces here (" + Sandbox.unavailable().orElse("") + "), so Java reads a private hosts file with 127.0.0.2 standing in for fe80::1";
             case MACOS -> "article mode on macOS: this Mac's /etc/hosts names localhost on fe80::1%lo0 too, as the author's did, so nothing is sandboxed or stood in for";
         };
+    }
+
+    /** One line: the article mode this machine would run in, or on a Mac without the article's line, why none. */
+    public static String wouldUse() {
+        Mode mode = Article.possible();
+        return (mode == Mode.MACOS ? Article.unlikeTheArticlesMac() : Optional.<String>empty())
+                .map(why -> "no article mode: " + why).orElse(summary(mode));
     }
 
     private static boolean explained;

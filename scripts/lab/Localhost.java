@@ -27,6 +27,8 @@ public final class Localhost {
         List<InetAddress> here = Resolving.distinct(Resolving.resolve("localhost"));
         String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
+        String refused = System.getProperty(Article.REFUSED); // the article-mode kernel, on a Mac without the article's line
+        if (refused != null) return line + " Article mode is off: " + refused + ".";
         // A Mac's own line says what it lacks: article mode cannot give it the third address.
         boolean mac = OperatingSystem.here() == OperatingSystem.MACOS;
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
@@ -72,7 +74,8 @@ public final class Localhost {
         boolean v4 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("127.0.0.1"));
         boolean v6 = addresses.stream().anyMatch(a -> Resolving.format(a).equals("::1"));
         if (os == OperatingSystem.MACOS) {
-            if (Article.unlikeTheArticlesMac(addresses).isEmpty()) return "a Mac like the article's: its /etc/hosts names fe80::1%lo0 too";
+            boolean third = addresses.stream().anyMatch(a -> Resolving.format(a).equals("fe80::1"));
+            if (third) return "a Mac like the article's: its /etc/hosts names fe80::1%lo0 too";
             return addresses.size() == 2 && v4 && v6 ? "a Mac with today's default /etc/hosts, without the article's fe80::1%lo0 line"
                     : "a Mac whose /etc/hosts has lines of its own";
         }
