@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
 @Command(name = "resolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show what HOST resolves to, in the OS order and in Java's default order, and which address nc, Java and curl try first.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:resolved", "1:article mode cannot run here (a Mac without the article's fe80::1%lo0 line)", "2:bad command line or unknown host"})
+        exitCodeList = {"0:resolved", "1:article mode cannot run here (a Mac without the article's fe80::1%%lo0 line)", "2:bad command line or unknown host"})
 class resolve implements Callable<Integer> {
     @Mixin
     Endpoint endpoint;

@@ -9,7 +9,7 @@ import picocli.CommandLine;
 public final class SandboxOption implements Cli.RunsElsewhere {
     @CommandLine.Option(names = "--sandbox", paramLabel = "article",
             description = "article: the article's Mac, localhost = [::1], [fe80::1], 127.0.0.1 (a private Linux sandbox; on a Mac,"
-                    + " only where /etc/hosts has its fe80::1%lo0 line, else exit 1; see README)")
+                    + " only where /etc/hosts has its fe80::1%%lo0 line, else exit 1; see README)")
     String sandbox;
 
     /** The tool's exit code when it ran inside the article's sandbox, or empty to go on here. */
