@@ -63,7 +63,7 @@ import picocli.CommandLine.Parameters;
                 "           sorted by RFC 3484 (/etc/gai.conf). curl and Chromium answer",
                 "           localhost themselves. [::] takes IPv4 too unless IPV6_V6ONLY.",
                 "  macOS    listeners from lsof; clients get /etc/hosts sorted by RFC 6724",
-                "           (::1, fe80::1, 127.0.0.1, whatever the line order).",
+                "           (::1 first, then fe80::1 where listed, then 127.0.0.1).",
                 "  Windows  listeners from netstat; the OS answers localhost itself, ::1 then",
                 "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default.",
                 "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java lab/ClientsHere.java"},

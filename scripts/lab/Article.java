@@ -29,7 +29,7 @@ public final class Article {
     public static final String NAME = "article";
     /** Set on a tool re-run inside the sandbox (and on the kernel in article mode): it is already where it should be. */
     static final String INSIDE = "lab.article";
-    /** Set on the plain kernel that ran instead of article mode's (a Mac without the article's line): why, in words. */
+    /** Set on the plain kernel that ran instead of article mode's (a Mac without the article's line): what it needs, in words. */
     static final String REFUSED = "lab.article.refused";
     /** The launcher's pid, given to the re-run tool: it exits when the launcher is gone. */
     static final String PARENT = "lab.article.parent";
@@ -52,7 +52,7 @@ public final class Article {
      */
     public static Optional<String> unlikeTheArticlesMac(String hostsText) {
         List<String> named = HostsFile.localhostAddresses(hostsText).stream().distinct().toList();
-        if (named.stream().anyMatch(a -> a.equalsIgnoreCase("fe80::1%lo0") || a.equalsIgnoreCase("fe80::1"))) return Optional.empty();
+        if (named.stream().anyMatch(a -> a.equalsIgnoreCase("fe80::1%lo0"))) return Optional.empty(); // unscoped, no Mac binds it
         return Optional.of("this Mac's /etc/hosts names localhost on " + (named.isEmpty() ? "no address" : String.join(" and ", named))
                 + ", not on the article's fe80::1%lo0 (macOS's default has had no such line since OS X 10.10)");
     }

@@ -75,7 +75,8 @@ public final class ArticleKernel {
         if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one, which says why
             System.err.println("kernel: not in article mode: " + unlike.get());
             return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system",
-                    "-D" + Article.REFUSED + "=" + unlike.get()), connectionFile));
+                    "-D" + Article.REFUSED + "=article mode needs the line 'fe80::1%lo0 localhost' in /etc/hosts"),
+                    connectionFile)); // the first cell's line says what this Mac's file has
         }
         System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
         if (mode != Article.Mode.NAMESPACE) {

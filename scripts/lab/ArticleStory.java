@@ -23,7 +23,7 @@ public final class ArticleStory {
     public static String wouldUse() {
         Mode mode = Article.possible();
         return (mode == Mode.MACOS ? Article.unlikeTheArticlesMac() : Optional.<String>empty())
-                .map(why -> "no article mode: " + why).orElse(summary(mode));
+                .map(why -> "Article mode cannot run here: " + why).orElse("Here it would be " + summary(mode));
     }
 
     private static boolean explained;

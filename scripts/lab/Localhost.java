@@ -28,7 +28,7 @@ public final class Localhost {
         String list = here.stream().map(Resolving::format).collect(Collectors.joining(", "));
         String line = "This machine's localhost: " + list + " (" + likeWhat(here) + ").";
         String refused = System.getProperty(Article.REFUSED); // the article-mode kernel, on a Mac without the article's line
-        if (refused != null) return line + " Article mode is off: " + refused + ".";
+        if (refused != null) return line + " This is the plain kernel: " + refused + ".";
         // A Mac's own line says what it lacks: article mode cannot give it the third address.
         boolean mac = OperatingSystem.here() == OperatingSystem.MACOS;
         if (Article.current().isPresent() || here.size() >= 3 || mac) return line;
