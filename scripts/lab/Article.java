@@ -52,7 +52,7 @@ public final class Article {
      */
     public static Optional<String> unlikeTheArticlesMac(String hostsText) {
         List<String> named = HostsFile.localhostAddresses(hostsText).stream().distinct().toList();
-        if (named.stream().anyMatch(a -> a.equalsIgnoreCase("fe80::1%lo0"))) return Optional.empty(); // unscoped, no Mac binds it
+        if (named.stream().anyMatch(a -> a.equalsIgnoreCase("fe80::1%lo0"))) return Optional.empty(); // lo0's: fe80::1 alone names no device
         return Optional.of("this Mac's /etc/hosts names localhost on " + (named.isEmpty() ? "no address" : String.join(" and ", named))
                 + ", not on the article's fe80::1%lo0 (macOS's default has had no such line since OS X 10.10)");
     }
