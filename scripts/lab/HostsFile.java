@@ -20,7 +20,8 @@ import java.util.List;
  * mounted over it in a mount namespace of its own (a sandbox) may be.
  */
 public final class HostsFile {
-    private static final Path ETC_HOSTS = Path.of("/etc/hosts");
+    /** The system's hosts file on Linux and macOS. */
+    static final Path ETC_HOSTS = Path.of("/etc/hosts");
 
     private final Path file;
     private final Path backup;
@@ -41,6 +42,15 @@ public final class HostsFile {
             return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** The text of {@code file}, or "" when it cannot be read: then it names nothing. */
+    static String textOrNothing(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -93,11 +92,7 @@ public final class Localhost {
 
     /** The hosts file this JVM resolves from: a private one if set, else the machine's. */
     private static String hostsText() {
-        String file = System.getProperty(Resolving.HOSTS_FILE, "/etc/hosts");
-        try {
-            return Files.readString(Path.of(file));
-        } catch (IOException e) {
-            return "";
-        }
+        String file = System.getProperty(Resolving.HOSTS_FILE);
+        return HostsFile.textOrNothing(file == null ? HostsFile.ETC_HOSTS : Path.of(file));
     }
 }
