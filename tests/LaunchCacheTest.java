@@ -71,10 +71,16 @@ class LaunchCacheTest extends Kit {
         withoutJBang(kit, () -> assertEquals("v2 y\n", run(kit, Map.of(), "scripts/Hello.java", "y").out()));
 
         assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
+        // Sources count by content, not time or size: an unpacked zip or `cp -p` gives a changed file an old time.
         for (Path source : List.of(kit.resolve("jbang-catalog.json"), kit.resolve("scripts/lab/Cli.java"))) {
-            touch(source);
+            String text = Files.readString(source);
+            FileTime time = Files.getLastModifiedTime(source);
+            Files.writeString(source, text.substring(0, text.length() - 1) + (text.endsWith("\n") ? " " : "\n"));
+            Files.setLastModifiedTime(source, time);
             withoutJBang(kit, () -> assertNotEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), source + " changed"));
-            assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
+            Files.writeString(source, text);
+            touch(source);
+            withoutJBang(kit, () -> assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), source + ": only its time changed"));
         }
         withoutJBang(kit, () -> {
             assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
@@ -134,10 +140,14 @@ class LaunchCacheTest extends Kit {
 
     /** An archive's header holds NUL bytes; the garbage written here holds none, and a truncated one is shorter. */
     private static void assertRealArchives(String how) throws IOException {
+        assertRealArchives(kit, how);
+    }
+
+    private static void assertRealArchives(Path kit, String how) throws IOException {
         for (Path archive : archives(kit)) {
             byte[] head = Arrays.copyOf(Files.readAllBytes(archive), 64);
             assertTrue(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf(0) >= 0, how + " archive left: " + archive);
-            assertTrue(Files.readString(archive.resolveSibling(archive.getFileName() + ".stamp")).startsWith(Files.size(archive) + " "),
+            assertEquals(Files.size(archive) + "", Files.readString(archive.resolveSibling(archive.getFileName() + ".stamp")).strip(),
                     how + " archive left: " + archive);
         }
     }
@@ -159,6 +169,37 @@ class LaunchCacheTest extends Kit {
         withoutJBang(moved, () -> assertEquals(before, run(moved, noLang, "scripts/Hello.java", "x")));
         for (Path archive : archives(moved)) assertTrue(Files.exists(archive.resolveSibling(archive.getFileName() + ".stamp")));
         assertEquals(1, archives(moved).size(), "only the new folder's archive is kept: " + archives(moved));
+    }
+
+    /**
+     * A stock Mac has bash 3.2, BSD find (no -printf) and no md5sum: there every ./jbang went through JBang's JVM.
+     * Here: no md5sum or sha*sum, and a find that refuses what POSIX does not define. (Bash 3.2 was checked by hand.)
+     */
+    @Test
+    void withOnlyTheToolsAMacHasTheCacheAndTheArchiveStillWork() throws IOException {
+        Path folder = copyOfTheKit("lab-launch-mac");
+        writeHello(folder.resolve("scripts/Hello.java"), "mac");
+        Path bin = TempFiles.pathWithout("md5sum", "sha1sum", "sha256sum", "sha512sum", "b2sum", "find");
+        Path find = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "find")).filter(Files::isExecutable).findFirst().orElseThrow();
+        TempFiles.standIn(bin, "find", String.join("\n",
+                "for a in \"$@\"; do",
+                "  case \"$a\" in",
+                "    -name|-path|-prune|-type|-newer|-print|-exec|-o|-a|-size|-perm|-user|-group|-mtime|-xdev|-depth) ;;",
+                "    -*) echo \"find: $a: not in POSIX\" >&2; exit 1 ;;",
+                "  esac",
+                "done",
+                "exec " + find + " \"$@\""));
+        Map<String, String> mac = Map.of("PATH", bin.toString());
+        Result built = run(folder, mac, "scripts/Hello.java", "x");
+        assertFalse(built.err().contains("POSIX"), built.err());
+        Result first = run(folder, mac, "scripts/Hello.java", "x");
+        assertEquals(new Result(0, "mac x\n", ""), first);
+        assertEquals(1, archives(folder).size(), "JBang's JVM has its archive");
+        withoutJBang(folder, () -> assertEquals(first, run(folder, mac, "scripts/Hello.java", "x"), "replayed"));
+        writeHello(folder.resolve("scripts/Hello.java"), "mac2");
+        withoutJBang(folder, () -> assertNotEquals(0, run(folder, mac, "scripts/Hello.java", "x").exit(), "an edited script is not replayed"));
+        assertEquals("mac2 x\n", run(folder, mac, "scripts/Hello.java", "x").out());
+        assertRealArchives(folder, "Mac");
     }
 
     // --- helpers ---

@@ -68,7 +68,7 @@ class LauncherTest extends Kit {
     void withoutFlockAsOnAMacLaunchersStillTakeTurns() throws Exception {
         Path fresh = Files.createDirectory(temporaryFolder("lab-launcher-mac").resolve("kit"));
         Files.copy(ROOT.resolve("jbang"), fresh.resolve("jbang"));
-        Map<String, String> mac = Map.of("PATH", pathWithout("flock").toString());
+        Map<String, String> mac = Map.of("PATH", TempFiles.pathWithout("flock").toString());
         ProcessBuilder version = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
         version.environment().putAll(mac);
         Run.Started beside = Run.started(version);
@@ -97,27 +97,9 @@ class LauncherTest extends Kit {
 
         // Where no link can be made (here: no ln at all), it runs without a lock, as it did before, rather than wait forever.
         ProcessBuilder noLink = new ProcessBuilder("./jbang", "--version").directory(fresh.toFile());
-        noLink.environment().put("PATH", pathWithout("flock", "ln").toString());
+        noLink.environment().put("PATH", TempFiles.pathWithout("flock", "ln").toString());
         Result unlocked = Run.exec(noLink);
         assertEquals(first.out(), unlocked.out(), unlocked.err());
-    }
-
-    /** A folder of links to every program on PATH but {@code tools}. */
-    private static Path pathWithout(String... tools) throws java.io.IOException {
-        Path bin = temporaryFolder("lab-bin");
-        for (String folder : System.getenv("PATH").split(":")) {
-            try (Stream<Path> programs = Files.list(Path.of(folder))) {
-                for (Path program : programs.filter(Files::isExecutable).toList()) {
-                    Path name = program.getFileName();
-                    if (!List.of(tools).contains(name.toString()) && Files.notExists(bin.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
-                        Files.createSymbolicLink(bin.resolve(name), program);
-                    }
-                }
-            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException absent) {
-                // a folder on PATH that is not there
-            }
-        }
-        return bin;
     }
 
     /**

@@ -45,6 +45,26 @@ public final class TempFiles {
         }
     }
 
+    /** A folder of links to every program on PATH but {@code tools}, as a PATH (a Mac has no flock, no md5sum). */
+    public static Path pathWithout(String... tools) {
+        Path bin = temporaryFolder("lab-bin");
+        for (String folder : System.getenv("PATH").split(":")) {
+            try (java.util.stream.Stream<Path> programs = Files.list(Path.of(folder))) {
+                for (Path program : programs.filter(Files::isExecutable).toList()) {
+                    Path name = program.getFileName();
+                    if (!List.of(tools).contains(name.toString()) && Files.notExists(bin.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(bin.resolve(name), program);
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException absent) {
+                // a folder on PATH that is not there
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bin;
+    }
+
     /** A new folder, sticky and open to all as /tmp is, removed when the run ends. */
     public static Path sharedFolder(String prefix) {
         Path dir = temporaryFolder(prefix);
