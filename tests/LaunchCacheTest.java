@@ -82,6 +82,16 @@ class LaunchCacheTest extends Kit {
             touch(source);
             withoutJBang(kit, () -> assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), source + ": only its time changed"));
         }
+        // And through a link: the catalog's content is its target's.
+        Path catalog = kit.resolve("jbang-catalog.json"), target = kit.resolveSibling("catalog-target.json");
+        Files.move(catalog, target);
+        Files.createSymbolicLink(catalog, target);
+        assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
+        String text = Files.readString(target);
+        Files.writeString(target, text.substring(0, text.length() - 1) + (text.endsWith("\n") ? " " : "\n"));
+        withoutJBang(kit, () -> assertNotEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), "a linked catalog changed"));
+        Files.delete(catalog);
+        Files.writeString(catalog, text);
         withoutJBang(kit, () -> {
             assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
             assertNotEquals(0, run(kit, Map.of("JBANG_DEFAULT_JAVA_VERSION", "17"), "pong@catalog", "--version").exit(),
@@ -184,7 +194,7 @@ class LaunchCacheTest extends Kit {
         TempFiles.standIn(bin, "find", String.join("\n",
                 "for a in \"$@\"; do",
                 "  case \"$a\" in",
-                "    -name|-path|-prune|-type|-newer|-print|-exec|-o|-a|-size|-perm|-user|-group|-mtime|-xdev|-depth) ;;",
+                "    -H|-L|-name|-path|-prune|-type|-newer|-print|-exec|-o|-a|-size|-perm|-user|-group|-mtime|-xdev|-depth) ;;",
                 "    -*) echo \"find: $a: not in POSIX\" >&2; exit 1 ;;",
                 "  esac",
                 "done",
