@@ -41,7 +41,11 @@ NO_PERF_DATA := -XX:-UsePerfData
 
 # In a recipe: the java that ./jbang uses too (JAVA_HOME's, else the first on PATH); the system properties
 # of the one in $java, one JVM start for all; and one of those in $settings: $(call JAVA_PROPERTY,java.home).
-FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || command -v java )
+# macOS's /usr/bin/java is a stub for the JDK that java_home names: that JDK's own java, so that the kernel's
+# specs and archive follow a new JDK (as ./jbang's jdk_of does).
+FIND_JAVA = $$( [ -n "$$JAVA_HOME" ] && [ -x "$$JAVA_HOME/bin/java" ] && echo "$$JAVA_HOME/bin/java" || { j=$$(command -v java) && \
+  if [ "$$j" = /usr/bin/java ] && [ -x /usr/libexec/java_home ] && h=$$(/usr/libexec/java_home 2>/dev/null) && [ -x "$$h/bin/java" ]; \
+  then echo "$$h/bin/java"; else echo "$$j"; fi; } )
 JAVA_SETTINGS = $$("$$java" $(NO_PERF_DATA) -XshowSettings:properties -version 2>&1)
 JAVA_PROPERTY = $$(printf '%s\n' "$$settings" | awk -F' = ' '/^ *$(1) = / {print $$2}')
 

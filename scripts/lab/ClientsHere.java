@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,9 +54,27 @@ public final class ClientsHere {
     private static final List<Path> MACOS_CHROMIUMS = List.of(Path.of("/Applications/Chromium.app/Contents/MacOS/Chromium"),
             Path.of("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"));
 
+    /**
+     * A Mac without the Command Line Tools has a /usr/bin/python3 that only stands in for theirs: running it,
+     * even for its version, opens Apple's installer. {@code xcode-select -p} asks without one (not tested here).
+     */
+    private static boolean appleStandIn(Path program) {
+        if (OperatingSystem.here() != OperatingSystem.MACOS || !program.equals(Path.of("/usr/bin/python3"))) return false;
+        try {
+            ProcessOutput.Said said = ProcessOutput.run(List.of("/usr/bin/xcode-select", "-p"), Duration.ofSeconds(5));
+            return said.exit() == null || said.exit() != 0;
+        } catch (IOException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
     /** Where {@code client} (one of {@link Clients#NAMES}) is installed here: the first of the programs that stand for it. */
     public static Optional<Path> find(String client) {
-        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst();
+        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream)
+                .filter(program -> !appleStandIn(program)).findFirst();
         if (onPath.isPresent() || !client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
         return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
     }

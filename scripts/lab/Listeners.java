@@ -241,7 +241,9 @@ public final class Listeners {
 
     /** The listeners as lsof sees them: the macOS way, and the same program on Linux where it is installed. */
     public static List<Listener> fromLsof(int port) {
-        return fromLsofOutput(run("lsof", "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port);
+        // macOS keeps lsof in /usr/sbin, which a PATH may leave out; Tools.find looks there too.
+        String lsof = Tools.find("lsof").map(Path::toString).orElse("lsof");
+        return fromLsofOutput(run(lsof, "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port);
     }
 
     /** Reads `lsof -F pctn` lines (the tests give it a Mac's, recorded). */
@@ -318,12 +320,13 @@ public final class Listeners {
     }
 
     private static List<String> run(String... command) {
+        String name = Path.of(command[0]).getFileName().toString();  // "lsof", wherever it was found
         try {
             ProcessOutput.Said said = ProcessOutput.run(List.of(command), Duration.ofSeconds(10));
-            if (said.exit() == null) throw Failure.failed(command[0] + " did not list the listeners within 10 s, and was stopped");
+            if (said.exit() == null) throw Failure.failed(name + " did not list the listeners within 10 s, and was stopped");
             return said.text().lines().collect(Collectors.toList());
         } catch (IOException e) {
-            throw Failure.failed("cannot run " + command[0] + " to list listeners: " + e.getMessage());
+            throw Failure.failed("cannot run " + name + " to list listeners: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
