@@ -75,7 +75,7 @@ class LaunchCacheTest extends Kit {
         for (Path source : List.of(kit.resolve("jbang-catalog.json"), kit.resolve("scripts/lab/Cli.java"))) {
             String text = Files.readString(source);
             FileTime time = Files.getLastModifiedTime(source);
-            Files.writeString(source, text.substring(0, text.length() - 1) + (text.endsWith("\n") ? " " : "\n"));
+            Files.writeString(source, sameLength(text));
             Files.setLastModifiedTime(source, time);
             withoutJBang(kit, () -> assertNotEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), source + " changed"));
             Files.writeString(source, text);
@@ -88,7 +88,7 @@ class LaunchCacheTest extends Kit {
         Files.createSymbolicLink(catalog, target);
         assertEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit());
         String text = Files.readString(target);
-        Files.writeString(target, text.substring(0, text.length() - 1) + (text.endsWith("\n") ? " " : "\n"));
+        Files.writeString(target, sameLength(text));
         withoutJBang(kit, () -> assertNotEquals(0, run(kit, Map.of(), "pong@catalog", "--version").exit(), "a linked catalog changed"));
         Files.delete(catalog);
         Files.writeString(catalog, text);
@@ -129,12 +129,12 @@ class LaunchCacheTest extends Kit {
             String how = truncate ? "truncated" : "garbled";
             corruptArchives(truncate);
             assertEquals(version, run(kit, Map.of(), "--version"), "the same answer, and no warning, with a " + how + " archive");
-            assertRealArchives(how);  // removed: `--version` does not make one
+            assertRealArchives(kit, how);  // removed: `--version` does not make one
             assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"));
             corruptArchives(truncate);
             assertEquals(first, run(kit, viaJBang, "scripts/Hello.java", "z"), "a script through JBang with a " + how + " archive");
             assertFalse(archives(kit).isEmpty(), "that run makes the archive again");
-            assertRealArchives(how);
+            assertRealArchives(kit, how);
         }
     }
 
@@ -149,10 +149,6 @@ class LaunchCacheTest extends Kit {
     }
 
     /** An archive's header holds NUL bytes; the garbage written here holds none, and a truncated one is shorter. */
-    private static void assertRealArchives(String how) throws IOException {
-        assertRealArchives(kit, how);
-    }
-
     private static void assertRealArchives(Path kit, String how) throws IOException {
         for (Path archive : archives(kit)) {
             byte[] head = Arrays.copyOf(Files.readAllBytes(archive), 64);
@@ -285,6 +281,11 @@ class LaunchCacheTest extends Kit {
 
     private static void touch(Path file) throws IOException {
         Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
+    }
+
+    /** {@code text} changed in its last character: the same length, so only its content tells. */
+    private static String sameLength(String text) {
+        return text.substring(0, text.length() - 1) + (text.endsWith("\n") ? " " : "\n");
     }
 
     private static byte[] garbage(long size) {

@@ -61,8 +61,7 @@ public final class ClientsHere {
     private static boolean appleStandIn(Path program) {
         if (OperatingSystem.here() != OperatingSystem.MACOS || !program.equals(Path.of("/usr/bin/python3"))) return false;
         try {
-            ProcessOutput.Said said = ProcessOutput.run(List.of("/usr/bin/xcode-select", "-p"), Duration.ofSeconds(5));
-            return said.exit() == null || said.exit() != 0;
+            return !ProcessOutput.run(List.of("/usr/bin/xcode-select", "-p"), Duration.ofSeconds(5)).ran();
         } catch (IOException e) {
             return true;
         } catch (InterruptedException e) {
