@@ -336,10 +336,11 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 	  echo "reset: no notebook '$(NOTEBOOK)' in notebooks/ (there: $$(cd notebooks && ls [0-9]*.ipynb | cut -c1-2 | xargs))" >&2; exit 2; }; \
 	original="$${originals[0]}"; file="$${original##*/}"; copy="$(MY_NOTEBOOKS)/$$file"; \
 	if [ -e "$$copy" ]; then \
-	  mkdir -p "$(MY_NOTEBOOKS)/.backup"; \
 	  backup="$(MY_NOTEBOOKS)/.backup/$${file%.ipynb}.$$(date +%Y%m%d-%H%M%S).ipynb"; n=1; \
 	  while [ -e "$$backup" ]; do backup="$(MY_NOTEBOOKS)/.backup/$${file%.ipynb}.$$(date +%Y%m%d-%H%M%S)-$$n.ipynb"; n=$$((n + 1)); done; \
-	  mv "$$copy" "$$backup" && echo "reset: your version is kept in $$backup"; \
+	  { mkdir -p "$(MY_NOTEBOOKS)/.backup" && mv "$$copy" "$$backup"; } 2>/dev/null || { \
+	    echo "reset: cannot keep your version in $(MY_NOTEBOOKS)/.backup/ (is it yours, and a folder?), so $$copy stays as it is" >&2; exit 1; }; \
+	  echo "reset: your version is kept in $$backup"; \
 	else mkdir -p "$(MY_NOTEBOOKS)"; fi; \
 	cp "$$original" "$$copy" && echo "reset: $$copy is the original again (reload it in Jupyter before you save)"
 

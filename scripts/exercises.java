@@ -36,6 +36,7 @@ import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
 import lab.Failure;
+import lab.Lifelines;
 import lab.GivenFiles;
 import lab.Lab;
 import lab.Localhost;
@@ -57,6 +58,7 @@ import picocli.CommandLine.Parameters;
 class exercises implements Runnable {
     public static void main(String... args) {
         Resolving.useOsOrder(); // as in the kernel: before anything resolves a name
+        Lifelines.exitWithParent(null); // as the player: a SIGKILLed terminal takes verify and its servers along
         System.exit(Cli.run(new exercises(), args));
     }
 
@@ -130,6 +132,7 @@ class exercises implements Runnable {
         public Integer call() throws IOException {
             mine.keepProgress();
             Localhost.requireLoopback();
+            Exercise.askForHintsWith(Tools.jbang() + " exercises@catalog hint %s"); // the checks run here, not in a notebook
             java.util.List<Info> all = theExercises();
             java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
             Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();

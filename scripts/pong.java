@@ -19,7 +19,7 @@
 // -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcessOutput.java lab/ProcFiles.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcessOutput.java lab/ProcFiles.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/SandboxOption.java lab/Servers.java lab/SessionFiles.java lab/SocketErrors.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -38,6 +38,7 @@ import lab.Failure;
 import lab.Lifelines;
 import lab.Listeners;
 import lab.Resolving;
+import lab.SocketErrors;
 import lab.SandboxOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -129,15 +130,16 @@ class pong implements Callable<Integer> {
     private String whyNot(InetAddress address, IOException e) {
         String where = Resolving.format(address, endpoint.port);
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (reason.startsWith("Address already in use")) {
+        SocketErrors.Kind kind = SocketErrors.of(e); // by the system's words in any language: they may be German
+        if (kind == SocketErrors.Kind.IN_USE) {
             List<String> holders = Listeners.holding(address, endpoint.port).stream().map(Listeners.Listener::owner).toList();
             return where + (holders.isEmpty() ? " (in use)" : " (held by " + String.join(", ", holders) + ")");
         }
-        if (reason.startsWith("Permission denied") && endpoint.port < 1024) {
+        if (kind == SocketErrors.Kind.DENIED && endpoint.port < 1024) {
             throw Failure.usage("port " + endpoint.port + " is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
         }
         // Not an address of this machine; for ::1 that means IPv6 is off (Java then has no IPv6 sockets at all).
-        if (reason.startsWith("Cannot assign requested address") || reason.startsWith("Protocol family unavailable")
+        if (kind == SocketErrors.Kind.NOT_HERE || reason.startsWith("Protocol family unavailable")
                 || reason.contains("family not supported")) {
             String hint = address.isLoopbackAddress() && address.getAddress().length == 16
                     ? "IPv6 is not set up on this machine's loopback" : "this machine has no such address";

@@ -1,5 +1,8 @@
 package tests;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import lab.Exercise;
+import lab.Lifelines;
 import lab.Notebooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
@@ -109,7 +113,10 @@ class ExercisesTest extends Kit {
         for (Exercise.Info e : all()) {
             assertTrue(r.out().contains("☐ " + e.id() + ", not yet: "), "the starter of " + e.id() + " fails its check:\n" + r.out());
             assertFalse(r.out().contains("✓ " + e.id() + ": done"), r.out());
+            // In the terminal, the hint is a command to type there, not the call a notebook cell would make.
+            assertTrue(r.out().contains("\n  Stuck? ./jbang exercises@catalog hint " + e.id() + "\n"), r.out());
         }
+        assertFalse(r.out().contains("Exercise.hint("), r.out());
         assertTrue(r.err().contains("exercises: " + all().size() + " of " + all().size() + " exercise(s) not done yet"), r.err());
         assertFalse(r.out().contains("✗"), "the cells around the exercises run:\n" + r.out());
         noChildrenLeft();
@@ -177,20 +184,39 @@ class ExercisesTest extends Kit {
         // verify compiles ahead while cells run: the failed cell's hidden output must still come before its ✗ line.
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0);
-        JsonObject root = JsonParser.parseString(solved(first.notebook())).getAsJsonObject();
-        JsonObject broken = codeCell("System.out.println(\"said before it failed\");\n"
-                + "if (port > 0) throw new IllegalStateException(\"broken on purpose\");");
-        JsonArray cells = new JsonArray();
-        for (int i = 0; i < root.getAsJsonArray("cells").size(); i++) {
-            if (i == 2) cells.add(broken); // after the start-up cell, which declares port
-            cells.add(root.getAsJsonArray("cells").get(i));
-        }
-        root.add("cells", cells);
-        Files.writeString(mine.resolve(first.notebook().getFileName()), JSON.toJson(root));
+        Files.writeString(mine.resolve(first.notebook().getFileName()), afterTheStartUp(solved(first.notebook()),
+                "System.out.println(\"said before it failed\");\nif (port > 0) throw new IllegalStateException(\"broken on purpose\");"));
         Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
         assertTrue(r.out().contains("said before it failed\n  ! java.lang.IllegalStateException: broken on purpose\n✗ cell 2 of " + first.notebook().getFileName()
                 + " failed: java.lang.IllegalStateException: broken on purpose\n"), r.out());
         assertEquals(0, r.exit(), "the solution still passes its check: " + r.out());
+        noChildrenLeft();
+    }
+
+    /** As the player: verify, and the servers its cells started, go with the shell that ran it, even when that is SIGKILLed. */
+    @Test
+    void verifyGoesWithItsShellEvenOnSigkill() throws Exception {
+        assumeTrue(!Lifelines.hangupIgnored(), "skipped: this run ignores SIGHUP (nohup), and so would verify, on purpose");
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        Files.writeString(mine.resolve(first.notebook().getFileName()), afterTheStartUp(Files.readString(first.notebook()),
+                "Lab.pong(); Thread.sleep(120_000); // a cell that takes its time"));
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\" & echo $!; wait", "sh", "env", "LAB_PORT=" + freePort()));
+        command.addAll(tool("exercises", "verify", first.id(), "--notebooks", mine.toString()));
+        Process shell = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<ProcessHandle> started = new ArrayList<>();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+            ProcessHandle verify = ProcessHandle.of(Long.parseLong(out.readLine().strip())).orElseThrow();
+            started.add(verify);
+            assertTrue(Settled.settled(() -> verify.descendants().findAny().isPresent(), b -> b), "its cell started a server");
+            started.addAll(verify.descendants().toList());
+            shell.destroyForcibly().waitFor(); // SIGKILL, as a closed terminal: no signal reaches verify
+            assertEquals(List.of(), LeftBehind.stillRunning(started), "verify and its server went with the shell");
+        } finally {
+            shell.destroyForcibly().waitFor();
+            started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed
+        }
         noChildrenLeft();
     }
 
@@ -323,6 +349,18 @@ class ExercisesTest extends Kit {
     }
 
     /** A code cell of {@code source}, as a notebook holds one before it runs. */
+    /** {@code notebook} with a code cell of {@code source} after its start-up cell, which declares port. */
+    private static String afterTheStartUp(String notebook, String source) {
+        JsonObject root = JsonParser.parseString(notebook).getAsJsonObject();
+        JsonArray cells = new JsonArray();
+        for (int i = 0; i < root.getAsJsonArray("cells").size(); i++) {
+            if (i == 2) cells.add(codeCell(source));
+            cells.add(root.getAsJsonArray("cells").get(i));
+        }
+        root.add("cells", cells);
+        return JSON.toJson(root);
+    }
+
     private static JsonObject codeCell(String source) {
         JsonObject cell = new JsonObject();
         cell.addProperty("cell_type", "code");

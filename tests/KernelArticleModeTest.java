@@ -245,6 +245,22 @@ class KernelArticleModeTest extends Kit {
         }
     }
 
+    /** As on a Mac, where no setpriv ties IJava to the launcher: IJava follows it through JPY_PARENT_PID, and its server follows IJava. */
+    @Test
+    void withoutSetprivIJavaAndItsServerStillGoWithTheLauncher() throws Exception {
+        Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString(),
+                "PATH", TempFiles.pathWithout("setpriv").toString()); // and so no sandbox either: the fallback, as on a Mac
+        try (KernelDriver driver = new KernelDriver(env, KERNEL)) {
+            assertEquals("submitted", driver.next(), driver.log()); // Lab.pong() has run; the sandbox's cells failed
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains(" pong ")), "its server runs: " + started);
+            assertFalse(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("setpriv")), "no setpriv: " + started);
+            driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
+            assertEquals(List.of(), stillRunning(started), "IJava and its server went with the launcher");
+        }
+    }
+
     @Test
     void withoutNamespaceRightsTheKernelFallsBackToThePrivateHostsFileAndSaysSo() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), "needs root's namespace rights, to take them away");

@@ -88,6 +88,23 @@ class MyNotebooksTest extends Kit {
         assertEquals(4, backups(mine).size(), "no backup overwrote another");
     }
 
+    /** Where the backup cannot be written (here .backup is a file; elsewhere a folder root made), the learner's copy stays. */
+    @Test
+    void resetThatCannotKeepTheLearnersVersionChangesNothing() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Path copy = mine.resolve(FIRST);
+        String learners = "{\"cells\": [], \"note\": \"mine\"}";
+        Files.writeString(copy, learners);
+        Files.writeString(mine.resolve(".backup"), "not a folder");
+        Result r = exec(List.of("make", "-s", "reset", "NOTEBOOK=01", "MY_NOTEBOOKS=" + mine));
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertEquals(learners, Files.readString(copy), "the learner's version is still there");
+        List<String> ours = r.err().lines().filter(l -> l.startsWith("reset: ")).toList();
+        assertEquals(List.of("reset: cannot keep your version in " + mine + "/.backup/ (is it yours, and a folder?), so "
+                + copy + " stays as it is"), ours, r.err());
+        assertEquals("", r.out(), "it says nothing else");
+    }
+
     @Test
     void resetWithoutANotebookSaysHowToUseIt() {
         Path mine = temporaryFolder("my-notebooks");

@@ -188,7 +188,7 @@ class NotebookTest extends Kit {
             assertEquals(1, strict.exit(), strict.out());
             assertTrue(strict.out().contains(u + ": cell 4 (Lab.check(false, \"\", \"wrong lesson\");) printed \"≠ wrong lesson\" "
                     + "but is not tagged machine-dependent\n" + u + ": FAILED"), strict.out());
-            assertTrue(strict.out().contains(t + ": ok"), "tagged, the ≠ line is a lesson of its own: " + strict.out());
+            assertTrue(strict.out().contains(t + ": ok"), "tagged, the ≠ line is a lesson of its own: " + strict.out() + strict.err());
 
             Result article = exec(Map.of("LAB_PORT", "" + freePort()), kernel("--article", t));
             assertEquals(1, article.exit(), article.out());

@@ -31,6 +31,8 @@ public final class Article {
     static final String REFUSED = "lab.article.refused";
     /** The launcher's pid, given to the re-run tool: it exits when the launcher is gone. */
     static final String PARENT = "lab.article.parent";
+    /** The line of the article's Mac that makes it the article's, as a learner would add it to /etc/hosts. */
+    static final String MAC_HOSTS_LINE = "fe80::1%lo0 localhost";
     private static Mode current;
 
     private Article() {}
@@ -87,7 +89,7 @@ public final class Article {
         }
         refusedHere().ifPresent(why -> {
             throw Failure.failed("article mode needs the article's Mac, and " + why + ": drop --sandbox article"
-                    + " (SANDBOX=article), or add the line 'fe80::1%lo0 localhost' to /etc/hosts with sudo, and remove it after the lab");
+                    + " (SANDBOX=article), or add the line '" + MAC_HOSTS_LINE + "' to /etc/hosts with sudo, and remove it after the lab");
         });
         current = possible();
         System.err.println(tool + ": " + ArticleStory.summary(current));

@@ -75,7 +75,7 @@ public final class ArticleKernel {
         if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one, which says why
             System.err.println("kernel: not in article mode: " + unlike.get());
             return runToItsEnd(ijavaCommand(ijava, List.of("-D" + Resolving.PREFER_IPV6 + "=system",
-                    "-D" + Article.REFUSED + "=article mode needs the line 'fe80::1%lo0 localhost' in /etc/hosts"),
+                    "-D" + Article.REFUSED + "=article mode needs the line '" + Article.MAC_HOSTS_LINE + "' in /etc/hosts"),
                     connectionFile)); // the first cell's line says what this Mac's file has
         }
         System.err.println("kernel: " + ArticleStory.summary(mode)); // in Jupyter's terminal; the first cell says it too
@@ -171,10 +171,16 @@ public final class ArticleKernel {
         }
     }
 
-    /** Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits. */
+    /**
+     * Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits.
+     * IJava's lab.jsh follows the process that JPY_PARENT_PID names if it is IJava's parent (Lab.followJupyter):
+     * naming us ties IJava to us where no setpriv does (macOS, a Linux without it).
+     */
     private static int runToItsEnd(List<String> command) {
         try {
-            Process process = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            builder.environment().put("JPY_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+            Process process = builder.start();
             try {
                 return process.waitFor();
             } catch (InterruptedException e) {

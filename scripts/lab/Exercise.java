@@ -41,6 +41,8 @@ public final class Exercise {
 
     private static final Map<String, Boolean> RESULTS = new LinkedHashMap<>();
     private static final Map<String, Integer> HINTS_GIVEN = new HashMap<>();
+    /** How the learner asks for a hint where the check ran: a call in the next cell, or a command in the terminal. */
+    private static volatile String askForHint = "Exercise.hint(\"%s\")";
 
     private Exercise() {}
 
@@ -78,8 +80,13 @@ public final class Exercise {
         }
         record(id, passed);
         if (passed) System.out.println("✓ " + id + ": done");
-        else System.out.println("☐ " + id + ", not yet: " + wrong + "\n  Stuck? Exercise.hint(\"" + id + "\")");
+        else System.out.println("☐ " + id + ", not yet: " + wrong + "\n  Stuck? " + askForHint.formatted(id));
 
+    }
+
+    /** Where the checks run outside a notebook: {@code command} asks for exercise %s's hint there. */
+    public static void askForHintsWith(String command) {
+        askForHint = command;
     }
 
     /** Null when the body passed, else what is wrong, in one line. */

@@ -126,12 +126,12 @@ public final class HostsFile {
                 System.err.println(e.getMessage());
             }
         }, "put " + file + " back"));
+        edited = true; // from here on the file may differ from its backup: a write that fails half-way has emptied it
         try {
             Files.writeString(file, newText, StandardCharsets.UTF_8); // in place: same inode, so a bind mount sees it
-            edited = true;
         } catch (IOException e) {
-            deleteBackup();
-            throw Failure.failed("cannot write " + file + ": " + e.getMessage());
+            restore(); // or, if that fails too, one line that says where the backup stays
+            throw Failure.failed("cannot write " + file + ": " + e.getMessage() + "; it is as it was");
         }
     }
 

@@ -6,7 +6,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,10 +85,13 @@ public final class Lab {
         }
     }
 
-    /** A port no socket uses on any address right now. */
+    /**
+     * A port no socket uses on any address right now. The probe binds [::] (dual-stack: free on every
+     * address) but never listens: only step 10's sockets take every address, and a Mac's firewall asks about those.
+     */
     public static int freePort() {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("::", 0)); // [::] is dual-stack: free on every address
+        try (Socket probe = new Socket()) {
+            probe.bind(new InetSocketAddress("::", 0));
             return probe.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -239,7 +242,8 @@ public final class Lab {
 
     /**
      * A Java class from these source lines, compiled once by javac (this JVM's own, as
-     * `javac -d DIR` would): returns DIR, for `java -cp DIR Name`. Each run is then a
+     * `javac --release 17 -d DIR` would: the java on PATH that runs it may be older than this
+     * one, and 17 is the lab's oldest): returns DIR, for `java -cp DIR Name`. Each run is then a
      * plain JVM start, where `java --source` compiles again (about a second each time).
      * Deleted when this session ends.
      */
@@ -251,7 +255,8 @@ public final class Lab {
             StringWriter errors = new StringWriter();
             PrintWriter to = new PrintWriter(errors);
             int code = ToolProvider.findFirst("javac").orElseThrow(() -> new IllegalStateException(
-                    "no javac in this Java: the lab needs a JDK")).run(to, to, "-d", classes.toString(), source.toString());
+                    "no javac in this Java: the lab needs a JDK"))
+                    .run(to, to, "--release", "17", "-d", classes.toString(), source.toString());
             if (code != 0) throw new IllegalStateException("javac: " + errors.toString().strip().lines().findFirst().orElse("failed"));
             return classes;
         } catch (IOException e) {

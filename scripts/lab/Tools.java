@@ -24,12 +24,15 @@ public final class Tools {
 
     private static final Packages UTIL_LINUX = new Packages("util-linux", "util-linux", "util-linux", "util-linux", null);
     private static final Packages IPROUTE = new Packages("iproute2", "iproute", "iproute2", "iproute2", null);
-    private static final Map<String, Packages> PACKAGES = Map.of(
-            "nc", new Packages("netcat-openbsd", "nmap-ncat", "netcat-openbsd", "openbsd-netcat", "netcat"),
-            "curl", new Packages("curl", "curl", "curl", "curl", "curl"),
-            "lsof", new Packages("lsof", "lsof", "lsof", "lsof", "lsof"),
-            "ss", IPROUTE, "ip", IPROUTE,
-            "unshare", UTIL_LINUX, "nsenter", UTIL_LINUX, "setpriv", UTIL_LINUX, "mount", UTIL_LINUX);
+    private static final Map<String, Packages> PACKAGES = Map.ofEntries(
+            Map.entry("nc", new Packages("netcat-openbsd", "nmap-ncat", "netcat-openbsd", "openbsd-netcat", "netcat")),
+            Map.entry("curl", new Packages("curl", "curl", "curl", "curl", "curl")),
+            Map.entry("lsof", new Packages("lsof", "lsof", "lsof", "lsof", "lsof")),
+            Map.entry("node", new Packages("nodejs", "nodejs", "nodejs", "nodejs", "node")),
+            Map.entry("python3", new Packages("python3", "python3", "python3", "python", "python")),
+            Map.entry("ss", IPROUTE), Map.entry("ip", IPROUTE),
+            Map.entry("unshare", UTIL_LINUX), Map.entry("nsenter", UTIL_LINUX), Map.entry("setpriv", UTIL_LINUX),
+            Map.entry("mount", UTIL_LINUX));
 
     /** What a learner would have seen from each tool the notebooks run, for the line that says it is missing. */
     private static final Map<String, String> SHOWS = Map.of(
