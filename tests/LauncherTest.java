@@ -81,8 +81,10 @@ class LauncherTest extends Kit {
         Path link = fresh.resolve(".lab/jbang-build.lock.pid");
         assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "each let go of the lock");
         Process holder = new ProcessBuilder("sleep", "300").start();
+        Process reborn = null;
         try {
-            Files.createSymbolicLink(link, Path.of("" + holder.pid()));
+            // ./jbang names itself PID:START, its start as ps gives it with no spaces.
+            Files.createSymbolicLink(link, Path.of(holder.pid() + ":" + startedAt(holder.pid())));
             Run.Started waiting = Run.started(version);
             List<ProcessHandle> children = Settled.settled(() -> waiting.process().descendants().toList(),
                     all -> all.stream().anyMatch(Settled::isSleep));
@@ -91,8 +93,15 @@ class LauncherTest extends Kit {
             holder.destroyForcibly().waitFor(); // gone without letting go
             assertEquals(first.out(), waiting.finish().out(), "then it takes the lock over and runs");
             assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "and lets go of it");
+
+            // After a restart (a power cut while a ./jbang held it) the PID may be another program's: not the holder.
+            reborn = new ProcessBuilder("sleep", "300").start();
+            Files.createSymbolicLink(link, Path.of(reborn.pid() + ":" + startedAt(reborn.pid()).replaceAll("\\d", "0")));
+            assertEquals(first.out(), Run.exec(version).out(), "a live PID that started at another time holds nothing");
+            assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS), "and it lets go of the lock it took");
         } finally {
             holder.destroyForcibly();
+            if (reborn != null) reborn.destroyForcibly();
         }
 
         // Where no link can be made (here: no ln at all), it runs without a lock, as it did before, rather than wait forever.
@@ -100,6 +109,13 @@ class LauncherTest extends Kit {
         noLink.environment().put("PATH", TempFiles.pathWithout("flock", "ln").toString());
         Result unlocked = Run.exec(noLink);
         assertEquals(first.out(), unlocked.out(), unlocked.err());
+    }
+
+    /** When process {@code pid} started, as the launcher writes it in a lock's link: `ps -o lstart=` without its spaces. */
+    private static String startedAt(long pid) {
+        Result ps = Run.exec(List.of("ps", "-o", "lstart=", "-p", "" + pid));
+        assertEquals(0, ps.exit(), ps.err());
+        return ps.out().replace(" ", "").strip();
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,6 +76,16 @@ class PongTest extends Kit {
             shell.destroyForcibly().waitFor();
             if (server != null) server.destroyForcibly(); // by PID, only if the test failed
         }
+    }
+
+    /** A busy laptop may start a server slower than the wait for its first line: a second wait still takes that line. */
+    @Test
+    void aServerSlowerThanTheWaitIsStillWaitedForOnce() {
+        Server slow = StartedServers.start(List.of("sh", "-c", "sleep 1.5; echo Listen on slowly; exec cat"), Duration.ofSeconds(1));
+        assertEquals("Listen on slowly", slow.firstLine);
+        java.io.UncheckedIOException never = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+                () -> StartedServers.start(List.of("sh", "-c", "exec cat >/dev/null"), Duration.ofMillis(300)));
+        assertEquals("no output from sh within PT0.6S: ", never.getCause().getMessage());
     }
 
     @Test

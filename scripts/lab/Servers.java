@@ -146,16 +146,20 @@ public final class Servers {
         drain(process.getInputStream(), lines::add, () -> lines.add(EOF), "stdout of " + process.pid());
         Thread errors = drain(process.getErrorStream(), l -> stderr.append(l).append('\n'), () -> { }, "stderr of " + process.pid());
         String first = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (first == null || first.equals(EOF)) {
-            first = null;
-            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                errors.join(timeout.toMillis());
-            } else {
-                stop(process);
-                throw new IOException("no output from " + command.get(command.size() - 1) + " within " + timeout + ": " + stderr);
-            }
+        if (first == null) first = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS); // slow (a busy laptop): its line or its end
+        if (first != null && !first.equals(EOF)) return new Server(process, first, stderr);
+        if (first != null && process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) { // ended: what it said on stderr is all
+            errors.join(timeout.toMillis());
+            return new Server(process, null, stderr);
         }
-        return new Server(process, first, stderr);
+        stop(process);
+        throw new IOException("no output from " + program(command) + " within " + timeout.multipliedBy(2) + ": " + stderr);
+    }
+
+    /** The program {@code command} runs: a java command's main class, else its first word. */
+    private static String program(List<String> command) {
+        int classpath = Math.max(command.indexOf("-cp"), command.indexOf("-classpath"));
+        return classpath >= 0 && classpath + 2 < command.size() ? command.get(classpath + 2) : command.get(0);
     }
 
     /** Closes the lifeline first (a polite exit), then kills, and always waits. */
