@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import lab.Sandbox;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
@@ -66,11 +65,7 @@ class AnotherLanguageTest extends Kit {
     @Test
     void aPrivilegedPortIsStillAUsageErrorInGerman() throws Exception {
         Map<String, String> env = withGerman();
-        List<String> command = new ArrayList<>();
-        if (AnotherUser.isRoot()) { // root may bind it: in a new user namespace we hold no capability on this network
-            assumeTrue(Sandbox.unavailable().isEmpty(), "cannot drop root's rights here: " + Sandbox.unavailable().orElse(""));
-            command.addAll(List.of("unshare", "-U", "--"));
-        }
+        List<String> command = new ArrayList<>(BadInputTest.withoutTheRightToBindPort80());
         command.addAll(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "80"));
         oneLine(exec(env, command), 2, "port 80 is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
     }

@@ -78,17 +78,20 @@ class BadInputTest extends Kit {
 
     @Test
     void privilegedPortWithoutTheRights() throws Exception {
+        List<String> command = new ArrayList<>(withoutTheRightToBindPort80());
+        command.addAll(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "80"));
+        oneLine(exec(command), 2, "port 80 is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+    }
+
+    /** What to run a command under so that it may not bind port 80 (for root: a user namespace); skips where anyone may. */
+    static List<String> withoutTheRightToBindPort80() throws java.io.IOException {
         // Read with a buffer: some kernels answer a 1-byte read of a sysctl, as Files.readString does, with 1 byte only.
         String start = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).get(0).trim();
         assumeTrue(Integer.parseInt(start) > 80, "this machine lets anyone bind port 80 (ip_unprivileged_port_start=" + start + ")");
-        List<String> command = new ArrayList<>();
-        if (AnotherUser.isRoot()) {
-            // Root may bind it, so drop the right: in a new user namespace we hold no capability on this network.
-            assumeTrue(Sandbox.unavailable().isEmpty(), "cannot drop root's rights here: " + Sandbox.unavailable().orElse(""));
-            command.addAll(List.of("unshare", "-U", "--"));
-        }
-        command.addAll(tool("pong", "--hosts-file", hostsFile("127.0.0.1 localhost").toString(), "--port", "80"));
-        oneLine(exec(command), 2, "port 80 is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
+        if (!AnotherUser.isRoot()) return List.of();
+        // Root may bind it, so drop the right: in a new user namespace we hold no capability on this network.
+        assumeTrue(Sandbox.unavailable().isEmpty(), "cannot drop root's rights here: " + Sandbox.unavailable().orElse(""));
+        return List.of("unshare", "-U", "--");
     }
 
     @Test

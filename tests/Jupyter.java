@@ -42,6 +42,8 @@ final class Jupyter implements AutoCloseable {
         command.addAll(List.of(makeArgs));
         ProcessBuilder builder = new ProcessBuilder(command).directory(Kit.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("JUPYTER_TOKEN", token);
+        // Its server and kernel files in a folder of the run's own: a test that SIGKILLs Jupyter leaves them.
+        builder.environment().put("JUPYTER_RUNTIME_DIR", TempFiles.temporaryFolder("lab-runtime").toString());
         builder.environment().putAll(env);
         make = builder.start();
         JsonObject up = null;

@@ -50,7 +50,7 @@ class KernelArchiveTest extends Kit {
 
         ClassArchiveTest.corrupt(archive, false);
         assertEquals(0, classesFromArchive(spec), "the JVM refuses a changed archive by its checksum");
-        Result notebook = exec(Map.of("JUPYTER_PATH", root.resolve("jupyter").toString()),
+        Result notebook = exec(Map.of("JUPYTER_PATH", root.resolve("jupyter").toString(), "LAB_PORT", "" + freePort()),
                 NotebookTest.kernel("--kernel", NAME, "notebooks/01-single-server.ipynb"));
         assertEquals(0, notebook.exit(), "a kernel with a changed archive runs its notebook:\n" + notebook.out() + notebook.err());
 

@@ -32,6 +32,8 @@ final class KernelDriver implements AutoCloseable {
     KernelDriver(Map<String, String> env, String kernelspec) throws Exception {
         log = Files.createTempFile("interrupt-cell", ".log");
         List<String> command = new ArrayList<>(List.of("env"));
+        // The kernel's connection file in a folder of the run's own: the tests SIGKILL the driver, which then cannot remove it.
+        if (!env.containsKey("JUPYTER_RUNTIME_DIR")) command.add("JUPYTER_RUNTIME_DIR=" + TempFiles.temporaryFolder("lab-runtime"));
         env.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(List.of(NotebookTest.PYTHON, "tests/interrupt_cell.py"));
         if (kernelspec != null) command.add(kernelspec);

@@ -46,20 +46,25 @@ class LabTest extends Kit {
      * The plain `make lab` and `make lab SANDBOX=article`, played once and side by side, whichever test
      * asks first: each on a port of its own (article mode's inside its sandbox), so neither sees the other.
      */
-    private record Played(Result plain, Result article) {}
+    private record Played(Result plain, Result article, List<String> hostOthers) {}
     private static final class Plain {
         static final int PORT = unusedPort();
         static final int ARTICLE_PORT = unusedPort();
         static final Once<Played> BOTH = new Once<>(Plain::both);
         static final Once<Result> RUN = new Once<>(() -> BOTH.get().plain());
 
+        /** Article mode's port is held on the host meanwhile: a server there would find it taken, and the watcher says who. */
         private static Played both() {
-            Run.Started article = Sandbox.unavailable().isEmpty() ? makeLab(ARTICLE_PORT, "SANDBOX=article") : null;
-            Run.Started plain = makeLab(PORT);
-            try {
-                return new Played(plain.finish(), article == null ? null : article.finish());
-            } finally {
-                if (article != null && article.process().isAlive()) article.finish(); // never left running
+            try (HostPort host = new HostPort(ARTICLE_PORT)) {
+                Run.Started article = Sandbox.unavailable().isEmpty() ? makeLab(ARTICLE_PORT, "SANDBOX=article") : null;
+                Run.Started plain = makeLab(PORT);
+                try {
+                    return new Played(plain.finish(), article == null ? null : article.finish(), host.others());
+                } finally {
+                    if (article != null && article.process().isAlive()) article.finish(); // never left running
+                }
+            } catch (Exception e) {
+                throw new AssertionError("holding port " + ARTICLE_PORT + " on the host", e);
             }
         }
     }
@@ -114,7 +119,7 @@ class LabTest extends Kit {
         assertEquals(List.of(), r.lines().stream().filter(l -> l.startsWith("≠")).toList(), "no ≠ line in article mode:\n" + r.out());
         assertTrue(showsTheArticlesSequence(r.lines(), port), "servers on [::1], [fe80::1], 127.0.0.1, then Address already in use:\n" + r.out());
         noChildrenLeft();
-        assertEquals(List.of(), Listeners.onPort(port), "the servers listened in the sandbox, never on this machine's loopback");
+        assertEquals(List.of(), Plain.BOTH.get().hostOthers(), "the servers listened in the sandbox, never on this machine's loopback");
     }
 
     @Test

@@ -278,6 +278,7 @@ class NotebookTest extends Kit {
     /** {@code root} as a notebook in notebooks/ (test-*.ipynb, git-ignored), where it finds the kit as the lab's do. */
     private static Path written(JsonObject root) throws Exception {
         Path copy = Files.createTempFile(ROOT.resolve("notebooks"), "test-", ".ipynb");
+        copy.toFile().deleteOnExit(); // besides the callers' finally: a JVM that exits mid-test runs no finally block
         Files.writeString(copy, root.toString());
         return copy;
     }

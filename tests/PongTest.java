@@ -81,7 +81,7 @@ class PongTest extends Kit {
     /** A busy laptop may start a server slower than the wait for its first line: a second wait still takes that line. */
     @Test
     void aServerSlowerThanTheWaitIsStillWaitedForOnce() {
-        Server slow = StartedServers.start(List.of("sh", "-c", "sleep 1.5; echo Listen on slowly; exec cat"), Duration.ofSeconds(1));
+        Server slow = StartedServers.start(List.of("sh", "-c", "sleep 4; echo Listen on slowly; exec cat"), Duration.ofSeconds(3));
         assertEquals("Listen on slowly", slow.firstLine);
         java.io.UncheckedIOException never = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
                 () -> StartedServers.start(List.of("sh", "-c", "exec cat >/dev/null"), Duration.ofMillis(300)));

@@ -17,7 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tests.Run.exec;
 import static tests.Scripts.classpath;
-import static tests.Scripts.tool;
 import static tests.Scripts.toolOn;
 import static tests.StartedServers.start;
 import static tests.TempFiles.hostsFile;
@@ -138,7 +137,9 @@ class RememberedOptionsTest extends Kit {
     void aServerBoundFromTheRecordHasItsFlags() throws Exception {
         int port = freePort();
         run("pong", "--help");
-        Server server = start(tool("pong", "--exit-with-stdin", "--reuse-port", "--port", "" + port));
+        Path classes = Files.createTempFile(temporaryFolder("lab-classes"), "classes", ".log");
+        Server server = start(toolOn(classpath("pong"), "pong", List.of("-Xlog:class+load=info:file=" + classes),
+                "--exit-with-stdin", "--reuse-port", "--port", "" + port));
         try {
             assertTrue(server.listening(), server.stderr());
             assertTrue(server.address().endsWith(":" + port), "--port reached the Endpoint mixin's field: " + server.address());
@@ -148,5 +149,6 @@ class RememberedOptionsTest extends Kit {
             server.stop();
         }
         assertFalse(ProcessHandle.of(server.pid()).map(ProcessHandle::isAlive).orElse(false), "the server stopped");
+        assertFalse(Files.readAllLines(classes).stream().anyMatch(l -> l.contains(" picocli.")), "it was bound from the record, not by picocli");
     }
 }

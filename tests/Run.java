@@ -87,12 +87,22 @@ public final class Run {
                 throw new AssertionError(e);
             }
         }
+
+        /** For a finally block: a run that a failed assertion left unfinished is stopped, with all it started. */
+        public void stop() throws InterruptedException {
+            if (process.isAlive()) lab.Lifelines.killTree(process, Duration.ofSeconds(10));
+        }
+    }
+
+    /** Where started commands write their output: removed when the run ends, even what an unfinished one wrote. */
+    private static final class Outputs {
+        static final Path DIR = TempFiles.temporaryFolder("lab-run");
     }
 
     /** {@code command} started now, as exec runs it, for a long run that other checks go on beside. */
     public static Started started(ProcessBuilder builder) {
         try {
-            Path out = Files.createTempFile("lab-out", ".txt"), err = Files.createTempFile("lab-err", ".txt");
+            Path out = Files.createTempFile(Outputs.DIR, "out", ".txt"), err = Files.createTempFile(Outputs.DIR, "err", ".txt");
             Process p = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             return new Started(p, builder.command(), out, err);

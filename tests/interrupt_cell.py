@@ -11,8 +11,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(ROOT, ".lab", "jupyter"), os.environ.get("JUPYTER_PATH")]))
-# The kernel's connection file (jupyter_client writes it with tempfile.mkstemp) stays in the kit:
-# the tests SIGKILL this driver, which then cannot remove it.
+# The kernel's connection file (jupyter_client writes it with tempfile.mkstemp) goes into the runtime folder,
+# not /tmp: the tests SIGKILL this driver, which then cannot remove it (KernelDriver gives a folder of the run's own).
 import tempfile
 os.environ.setdefault("JUPYTER_RUNTIME_DIR", os.path.join(ROOT, ".lab", "jupyter", "runtime"))
 os.makedirs(os.environ["JUPYTER_RUNTIME_DIR"], exist_ok=True)

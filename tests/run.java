@@ -31,7 +31,7 @@
 //DEPS org.commonmark:commonmark:0.26.0
 //SOURCES ../scripts/lab/*.java
 //SOURCES *Test.java Kit.java Run.java Scripts.java StartedServers.java Ports.java TempFiles.java AnotherUser.java Settled.java LeftBehind.java Once.java MadeBundle.java
-//SOURCES Jupyter.java Browser.java KernelDriver.java Net.java PrintAddresses.java MakeSessionFiles.java ExecInSandbox.java ConnectLocalhost.java
+//SOURCES Jupyter.java Browser.java KernelDriver.java HostPort.java Net.java PrintAddresses.java MakeSessionFiles.java ExecInSandbox.java ConnectLocalhost.java
 
 import java.io.IOException;
 import java.nio.file.Files;
