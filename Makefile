@@ -29,7 +29,7 @@ JUPYTER_HERE = $(if $(filter file,$(origin JUPYTER_PYTHON)),[ -n "$$($(JUPYTER_F
 .NOTPARALLEL:
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
-JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo make setup)
+JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo apt-get install python3-venv first, or sudo make setup)
 
 .PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
 
@@ -102,8 +102,8 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	    || { [ -e .lab/offline ] && echo "✓ Jupyter, for make notebook; run make kernel once to install its Java kernel (from this kit: no network needed)" \
 	      || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; }; } \
 	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
-	for tool in nc curl; do command -v $$tool >/dev/null && echo "✓ $$tool, which the notebooks run" \
-	  || echo "– no $$tool: the cells that run it say so and skip it (Debian/Ubuntu: sudo make setup)"; done; \
+	for tool in nc:netcat-openbsd curl:curl; do command -v $${tool%%:*} >/dev/null && echo "✓ $${tool%%:*}, which the notebooks run" \
+	  || echo "– no $${tool%%:*}: the cells that run it say so and skip it (Debian/Ubuntu: sudo apt-get install $${tool#*:})"; done; \
 	if [ $$fail = 0 ]; then echo "ready"; else echo "not ready: fix the ✗ lines above, then run make ready again"; exit 1; fi
 
 # Debian/Ubuntu packages, by the command that shows each is there.
@@ -226,7 +226,7 @@ bundle: prereqs ## write an offline kit to .lab/localhost-lab-bundle.tar.gz (or 
 	  $(foreach x,$(BUNDLE_EXCLUDE),--exclude='$(x)') --exclude='*.lastUpdated' --exclude='.lab/jbang-home/cache/jars/*.options' \
 	  -C "$(CURDIR)" -T "$$list" -C "$$stage" .lab/offline; \
 	mv "$$out.tmp" "$$out"; \
-	echo "bundle: $$out, $$(du -h "$$out" | cut -f1): tar xzf $${out##*/}; cd localhost-lab; make lab"
+	echo "bundle: $$out, $$(du -h "$$out" | cut -f1): tar xzf $${out##*/}; cd localhost-lab; make lab (no make: ./jbang lab@catalog)"
 
 # ---- The one page a learner keeps: its words in docs/handout.html, its facts from the kit (scripts/handout.java).
 HANDOUT_DIR ?= .lab/handout

@@ -120,7 +120,7 @@ class exercises implements Runnable {
         }
     }
 
-    @Command(name = "verify", description = "Run your copy of a notebook up to an exercise's check, and say ✓ or what is still wrong.")
+    @Command(name = "verify", description = "Run your copy of a notebook, as last saved, up to an exercise's check, and say ✓ or what is still wrong.")
     static class Verify implements java.util.concurrent.Callable<Integer> {
         @Parameters(paramLabel = "ID", arity = "0..*", description = "exercises to check (default: all)")
         java.util.List<String> ids = new ArrayList<>();
@@ -221,6 +221,7 @@ class exercises implements Runnable {
             Info e = Exercise.find(theExercises(), id);
             System.out.println(Exercise.hintText(e, n));
             if (n < e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
+            else if (n == e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1) + " shows the solution");
         }
     }
 

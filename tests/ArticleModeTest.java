@@ -255,7 +255,10 @@ class ArticleModeTest extends Kit {
         assumeNamespaces();
         Run.oneLine(exec(withoutRights(tool("sandbox", "--", "true"))), 1,
                 "sandbox: cannot make a sandbox: this user may not create namespaces (unshare -n -m: unshare: unshare failed: Operation not permitted; "
-                        + "in a user namespace of its own: unshare: unshare failed: Operation not permitted); run as root, or allow unprivileged user namespaces");
+                        + "in a user namespace of its own: unshare: unshare failed: Operation not permitted); allow unprivileged user namespaces");
+        Result said = exec(withoutRights(tool("sandbox", "--", "true")));
+        assertTrue(said.err().strip().endsWith("(the lab itself is never run with sudo)") && !said.err().contains("run as root"),
+                "the way out is never sudo, which leaves .lab/ to root: " + said.err());
         Run.oneLine(exec(withoutRights(tool("sandbox", "--hosts", hostsFile("127.0.0.1 localhost").toString(), "--", "true"))), 1,
                 "cannot make a sandbox: this user may not create namespaces");
     }

@@ -288,8 +288,9 @@ class ExercisesTest extends Kit {
         assertEquals(0, one.exit(), one.err());
         assertTrue(one.out().startsWith("Hint 1 of " + e.hints().size() + " for " + e.id() + ": " + e.hints().get(0)), one.out());
         assertTrue(one.out().contains("exercises@catalog hint " + e.id() + " 2"), one.out());
-        Result two = exercises("hint", e.id(), "2");
-        assertTrue(two.out().startsWith("Hint 2 of"), two.out());
+        Result last = exercises("hint", e.id(), "" + e.hints().size());
+        assertTrue(last.out().startsWith("Hint " + e.hints().size() + " of"), last.out());
+        assertTrue(last.out().contains("exercises@catalog hint " + e.id() + " " + (e.hints().size() + 1) + " shows the solution"), last.out());
         Result past = exercises("hint", e.id(), "" + (e.hints().size() + 1));
         assertTrue(past.out().startsWith("No more hints for " + e.id() + ". The solution (notebooks/solutions/" + e.id() + ".jsh):\n"), past.out());
         String solution = Files.readString(NOTEBOOKS.resolve("solutions/" + e.id() + ".jsh")).stripTrailing();

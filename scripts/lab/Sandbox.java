@@ -113,7 +113,17 @@ public final class Sandbox implements AutoCloseable {
                     + "), and this unshare is older than util-linux 2.38, which a sandbox without root needs (--map-current-user); run as root");
         }
         return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get() + "; in a user namespace of its own: "
-                + asUser.get() + "); run as root, or allow unprivileged user namespaces");
+                + asUser.get() + "); allow unprivileged user namespaces" + appArmorsWay() + " (the lab itself is never run with sudo)");
+    }
+
+    /** Ubuntu 24.04's AppArmor keeps users from making namespaces: how to lift that, where it does. */
+    private static String appArmorsWay() {
+        try {
+            String restricted = ProcFiles.read(Path.of("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")).strip();
+            return restricted.equals("1") ? ": sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0 (until the next restart)" : "";
+        } catch (IOException e) {
+            return ""; // no such setting: not AppArmor's doing
+        }
     }
 
     private static final String SLOW = " did not end within 30 s";
