@@ -5,8 +5,11 @@
 // You write in your own copy of the notebook (my-notebooks/, what `make notebook`
 // opens); this tool runs your copy up to the check and says ✓ or what is still wrong.
 // Your progress is kept next to your copies (my-notebooks/.progress), never in the kit.
+// Without Jupyter, `start ID` writes the starter to my-notebooks/ID.jsh: answer there in any
+// editor, and verify runs that file in the starter cell's place.
 //
 //   jbang exercises@catalog list                   # every exercise: todo or done
+//   jbang exercises@catalog start 01-bind-loop     # no Jupyter: my-notebooks/01-bind-loop.jsh to edit
 //   jbang exercises@catalog verify 01-bind-loop    # run your copy up to its check
 //   jbang exercises@catalog hint 01-bind-loop      # the first hint (then: hint 01-bind-loop 2)
 //
@@ -52,7 +55,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "exercises", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The notebooks' exercises: list them, check yours, ask for a hint.",
                 "You write in your copies of the notebooks (my-notebooks/, made by make notebook or by verify)."},
-        subcommands = {exercises.ListAll.class, exercises.Verify.class, exercises.Hint.class},
+        subcommands = {exercises.ListAll.class, exercises.Verify.class, exercises.Start.class, exercises.Hint.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:an exercise is not done yet", "2:bad command line"})
 class exercises implements Runnable {
@@ -64,7 +67,7 @@ class exercises implements Runnable {
 
     @Override
     public void run() {
-        throw Failure.usage("say what to do: list, verify ID or hint ID (see exercises --help)");
+        throw Failure.usage("say what to do: list, verify ID, start ID or hint ID (see exercises --help)");
     }
 
     /** Where the learner's copies are, shared by the subcommands. */
@@ -77,6 +80,11 @@ class exercises implements Runnable {
             if (folder != null) return folder;
             String env = System.getenv("MY_NOTEBOOKS"); // make's, relative to the kit's folder
             return Lab.home().resolve(env == null || env.isBlank() ? "my-notebooks" : env);
+        }
+
+        /** An answer written without Jupyter (see start): it takes the starter cell's place when verify runs. */
+        Path answerFile(String id) {
+            return folder().resolve(id + ".jsh");
         }
 
         /** The progress file lives with the learner's copies. */
@@ -117,6 +125,8 @@ class exercises implements Runnable {
             long count = all.stream().filter(e -> done.contains(e.id())).count();
             System.out.println(count + " of " + all.size() + " done. Write yours in " + shown(mine.folder())
                     + "/ (" + Tools.make("notebook") + "), then: " + Tools.jbang() + " exercises@catalog verify ID");
+            System.out.println("No Jupyter? " + Tools.jbang() + " exercises@catalog start ID writes the starter to " + shown(mine.folder())
+                    + "/ID.jsh, to answer in any editor.");
         }
     }
 
@@ -158,13 +168,19 @@ class exercises implements Runnable {
         }
 
         /** Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how many are not done. */
-        private int verify(Path notebook, java.util.List<String> ids) {
-            java.util.List<Cell> cells = Notebooks.read(notebook);
+        private int verify(Path notebook, java.util.List<String> ids) throws IOException {
+            java.util.List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
             Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id
             for (String id : ids) {
                 int starter = -1;
                 for (int i = 0; i < cells.size(); i++) {
                     if (cells.get(i).exercise() != null && cells.get(i).exercise().id().equals(id)) starter = i;
+                }
+                Path answer = mine.answerFile(id); // written in an editor, without Jupyter: it takes the starter cell's place
+                if (starter >= 0 && Files.isRegularFile(answer)) {
+                    Cell cell = cells.get(starter);
+                    cells.set(starter, new Cell(cell.type(), Files.readString(answer, StandardCharsets.UTF_8), cell.tags(), cell.exercise()));
+                    System.out.println("With your answer in " + shown(answer) + ", in place of the notebook's cell:");
                 }
                 int check = starter + 1;
                 while (starter >= 0 && check < cells.size() && !cells.get(check).isCode()) check++;
@@ -204,6 +220,37 @@ class exercises implements Runnable {
             int notDone = 0;
             for (String id : ids) if (!Exercise.result(id).orElse(false)) notDone++;
             return notDone;
+        }
+    }
+
+    @Command(name = "start", description = {"Without Jupyter: write an exercise's starter to ID.jsh beside your copies,",
+            "to answer in any editor; verify then runs it in the starter cell's place. Never overwrites yours."})
+    static class Start implements Runnable {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @picocli.CommandLine.Mixin
+        Mine mine;
+
+        @Override
+        public void run() {
+            mine.keepProgress(); // the same check of the folder as list and verify
+            Info e = Exercise.find(theExercises(), id);
+            Path answer = mine.answerFile(e.id());
+            String then = ", then: " + Tools.jbang() + " exercises@catalog verify " + e.id();
+            if (Files.exists(answer)) {
+                System.out.println("Your answer is already in " + shown(answer) + ": edit it there" + then);
+                return;
+            }
+            String starter = Notebooks.read(e.notebook()).stream().filter(c -> c.exercise() != null && c.exercise().id().equals(e.id()))
+                    .map(Cell::source).findFirst().orElseThrow();
+            try {
+                Files.createDirectories(mine.folder());
+                Files.writeString(answer, starter.stripTrailing() + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+            } catch (IOException x) {
+                throw Failure.failed("cannot write " + shown(answer) + ": " + x.getMessage());
+            }
+            System.out.println("Wrote " + shown(answer) + ", the starter of " + e.id() + " (" + e.title() + "): answer there in any editor" + then);
         }
     }
 

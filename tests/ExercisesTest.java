@@ -281,6 +281,32 @@ class ExercisesTest extends Kit {
         noChildrenLeft();
     }
 
+    /** Rustlings' way, for a learner without Jupyter: the starter in a file of its own, answered in any editor. */
+    @Test
+    void withoutJupyterAnAnswerFileIsVerifiedInTheStarterCellsPlace() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        Path answer = mine.resolve(first.id() + ".jsh");
+        Result started = exercises("start", first.id(), "--notebooks", mine.toString());
+        assertEquals(0, started.exit(), started.out() + started.err());
+        assertTrue(started.out().startsWith("Wrote " + answer + ", the starter of " + first.id()), started.out());
+        String starter = Notebooks.read(first.notebook()).stream()
+                .filter(c -> c.exercise() != null && c.exercise().id().equals(first.id())).findFirst().orElseThrow().source();
+        assertEquals(starter.stripTrailing() + "\n", Files.readString(answer), "the notebook's starter cell");
+
+        String solution = Files.readString(NOTEBOOKS.resolve("solutions/" + first.id() + ".jsh"));
+        Files.writeString(answer, solution); // as the learner writes it in an editor
+        Result again = exercises("start", first.id(), "--notebooks", mine.toString());
+        assertTrue(again.out().startsWith("Your answer is already in " + answer), again.out());
+        assertEquals(solution, Files.readString(answer), "start never overwrites the learner's answer");
+
+        Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("With your answer in " + answer + ", in place of the notebook's cell:"), r.out());
+        assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
+        noChildrenLeft();
+    }
+
     @Test
     void hintsComeOneAtATimeThenTheSolution() throws Exception {
         Exercise.Info e = all().get(0);
@@ -349,7 +375,6 @@ class ExercisesTest extends Kit {
         return exec(Map.of("LAB_PORT", "" + port), tool("exercises", args));
     }
 
-    /** A code cell of {@code source}, as a notebook holds one before it runs. */
     /** {@code notebook} with a code cell of {@code source} after its start-up cell, which declares port. */
     private static String afterTheStartUp(String notebook, String source) {
         JsonObject root = JsonParser.parseString(notebook).getAsJsonObject();
@@ -362,6 +387,7 @@ class ExercisesTest extends Kit {
         return JSON.toJson(root);
     }
 
+    /** A code cell of {@code source}, as a notebook holds one before it runs. */
     private static JsonObject codeCell(String source) {
         JsonObject cell = new JsonObject();
         cell.addProperty("cell_type", "code");
