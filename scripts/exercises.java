@@ -107,7 +107,7 @@ class exercises implements Runnable {
         return Exercise.all(Lab.home().resolve("notebooks"));
     }
 
-    @Command(name = "list", description = "One line per exercise: its id, todo or done, its title and notebook.")
+    @Command(name = "list", description = "One line per exercise: its id, todo, done or n/a (not on this system), its title and notebook.")
     static class ListAll implements Runnable {
         @picocli.CommandLine.Mixin
         Mine mine;
@@ -115,15 +115,17 @@ class exercises implements Runnable {
         @Override
         public void run() {
             mine.keepProgress();
-            java.util.List<String> done = Exercise.done();
+            java.util.List<String> done = Exercise.done(), notHere = Exercise.notForThisMachine();
             java.util.List<Info> all = theExercises();
             int width = all.stream().mapToInt(e -> e.id().length()).max().orElse(0);
             for (Info e : all) {
                 String notebook = e.notebook().getFileName().toString().replace(".ipynb", "");
-                System.out.printf("%-" + width + "s  %-4s  %s (%s)%n", e.id(), done.contains(e.id()) ? "done" : "todo", e.title(), notebook);
+                String state = done.contains(e.id()) ? Exercise.DONE : notHere.contains(e.id()) ? Exercise.NOT_HERE : "todo";
+                System.out.printf("%-" + width + "s  %-4s  %s (%s)%n", e.id(), state, e.title(), notebook);
             }
             long count = all.stream().filter(e -> done.contains(e.id())).count();
-            System.out.println(count + " of " + all.size() + " done. Write yours in " + shown(mine.folder())
+            long here = all.stream().filter(e -> !notHere.contains(e.id())).count();
+            System.out.println(count + " of " + here + " done" + (here < all.size() ? " (" + (all.size() - here) + " n/a on this system)" : "") + ". Write yours in " + shown(mine.folder())
                     + "/ (" + Tools.make("notebook") + "), then: " + Tools.jbang() + " exercises@catalog verify ID");
             System.out.println("No Jupyter? " + Tools.jbang() + " exercises@catalog start ID writes the starter to " + shown(mine.folder())
                     + "/ID.jsh, to answer in any editor.");

@@ -281,6 +281,41 @@ class ExercisesTest extends Kit {
         noChildrenLeft();
     }
 
+    /**
+     * On a Mac there is no /proc, so 05-pid-from-proc's check cell says so instead of checking: verify passes
+     * over it, and list shows it n/a, not todo forever. Here its Mac branch alone, as a Mac runs it.
+     */
+    @Test
+    void anExerciseThisSystemCannotCheckIsNeverCountedAsNotDone() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info proc = Exercise.find(all(), "05-pid-from-proc");
+        JsonObject root = JsonParser.parseString(Files.readString(proc.notebook())).getAsJsonObject();
+        int replaced = 0;
+        for (JsonElement cell : root.getAsJsonArray("cells")) {
+            String source = cell.getAsJsonObject().get("source").getAsString();
+            if (!source.contains("Exercise.notHere(\"" + proc.id() + "\"")) continue;
+            cell.getAsJsonObject().addProperty("source", "Exercise.notHere(\"" + proc.id() + "\", \"no /proc here (macOS, Windows): "
+                    + "it needs Linux, or WSL on Windows\"); // the branch a Mac takes");
+            replaced++;
+        }
+        assertEquals(1, replaced, "the check cell has a branch for a system without /proc");
+        Files.writeString(mine.resolve(proc.notebook().getFileName()), JSON.toJson(root));
+        Result r = exercises("verify", proc.id(), "--notebooks", mine.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("– " + proc.id() + ": not on this system: no /proc here (macOS, Windows)"), r.out());
+        Result listed = exercises("list", "--notebooks", mine.toString());
+        assertTrue(listed.out().lines().anyMatch(l -> l.matches(proc.id() + "\\s+n/a\\s.*")), listed.out());
+        assertTrue(listed.out().contains("0 of " + (all().size() - 1) + " done (1 n/a on this system)."), listed.out());
+
+        Files.writeString(mine.resolve(proc.notebook().getFileName()), solved(proc.notebook())); // on Linux, solved
+        assertEquals(0, exercises("verify", proc.id(), "--notebooks", mine.toString()).exit());
+        Result again = exercises("list", "--notebooks", mine.toString());
+        assertTrue(again.out().lines().anyMatch(l -> l.matches(proc.id() + "\\s+done\\s.*")), again.out());
+        long solvedThere = all().stream().filter(e -> e.notebook().equals(proc.notebook())).count(); // solved() solves them all
+        assertTrue(again.out().contains(solvedThere + " of " + all().size() + " done."), again.out());
+        noChildrenLeft();
+    }
+
     /** Rustlings' way, for a learner without Jupyter: the starter in a file of its own, answered in any editor. */
     @Test
     void withoutJupyterAnAnswerFileIsVerifiedInTheStarterCellsPlace() throws Exception {

@@ -78,10 +78,21 @@ public final class Exercise {
         synchronized (RESULTS) {
             RESULTS.put(id, passed);
         }
-        record(id, passed);
+        record(id, passed ? DONE : null);
         if (passed) System.out.println("✓ " + id + ": done");
         else System.out.println("☐ " + id + ", not yet: " + wrong + "\n  Stuck? " + askForHint.formatted(id));
+    }
 
+    /**
+     * In place of the check, where this system lacks what the exercise is about (/proc on a Mac): one
+     * line that says why, and the exercise is kept as not for this machine, never as not done.
+     */
+    public static void notHere(String id, String why) {
+        synchronized (RESULTS) {
+            RESULTS.put(id, true); // nothing for the learner to do here
+        }
+        record(id, NOT_HERE);
+        System.out.println("– " + id + ": not on this system: " + why);
     }
 
     /** Where the checks run outside a notebook: {@code command} asks for exercise %s's hint there. */
@@ -231,31 +242,52 @@ public final class Exercise {
         return file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
     }
 
+    /** What the progress file says of an exercise: done, or not for this machine (no line: todo). */
+    public static final String DONE = "done", NOT_HERE = "n/a";
+
     /** The exercises done, as the progress file says. */
     public static List<String> done() {
-        Optional<Path> file = progressFile();
-        if (file.isEmpty() || !Files.isRegularFile(file.get())) return List.of();
-        try {
-            return Files.readAllLines(file.get()).stream().map(String::strip).filter(l -> l.endsWith(" done"))
-                    .map(l -> l.substring(0, l.length() - " done".length()).strip()).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return marked(DONE);
     }
 
-    /** Keeps the latest result of {@code id} in the progress file: a broken solution is todo again. */
-    private static synchronized void record(String id, boolean passed) {
+    /** The exercises this machine cannot check, as the progress file says (see notHere). */
+    public static List<String> notForThisMachine() {
+        return marked(NOT_HERE);
+    }
+
+    private static List<String> marked(String state) {
+        return states().entrySet().stream().filter(e -> e.getValue().equals(state)).map(Map.Entry::getKey).toList();
+    }
+
+    /** Every line of the progress file: an exercise and its state, in the file's order. */
+    private static Map<String, String> states() {
+        Map<String, String> states = new LinkedHashMap<>();
+        Optional<Path> file = progressFile();
+        if (file.isEmpty() || !Files.isRegularFile(file.get())) return states;
+        try {
+            for (String line : Files.readAllLines(file.get())) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length == 2 && (f[1].equals(DONE) || f[1].equals(NOT_HERE)) && !f[0].startsWith("#")) states.put(f[0], f[1]);
+            }
+        } catch (IOException e) {
+            // unreadable: nothing is known
+        }
+        return states;
+    }
+
+    /** Keeps the latest state of {@code id} in the progress file (null: todo): a broken solution is todo again. */
+    private static synchronized void record(String id, String state) {
         Optional<Path> file = progressFile();
         if (file.isEmpty()) return;
-        List<String> done = new ArrayList<>(done());
-        done.remove(id);
-        if (passed) done.add(id);
+        Map<String, String> states = states();
+        states.remove(id);
+        if (state != null) states.put(id, state);
         Path next = null;
         try {
             Files.createDirectories(file.get().toAbsolutePath().getParent());
             next = Files.createTempFile(file.get().toAbsolutePath().getParent(), ".progress-", ".tmp");
             Files.writeString(next, "# localhost-lab: the exercises you have done (exercises@catalog list)\n"
-                    + String.join("", done.stream().map(d -> d + " done\n").toList()));
+                    + String.join("", states.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + "\n").toList()));
             Files.move(next, file.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
