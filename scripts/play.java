@@ -63,7 +63,6 @@ import lab.Resolving;
 import lab.SandboxOption;
 import lab.Servers;
 import lab.SharedSandbox;
-import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -93,7 +92,7 @@ class play implements Callable<Integer> {
         String state = System.getenv("LAB_SANDBOX_STATE");
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the player and its servers along
-        Exercise.askForHintsWith(Tools.jbang() + " exercises@catalog hint %s"); // in a terminal no cell can call Exercise.hint
+        Exercise.askForHintsInTheTerminal();
         System.exit(Cli.run(new play(), args));
     }
 

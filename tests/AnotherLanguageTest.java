@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
@@ -28,21 +29,25 @@ import static tests.TempFiles.temporaryFolder;
  * made for the test with localedef, in a folder of its own (LOCPATH): the machine's stays as it is.
  */
 class AnotherLanguageTest extends Kit {
-    private static final Once<Map<String, String>> GERMAN = new Once<>(AnotherLanguageTest::german);
+    private static final Once<Optional<Map<String, String>>> GERMAN = new Once<>(AnotherLanguageTest::german);
 
-    /** The environment of a German learner: LANG, and no LC_ALL or LANGUAGE to override it. */
-    private static Map<String, String> german() {
+    /** The environment of a German learner: LANG, and no LC_ALL or LANGUAGE to override it; empty where none can be made. */
+    private static Optional<Map<String, String>> german() {
         Path locales = temporaryFolder("lab-locale");
-        Result made = exec(List.of("localedef", "-i", "de_DE", "-f", "UTF-8", locales.resolve("de_DE.UTF-8").toString()));
-        Map<String, String> env = Map.of("LOCPATH", locales.toString(), "LANG", "de_DE.UTF-8", "LC_ALL", "", "LANGUAGE", "");
-        Result said = exec(env, List.of("ls", "/no/such/file"));
-        return made.exit() == 0 && !said.err().contains("No such file") ? env : null;
+        try {
+            Result made = exec(List.of("localedef", "-i", "de_DE", "-f", "UTF-8", locales.resolve("de_DE.UTF-8").toString()));
+            Map<String, String> env = Map.of("LOCPATH", locales.toString(), "LANG", "de_DE.UTF-8", "LC_ALL", "", "LANGUAGE", "");
+            Result said = exec(env, List.of("ls", "/no/such/file"));
+            return made.exit() == 0 && !said.err().contains("No such file") ? Optional.of(env) : Optional.empty();
+        } catch (java.io.UncheckedIOException noLocaledef) {
+            return Optional.empty();
+        }
     }
 
     private static Map<String, String> withGerman(String... more) {
-        Map<String, String> env = GERMAN.get();
-        assumeTrue(env != null, "skipped: no German locale or messages here (localedef, and glibc's German messages: libc-l10n)");
-        Map<String, String> all = new java.util.HashMap<>(env);
+        Optional<Map<String, String>> env = GERMAN.get();
+        assumeTrue(env.isPresent(), "skipped: no German locale or messages here (localedef, and glibc's German messages: libc-l10n)");
+        Map<String, String> all = new java.util.HashMap<>(env.get());
         for (int i = 0; i < more.length; i += 2) all.put(more[i], more[i + 1]);
         return all;
     }

@@ -114,7 +114,7 @@ class ExercisesTest extends Kit {
             assertTrue(r.out().contains("☐ " + e.id() + ", not yet: "), "the starter of " + e.id() + " fails its check:\n" + r.out());
             assertFalse(r.out().contains("✓ " + e.id() + ": done"), r.out());
             // In the terminal, the hint is a command to type there, not the call a notebook cell would make.
-            assertTrue(r.out().contains("\n  Stuck? ./jbang exercises@catalog hint " + e.id() + "\n"), r.out());
+            assertTrue(r.out().contains("\n  Stuck? " + lab.Tools.jbang() + " exercises@catalog hint " + e.id() + "\n"), r.out());
         }
         assertFalse(r.out().contains("Exercise.hint("), r.out());
         assertTrue(r.err().contains("exercises: " + all().size() + " of " + all().size() + " exercise(s) not done yet"), r.err());
@@ -303,6 +303,7 @@ class ExercisesTest extends Kit {
         Result r = exercises("verify", proc.id(), "--notebooks", mine.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("– " + proc.id() + ": not on this system: no /proc here (macOS, Windows)"), r.out());
+        assertTrue(r.out().endsWith("Nothing to do on this system.\n"), r.out());
         Result listed = exercises("list", "--notebooks", mine.toString());
         assertTrue(listed.out().lines().anyMatch(l -> l.matches(proc.id() + "\\s+n/a\\s.*")), listed.out());
         assertTrue(listed.out().contains("0 of " + (all().size() - 1) + " done (1 n/a on this system)."), listed.out());
@@ -335,10 +336,22 @@ class ExercisesTest extends Kit {
         assertTrue(again.out().startsWith("Your answer is already in " + answer), again.out());
         assertEquals(solution, Files.readString(answer), "start never overwrites the learner's answer");
 
+        Files.write(answer, ("// gr\u00fc\u00dfe\n" + solution).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Run.oneLine(exercises("verify", first.id(), "--notebooks", mine.toString()), 1,
+                answer + " is not UTF-8 text: save it as UTF-8 in your editor, then verify again");
+        Files.writeString(answer, "\uFEFF" + solution); // some editors put a byte-order mark first
         Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("With your answer in " + answer + ", in place of the notebook's cell:"), r.out());
         assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
+
+        // A progress file that cannot be read is left as it is, never rewritten with only the latest line.
+        Path progress = mine.resolve(".progress");
+        byte[] kept = (Files.readString(progress) + "# \u00e9t\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(progress, kept);
+        Result unread = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertTrue(unread.out().contains("(progress not saved: cannot read " + progress), unread.out());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(kept, Files.readAllBytes(progress), "the progress file is untouched");
         noChildrenLeft();
     }
 

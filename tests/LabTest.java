@@ -75,7 +75,7 @@ class LabTest extends Kit {
         playedEveryNotebook(r);
         assertTrue(r.out().contains("✓"), "the notebooks check claims:\n" + r.out());
         // The untouched exercises say how to ask for a hint in a terminal, where no cell can call Exercise.hint.
-        assertTrue(r.out().contains("\n  Stuck? ./jbang exercises@catalog hint 01-bind-loop\n"), r.out());
+        assertTrue(r.out().contains("\n  Stuck? " + lab.Tools.jbang() + " exercises@catalog hint 01-bind-loop\n"), r.out());
         assertFalse(r.out().contains("Stuck? Exercise.hint("), r.out());
         noChildrenLeft();
         assertEquals(List.of(), Listeners.onPort(Plain.PORT));

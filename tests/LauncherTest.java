@@ -119,9 +119,9 @@ class LauncherTest extends Kit {
         return r.out() + said.get(0);
     }
 
-    /** When process {@code pid} started, as the launcher writes it in a lock's link: `ps -o lstart=` without its spaces. */
+    /** When process {@code pid} started, as the launcher writes it in a lock's link: `ps -o lstart=` in C and UTC, without its spaces. */
     private static String startedAt(long pid) {
-        Result ps = Run.exec(List.of("ps", "-o", "lstart=", "-p", "" + pid));
+        Result ps = Run.exec(List.of("env", "LC_ALL=C", "TZ=UTC0", "ps", "-o", "lstart=", "-p", "" + pid));
         assertEquals(0, ps.exit(), ps.err());
         return ps.out().replace(" ", "").strip();
     }

@@ -95,9 +95,9 @@ public final class Exercise {
         System.out.println("– " + id + ": not on this system: " + why);
     }
 
-    /** Where the checks run outside a notebook: {@code command} asks for exercise %s's hint there. */
-    public static void askForHintsWith(String command) {
-        askForHint = command;
+    /** Where the checks run in a terminal (the player, verify), where no cell can call hint(): the command to type. */
+    public static void askForHintsInTheTerminal() {
+        askForHint = Tools.jbang() + " exercises@catalog hint %s";
     }
 
     /** Null when the body passed, else what is wrong, in one line. */
@@ -256,21 +256,21 @@ public final class Exercise {
     }
 
     private static List<String> marked(String state) {
-        return states().entrySet().stream().filter(e -> e.getValue().equals(state)).map(Map.Entry::getKey).toList();
+        try {
+            return states().entrySet().stream().filter(e -> e.getValue().equals(state)).map(Map.Entry::getKey).toList();
+        } catch (IOException e) {
+            return List.of(); // unreadable: nothing is known
+        }
     }
 
     /** Every line of the progress file: an exercise and its state, in the file's order. */
-    private static Map<String, String> states() {
+    private static Map<String, String> states() throws IOException {
         Map<String, String> states = new LinkedHashMap<>();
         Optional<Path> file = progressFile();
         if (file.isEmpty() || !Files.isRegularFile(file.get())) return states;
-        try {
-            for (String line : Files.readAllLines(file.get())) {
-                String[] f = line.strip().split("\\s+");
-                if (f.length == 2 && (f[1].equals(DONE) || f[1].equals(NOT_HERE)) && !f[0].startsWith("#")) states.put(f[0], f[1]);
-            }
-        } catch (IOException e) {
-            // unreadable: nothing is known
+        for (String line : Files.readAllLines(file.get())) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2 && (f[1].equals(DONE) || f[1].equals(NOT_HERE)) && !f[0].startsWith("#")) states.put(f[0], f[1]);
         }
         return states;
     }
@@ -279,7 +279,13 @@ public final class Exercise {
     private static synchronized void record(String id, String state) {
         Optional<Path> file = progressFile();
         if (file.isEmpty()) return;
-        Map<String, String> states = states();
+        Map<String, String> states;
+        try {
+            states = states();
+        } catch (IOException e) { // rewritten from what could be read, it would lose the rest: left as it is
+            System.out.println("(progress not saved: cannot read " + file.get() + ": " + e.getMessage() + ")");
+            return;
+        }
         states.remove(id);
         if (state != null) states.put(id, state);
         Path next = null;

@@ -110,7 +110,7 @@ public final class Sandbox implements AutoCloseable {
         }
         if (asUser.get().contains("unrecognized option")) {
             return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get()
-                    + "), and this unshare is older than util-linux 2.38, which a sandbox without root needs (--map-current-user); run as root");
+                    + "), and this unshare is older than util-linux 2.38, which a sandbox without root needs (--map-current-user): Ubuntu 24.04 and Debian 13 have it (the lab itself is never run with sudo)");
         }
         return Optional.of("this user may not create namespaces (unshare -n -m: " + asRoot.get() + "; in a user namespace of its own: "
                 + asUser.get() + "); allow unprivileged user namespaces" + appArmorsWay() + " (the lab itself is never run with sudo)");
