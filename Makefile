@@ -134,20 +134,22 @@ setup: ## install (as root on Debian/Ubuntu, with apt-get) what the lab and its 
 	  missing=("$${missing[@]/#a-jdk/$(firstword $(JDK_PACKAGES))}"); \
 	  echo "setup: missing $${missing[*]}$$jdk; install them (Debian/Ubuntu: sudo make setup, or sudo apt-get install $${missing[*]}; Jupyter elsewhere: $(JUPYTER_HINT))" >&2; exit 1; \
 	fi
-	@# The real clients the doctor is checked against: wanted, not needed (their tests skip, saying why).
+	@# The real clients the doctor is checked against, and a German locale's sources and glibc's German messages
+	@# (tests/AnotherLanguageTest): wanted, not needed (their tests skip, saying why).
 	@wanted=(); \
 	for pair in $(CLIENT_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || wanted+=("$${pair#*:}"); done; \
+	[ -f /usr/share/i18n/locales/de_DE ] || wanted+=(locales); [ -f /usr/share/locale/de/LC_MESSAGES/libc.mo ] || wanted+=(libc-l10n); \
 	if [ $${#wanted[@]} -eq 0 ]; then :; \
 	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
-	  echo "setup: not installing $${wanted[*]} (needs root and apt-get; elsewhere install them yourself): the tests against real clients skip them"; \
+	  echo "setup: not installing $${wanted[*]} (needs root and apt-get; elsewhere install them yourself): the tests that need them skip them"; \
 	else \
 	  apt-get update -qq; \
 	  for pkg in "$${wanted[@]}"; do \
 	    if ! LC_ALL=C apt-cache policy "$$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
 	      note=; [ "$$pkg" = chromium ] && note=" (Ubuntu ships Chromium as a snap only)"; \
-	      echo "setup: apt has no $$pkg here$$note: the tests against real clients skip it"; \
+	      echo "setup: apt has no $$pkg here$$note: the tests that need it skip it"; \
 	    elif DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$pkg" >/dev/null; then echo "setup: installed $$pkg"; \
-	    else echo "setup: could not install $$pkg (apt-get failed): the tests against real clients skip it"; fi; \
+	    else echo "setup: could not install $$pkg (apt-get failed): the tests that need it skip it"; fi; \
 	  done; \
 	fi
 
