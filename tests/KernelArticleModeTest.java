@@ -212,15 +212,18 @@ class KernelArticleModeTest extends Kit {
         assumeNamespaces();
         int port = freePort();
         Set<String> before = kernelFolders();
+        List<ProcessHandle> started = new ArrayList<>();
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
-            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            started.addAll(driver.kernel.descendants().toList());
             assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
             assertFalse(newKernelFolders(before).isEmpty(), "the relays' Unix sockets are there");
             driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
             assertEquals(List.of(), stillRunning(started), "IJava, the relay inside, the sandbox's holder, the server, sleep");
             assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
+        } finally {
+            started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed: orphans once the launcher went
         }
     }
 
@@ -229,14 +232,17 @@ class KernelArticleModeTest extends Kit {
         assumeNamespaces();
         int port = freePort();
         Set<String> before = kernelFolders();
+        List<ProcessHandle> started = new ArrayList<>();
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
-            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            started.addAll(driver.kernel.descendants().toList());
             driver.process.destroyForcibly(); // Jupyter cannot shut its kernel down
             assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the launcher follows Jupyter");
             assertEquals(List.of(), stillRunning(started), "and everything it started");
             assertEquals(Set.of(), settled(() -> newKernelFolders(before), Set::isEmpty), "no folder of Unix sockets left");
             assertEquals(List.of(), host.others());
+        } finally {
+            started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed: orphans once the launcher went
         }
     }
 
@@ -245,15 +251,18 @@ class KernelArticleModeTest extends Kit {
     void withoutSetprivIJavaAndItsServerStillGoWithTheLauncher() throws Exception {
         Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString(),
                 "PATH", TempFiles.pathWithout("setpriv").toString()); // and so no sandbox either: the fallback, as on a Mac
+        List<ProcessHandle> started = new ArrayList<>();
         try (KernelDriver driver = new KernelDriver(env, KERNEL)) {
             assertEquals("submitted", driver.next(), driver.log()); // Lab.pong() has run; the sandbox's cells failed
-            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            started.addAll(driver.kernel.descendants().toList());
             assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
             assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains(" pong ")), "its server runs: " + started);
             assertTrue(driver.log().contains("kernel: article mode, fallback: no namespaces here ('setpriv' is not installed here"),
                     "the launcher found no setpriv, so nothing but JPY_PARENT_PID ties IJava to it: " + driver.log());
             driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
             assertEquals(List.of(), stillRunning(started), "IJava and its server went with the launcher");
+        } finally {
+            started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed (IJava outlived it so once)
         }
     }
 

@@ -361,7 +361,8 @@ class NotebookTest extends Kit {
         int port = freePort();
         Path slow = withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"), "Thread.sleep(120_000);");
         List<String> command = new ArrayList<>(itsParent ? List.of("sh", "-c", "\"$@\" & wait", "sh") : List.of());
-        command.addAll(List.of("env", "LAB_PORT=" + port));
+        // A SIGKILLed execute_notebook.py leaves its kernel's connection file: in the run's temp folder, not the kit.
+        command.addAll(List.of("env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + TempFiles.temporaryFolder("lab-runtime")));
         command.addAll(runner.isEmpty() ? player(slow.toString()) : List.of(runner.get(0), runner.get(1), slow.toString()));
         Process run = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
