@@ -102,7 +102,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	    || { [ -e .lab/offline ] && echo "✓ Jupyter, for make notebook; run make kernel once to install its Java kernel (from this kit: no network needed)" \
 	      || echo "✓ Jupyter, for make notebook; its Java kernel is fetched by make kernel: run it once while online"; }; } \
 	  || echo "– no Jupyter: make lab runs without it; for make notebook: $(JUPYTER_HINT)"; \
-	for tool in nc:netcat-openbsd curl:curl; do command -v $${tool%%:*} >/dev/null && echo "✓ $${tool%%:*}, which the notebooks run" \
+	for tool in $(filter nc:% curl:%,$(SETUP_PACKAGES)); do command -v $${tool%%:*} >/dev/null && echo "✓ $${tool%%:*}, which the notebooks run" \
 	  || echo "– no $${tool%%:*}: the cells that run it say so and skip it (Debian/Ubuntu: sudo apt-get install $${tool#*:})"; done; \
 	if [ $$fail = 0 ]; then echo "ready"; else echo "not ready: fix the ✗ lines above, then run make ready again"; exit 1; fi
 

@@ -103,6 +103,14 @@ class exercises implements Runnable {
         return it.startsWith(here) ? here.relativize(it).toString() : it.toString();
     }
 
+    /** The index of exercise {@code id}'s starter cell (the cell the learner writes in), or -1. */
+    static int starterOf(java.util.List<Cell> cells, String id) {
+        for (int i = 0; i < cells.size(); i++) {
+            if (cells.get(i).exercise() != null && cells.get(i).exercise().id().equals(id)) return i;
+        }
+        return -1;
+    }
+
     static java.util.List<Info> theExercises() {
         return Exercise.all(Lab.home().resolve("notebooks"));
     }
@@ -154,7 +162,8 @@ class exercises implements Runnable {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
             if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
-            long notHere = chosen.stream().filter(e -> Exercise.notForThisMachine().contains(e.id())).count();
+            java.util.List<String> notForThisMachine = Exercise.notForThisMachine(); // the progress file, read once
+            long notHere = chosen.stream().filter(e -> notForThisMachine.contains(e.id())).count();
             if (chosen.size() == 1) System.out.println(notHere == 1 ? "Nothing to do on this system." : "Done.");
             else System.out.println("All " + (chosen.size() - notHere) + " done" + (notHere > 0 ? " (" + notHere + " n/a on this system)." : "."));
             return Cli.OK;
@@ -186,10 +195,7 @@ class exercises implements Runnable {
             java.util.List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
             Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id
             for (String id : ids) {
-                int starter = -1;
-                for (int i = 0; i < cells.size(); i++) {
-                    if (cells.get(i).exercise() != null && cells.get(i).exercise().id().equals(id)) starter = i;
-                }
+                int starter = starterOf(cells, id);
                 Path answer = mine.answerFile(id); // written in an editor, without Jupyter: it takes the starter cell's place
                 if (starter >= 0 && Files.isRegularFile(answer)) {
                     Cell cell = cells.get(starter);
@@ -256,8 +262,8 @@ class exercises implements Runnable {
                 System.out.println("Your answer is already in " + shown(answer) + ": edit it there" + then);
                 return;
             }
-            String starter = Notebooks.read(e.notebook()).stream().filter(c -> c.exercise() != null && c.exercise().id().equals(e.id()))
-                    .map(Cell::source).findFirst().orElseThrow();
+            java.util.List<Cell> cells = Notebooks.read(e.notebook());
+            String starter = cells.get(starterOf(cells, e.id())).source(); // there: Exercise.all found it
             try {
                 Files.createDirectories(mine.folder());
                 Files.writeString(answer, starter.stripTrailing() + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);

@@ -42,7 +42,6 @@ public final class SocketErrors {
         for (Kind kind : Kind.values()) {
             if (kind != Kind.OTHER && message.startsWith(kind.english)) return kind;
         }
-        if (message.startsWith("Can't assign requested address")) return Kind.NOT_HERE; // macOS's words
         for (Kind kind : Kind.values()) {
             if (kind != Kind.OTHER && local(kind).filter(message::startsWith).isPresent()) return kind;
         }
