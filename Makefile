@@ -27,6 +27,12 @@ JUPYTER_HERE = $(if $(filter file,$(origin JUPYTER_PYTHON)),[ -n "$$($(JUPYTER_F
 # One target at a time, even under make -j: setup installs what the targets after it (kernel, test) look for.
 # The tests and make html run their own work in parallel.
 .NOTPARALLEL:
+# The learner's exercise progress: `make notebook` names it for Jupyter, whose terminals pass it on.
+# Nothing else a make in such a terminal runs may record there (make lab plays the unsolved originals).
+unexport LAB_PROGRESS
+# In a recipe, before a program that must not outlive make (Jupyter, execute_notebook.py), SIGKILL
+# included: Linux's setpriv asks the kernel to send SIGTERM when make goes; elsewhere nothing.
+FOLLOW_MAKE = $(shell setpriv --pdeathsig TERM -- true 2>/dev/null && echo setpriv --pdeathsig TERM --)
 # How to get Jupyter without root: a plain `pip install` is refused by the system Python of Debian 12,
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo apt-get install python3-venv first, or sudo make setup)
@@ -327,7 +333,7 @@ my-notebooks:
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
 notebook: sandbox-name jupyter kernel my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
-	LAB_PROGRESS="$(abspath $(MY_NOTEBOOKS))/.progress" $(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
+	LAB_PROGRESS="$(abspath $(MY_NOTEBOOKS))/.progress" exec $(FOLLOW_MAKE) $(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
 	@[ -n "$(NOTEBOOK)" ] || { echo "reset: which notebook? make reset NOTEBOOK=01 (a number, or a file name such as 01-single-server.ipynb)" >&2; exit 2; }; \
@@ -348,7 +354,7 @@ reset: ## put one of your notebooks back to the original, keeping yours in my-no
 
 html: sandbox-name jupyter kernel ## execute every notebook and render it to .lab/html (git-ignored); SANDBOX=article for the article's Mac
 	@mkdir -p .lab/html
-	$(JUPYTER_PYTHON) dev/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
+	exec $(FOLLOW_MAKE) $(JUPYTER_PYTHON) dev/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
 
 # The kernel's only sandbox is the article's (the tools say the same for --sandbox).
 sandbox-name:

@@ -92,6 +92,9 @@ class play implements Callable<Integer> {
         String state = System.getenv("LAB_SANDBOX_STATE");
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
         Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the player and its servers along
+        // Progress is the learner's, kept by their kernels and by exercises verify. A Jupyter terminal passes
+        // LAB_PROGRESS on, and the player plays the unsolved originals: their checks must not mark anything todo.
+        System.setProperty(Exercise.PROGRESS, "");
         Exercise.askForHintsInTheTerminal();
         System.exit(Cli.run(new play(), args));
     }

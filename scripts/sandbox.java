@@ -59,6 +59,7 @@ class sandbox implements Callable<Integer> {
     List<String> command = new ArrayList<>();
 
     public static void main(String... args) {
+        Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the sandbox and its shell along
         System.exit(Cli.run(new sandbox(), args));
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +210,10 @@ final class Browser implements AutoCloseable {
         commands.close();
         replies.close(); // ends the reader
         assertTrue(Lifelines.killTree(chromium, Kit.WAIT), "Chromium and its children stopped within " + Kit.WAIT + " of SIGKILL");
-        ProcessHandle.allProcesses().filter(p -> LeftBehind.commandLine(p).contains(folder.toString())).forEach(tree::add);
+        // Chromium's crash handler leaves the tree: found by this run's own folder, and only if started after Chromium.
+        Instant since = chromium.info().startInstant().orElse(Instant.MAX);
+        ProcessHandle.allProcesses().filter(p -> LeftBehind.commandLine(p).contains(folder.toString()))
+                .filter(p -> !p.info().startInstant().orElse(Instant.MIN).isBefore(since)).forEach(tree::add);
         tree.forEach(ProcessHandle::destroyForcibly);
         assertEquals(List.of(), LeftBehind.stillRunning(tree), "Chromium left nothing running");
     }

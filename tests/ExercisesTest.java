@@ -162,6 +162,23 @@ class ExercisesTest extends Kit {
     }
 
     @Test
+    void makeLabInAJupyterTerminalLeavesTheLearnersProgressAlone() throws Exception {
+        // make notebook names the progress file for Jupyter, whose terminals pass it on; there, `make lab`
+        // plays the kit's unsolved originals, whose failing checks would mark the learner's exercises todo.
+        Path progress = temporaryFolder("my-notebooks").resolve(".progress");
+        Path notebook = all().get(0).notebook();
+        List<String> ids = all().stream().filter(e -> e.notebook().equals(notebook)).map(Exercise.Info::id).toList();
+        String done = "# localhost-lab: the exercises you have done\n" + String.join("", ids.stream().map(id -> id + " done\n").toList());
+        Files.writeString(progress, done);
+        Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), Exercise.PROGRESS, progress.toString());
+        Result lab = exec(env, List.of("make", "-s", "lab", "NOTEBOOKS=" + ROOT.relativize(notebook)));
+        assertEquals(0, lab.exit(), lab.out() + lab.err());
+        for (String id : ids) assertTrue(lab.out().contains("☐ " + id), "the starter's check ran, and failed: " + id + "\n" + lab.out());
+        assertEquals(done, Files.readString(progress), "the learner's progress, after make lab");
+        noChildrenLeft();
+    }
+
+    @Test
     void aBrokenSolutionIsTodoAgainAndAnotherExerciseStaysDone() throws Exception {
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0), second = all().get(1);

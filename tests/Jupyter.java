@@ -57,6 +57,15 @@ final class Jupyter implements AutoCloseable {
         }
     }
 
+    /** Every process `make notebook` runs now. Each is also killed, by PID, on close: a test that kills make or Jupyter orphans them. */
+    List<ProcessHandle> started() {
+        List<ProcessHandle> now = make.descendants().toList();
+        seen.addAll(now);
+        return now;
+    }
+
+    private final List<ProcessHandle> seen = new ArrayList<>();
+
     /** A notebook's page, as the link Jupyter prints opens it. */
     String pageOf(String notebook) {
         return "http://127.0.0.1:" + port + "/notebooks/" + notebook + "?token=" + token;
@@ -185,7 +194,8 @@ final class Jupyter implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
-        List<ProcessHandle> started = make.descendants().toList();
+        List<ProcessHandle> started = new ArrayList<>(seen);
+        started.addAll(make.descendants().toList());
         started.forEach(ProcessHandle::destroy);
         make.destroy();
         make.waitFor(30, TimeUnit.SECONDS);

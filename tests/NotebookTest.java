@@ -374,8 +374,10 @@ class NotebookTest extends Kit {
                 up = Listeners.onPort(port);
             }
             assertEquals(1, up.size(), "one server up mid-notebook");
-            owner = ProcessHandle.of(up.get(0).pid()).flatMap(ProcessHandle::parent).orElseThrow();
-            assertTrue(owner.info().command().orElse("").contains("java"), "the server's parent is the kernel or player JVM");
+            long server = up.get(0).pid(); // its parent, the kernel or player, is to be SIGKILLed: only if it is ours
+            owner = run.descendants().filter(p -> p.children().anyMatch(c -> c.pid() == server)).findFirst().orElse(null);
+            assertTrue(owner != null && owner.info().command().orElse("").contains("java"),
+                    "the server on port " + port + " was started by this test's kernel or player JVM: " + up.get(0));
             if (itsParent) {
                 run.destroyForcibly(); // the shell that started it
                 assertEquals(List.of(), stillRunning(List.of(owner)), "the player went with what started it");

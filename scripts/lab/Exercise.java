@@ -236,7 +236,7 @@ public final class Exercise {
                 + "': the exercises are " + String.join(", ", all.stream().map(Info::id).toList())));
     }
 
-    /** The learner's progress file, if this session keeps one (LAB_PROGRESS, as a property or in the environment). */
+    /** The learner's progress file, if this session keeps one (LAB_PROGRESS, as a property or in the environment; blank: none). */
     public static Optional<Path> progressFile() {
         String file = System.getProperty(PROGRESS, System.getenv(PROGRESS));
         return file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file));
