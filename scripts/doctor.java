@@ -49,6 +49,7 @@ import lab.Failure;
 import lab.Lifelines;
 import lab.Listeners;
 import lab.Listeners.Listener;
+import lab.OperatingSystem;
 import lab.Resolving;
 import lab.SandboxOption;
 import picocli.CommandLine.Command;
@@ -113,8 +114,9 @@ class doctor implements Callable<Integer>, Cli.Checked {
         List<Listener> listeners = Listeners.onPort(p);
         Predicate<Listener> dualStack = ClientsHere.dualStack(p);
         List<InetAddress> order = ClientsHere.osOrder(host);
-        List<Reach> reaches = Clients.predict(host, p, order, listeners, dualStack, ClientsHere.installed(), ClientsHere.loopbackIpv6());
-        Optional<String> warning = warning(p, reaches);
+        List<Reach> reaches = Clients.predict(host, p, order, listeners, dualStack, ClientsHere.installed(), ClientsHere.loopbackIpv6(),
+                ClientsHere.addrconfig());
+        Optional<String> warning = warning(p, reaches, listeners);
         if (json) {
             System.out.println(new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(toJson(p, listeners, dualStack, reaches, warning)));
         } else {
@@ -125,30 +127,72 @@ class doctor implements Callable<Integer>, Cli.Checked {
 
     // ---- The stale-server trap: clients that reach different programs.
 
-    private Optional<String> warning(int port, List<Reach> reaches) {
-        Map<Long, List<Reach>> byPid = new LinkedHashMap<>();
-        for (Reach r : reaches) if (r.reachesSomething()) byPid.computeIfAbsent(r.listener().pid(), k -> new ArrayList<>()).add(r);
+    private Optional<String> warning(int port, List<Reach> reaches, List<Listener> listeners) {
+        List<String> parts = new ArrayList<>();
+        // One program per PID; a listener whose PID is hidden from us (another user's or namespace's) is one of its own.
+        Map<String, List<Reach>> byProgram = new LinkedHashMap<>();
+        for (Reach r : reaches) if (r.reachesSomething()) byProgram.computeIfAbsent(program(r.listener()), k -> new ArrayList<>()).add(r);
         List<String> none = reaches.stream().filter(r -> !r.reachesSomething()).map(Reach::client).toList();
-        if (byPid.size() < 2) {
-            if (byPid.size() == 1 && !none.isEmpty()) {
-                Listener only = byPid.values().iterator().next().get(0).listener();
-                return Optional.of(String.join(", ", none) + " reach" + (none.size() == 1 ? "es" : "") + " nothing on " + host + ":" + port
-                        + ", while the others reach " + describe(only, port) + ". Fix: bind every address of " + host
-                        + " (or [::] without IPV6_V6ONLY), or use 127.0.0.1 in your URLs.");
-            }
-            return Optional.empty();
+        String bindBoth = "have one server bind both ::1 and 127.0.0.1 (or [::] without IPV6_V6ONLY)";
+        if (byProgram.size() == 1 && !none.isEmpty()) {
+            Reach one = byProgram.values().iterator().next().get(0);
+            parts.add(String.join(", ", none) + " reach" + (none.size() == 1 ? "es" : "") + " nothing on " + host + ":" + port
+                    + ", while the others reach " + describe(one.listener(), port) + ". Fix: " + bindBoth + ", or use "
+                    + url(one.reached(), port) + " in your URLs.");
         }
-        List<Listener> owners = byPid.values().stream().map(rs -> rs.get(0).listener()).toList();
-        StringBuilder text = new StringBuilder("clients disagree: " + host + ":" + port + " is " + owners.size() + " different programs.");
-        byPid.forEach((pid, rs) -> text.append("\n  ").append(rs.stream().map(Reach::client).collect(Collectors.joining(", ")))
-                .append(" → ").append(describe(rs.get(0).listener(), port)));
-        if (!none.isEmpty()) text.append("\n  ").append(String.join(", ", none)).append(" → nothing");
-        Listener oldest = owners.stream().min((a, b) -> started(a).orElse(Instant.MAX).compareTo(started(b).orElse(Instant.MAX))).get();
-        text.append("\n  The older one is probably a stale server: pid ").append(oldest.pidText())
-                .append(age(oldest).map(a -> " (" + a + " old)").orElse("")).append(".")
-                .append("\n  Fix: stop it (kill ").append(oldest.pidText()).append("), or have one server bind both ::1 and 127.0.0.1 (or [::]),")
-                .append(" or use 127.0.0.1 in your URLs.");
-        return Optional.of(text.toString());
+        if (byProgram.size() > 1) {
+            List<Reach> firsts = byProgram.values().stream().map(rs -> rs.get(0)).toList();
+            StringBuilder text = new StringBuilder("clients disagree: " + host + ":" + port + " is " + firsts.size() + " different programs.");
+            byProgram.values().forEach(rs -> text.append("\n  ").append(rs.stream().map(Reach::client).collect(Collectors.joining(", ")))
+                    .append(" → ").append(describe(rs.get(0).listener(), port)));
+            if (!none.isEmpty()) text.append("\n  ").append(String.join(", ", none)).append(" → nothing");
+            if (firsts.stream().allMatch(r -> started(r.listener()).isPresent())) {
+                List<Reach> byAge = firsts.stream().sorted((a, b) -> started(a.listener()).get().compareTo(started(b.listener()).get())).toList();
+                Listener oldest = byAge.get(0).listener();
+                text.append("\n  The older one is probably a stale server: pid ").append(oldest.pidText())
+                        .append(age(oldest).map(a -> " (" + a + " old)").orElse("")).append(".")
+                        .append("\n  Fix: stop it (kill ").append(oldest.pidText()).append("), or ").append(bindBoth)
+                        .append(", or use the newest one's address in your URLs: ").append(url(byAge.get(byAge.size() - 1).reached(), port)).append(".");
+            } else {
+                text.append("\n  One of them is probably a stale server, but a start time is hidden from this user: ")
+                        .append(hiddenHint(port)).append(" tells.\n  Fix: stop the stale one, or ").append(bindBoth).append(".");
+            }
+            parts.add(text.toString());
+        }
+        // SO_REUSEPORT: several programs on one address and port, and the kernel deals the connections out between them.
+        for (List<Listener> sharing : sharingOneAddress(listeners)) {
+            List<String> pids = sharing.stream().map(Listener::pidText).toList();
+            parts.add("pids " + String.join(", ", pids.subList(0, pids.size() - 1)) + " and " + pids.get(pids.size() - 1)
+                    + (pids.size() == 2 ? " both" : " all") + " listen on "
+                    + Resolving.format(sharing.get(0).address(), port) + " (SO_REUSEPORT): the kernel splits the connections between them, so"
+                    + " a client reaches any of them, and a stale one answers some requests. Stop the ones you do not want.");
+        }
+        return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("\n", parts));
+    }
+
+    /** Which program a listener belongs to: its PID, or, when that is hidden, its own socket. */
+    private static String program(Listener l) {
+        return l.pid() >= 0 ? "pid " + l.pid() : "hidden " + Resolving.format(l.address(), l.port()) + (l.v4Mapped() ? " v4-mapped" : "");
+    }
+
+    /** Listeners of different programs on exactly one address (SO_REUSEPORT), each group in the listed order. */
+    private static List<List<Listener>> sharingOneAddress(List<Listener> listeners) {
+        Map<String, List<Listener>> byAddress = new LinkedHashMap<>();
+        for (Listener l : listeners) byAddress.computeIfAbsent(Resolving.format(l.address()), k -> new ArrayList<>()).add(l);
+        return byAddress.values().stream().filter(ls -> ls.stream().map(doctor::program).distinct().count() > 1).toList();
+    }
+
+    private static String url(InetAddress address, int port) {
+        return "http://" + Resolving.format(address, port) + "/";
+    }
+
+    /** How to see what this user may not: the native listing, as root. */
+    private static String hiddenHint(int port) {
+        return switch (OperatingSystem.here()) {
+            case MACOS -> "sudo lsof -nP -iTCP:" + port + " -sTCP:LISTEN";
+            case WINDOWS -> "netstat -ano -p TCP, as Administrator,";
+            default -> "sudo ss -ltnp 'sport = :" + port + "'";
+        };
     }
 
     private static String describe(Listener l, int port) {
@@ -230,6 +274,9 @@ class doctor implements Callable<Integer>, Cli.Checked {
                 System.out.printf(row, l.pidText(), Resolving.format(l.address(), port) + note(l, dualStack),
                         age(l).orElse("?"), started(l).map(when::format).orElse("?"), shortCommandLine(l));
             }
+            if (listeners.stream().anyMatch(l -> l.pid() < 0)) {
+                System.out.println("  ? : a process this user may not see (another user's, or in another namespace): " + hiddenHint(port));
+            }
         }
         System.out.println();
         System.out.println("Clients of " + host + ":" + port + ":");
@@ -238,7 +285,7 @@ class doctor implements Callable<Integer>, Cli.Checked {
             String target = r.reachesSomething() ? "pid " + r.listener().pidText() + " " + Resolving.format(r.listener().address(), port) : "nothing";
             System.out.printf("  %-20s → %-24s %s%n", who, target, r.why());
         }
-        System.out.println("  (-) not installed here: predicted from its documented rule");
+        if (reaches.stream().anyMatch(r -> !r.program().installed())) System.out.println("  (-) not installed here: predicted from its rule");
         warning.ifPresent(w -> {
             System.out.println();
             System.out.println("WARNING: " + w);

@@ -196,8 +196,8 @@ class handout implements Callable<Integer> {
         List<Listener> servers = new ArrayList<>();
         for (int i = 0; i < mac.size(); i++) servers.add(new Listener(i + 1, "server #" + (i + 1), "", mac.get(i), port, false));
         Map<String, Program> programs = Map.of("curl", new Program("curl", Optional.empty(), Optional.of("7.88.1"), ""));
-        List<Reach> newest = Clients.predict("localhost", port, mac, servers, l -> true, Map.of(), true);
-        List<Reach> older = Clients.predict("localhost", port, mac, servers, l -> true, programs, true);
+        List<Reach> newest = Clients.predict("localhost", port, mac, servers, l -> true, Map.of(), true, a -> true);
+        List<Reach> older = Clients.predict("localhost", port, mac, servers, l -> true, programs, true, a -> true);
         StringBuilder rows = new StringBuilder();
         for (Reach reach : newest) {
             rows.append(row(reach, reach.client().equals("curl") ? "curl ≥ 8.2.1" : reach.client()));

@@ -78,12 +78,43 @@ class DoctorTest extends Kit {
             String warning = doctor.get("warning").getAsString();
             assertTrue(warning.contains("pid " + old.pid()) && warning.contains("pid " + fresh.pid()), warning);
             assertTrue(warning.contains("kill " + old.pid()), "the older one is the one to stop: " + warning);
+            assertTrue(warning.contains("the newest one's address in your URLs: http://127.0.0.1:" + port + "/"), warning);
 
             Result text = exec(box.inside(tool("doctor", "--port", "" + port)));
             assertEquals(0, text.exit(), text.err());
             assertTrue(text.out().contains("WARNING: clients disagree"), text.out());
             assertTrue(text.out().contains("kill " + old.pid()), text.out());
         }
+    }
+
+    @Test
+    void programsWhosePidIsHiddenStayApartAndNoneIsCalledTheOlder() {
+        assumeNamespaces();
+        int port = freePort();
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
+            List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
+            start(box.inside(pong));
+            start(box.inside(pong));
+            // Our servers, as another user sees them: no PID, no start time (as a container's, or root's).
+            JsonObject doctor = json(exec(box.inside(AnotherUser.asAnotherUser(tool("doctor", "--json", "" + port)))));
+            assertTrue(doctor.getAsJsonArray("listeners").asList().stream().allMatch(l -> l.getAsJsonObject().get("pid").isJsonNull()),
+                    doctor.toString());
+            String warning = doctor.get("warning").getAsString();
+            assertTrue(warning.startsWith("clients disagree: localhost:" + port + " is 2 different programs."), warning);
+            assertFalse(warning.contains("kill "), "with start times hidden, no server is called the older: " + warning);
+            assertTrue(warning.contains("sudo ss -ltnp 'sport = :" + port + "'"), warning);
+        }
+    }
+
+    @Test
+    void programsSharingOneAddressWithSoReuseportAreNamedTogether() {
+        int port = freePort();
+        List<String> pong = tool("pong", "--exit-with-stdin", "--reuse-port", "--host", "127.0.0.1", "--port", "" + port);
+        Server first = start(pong), second = start(pong);
+        JsonObject doctor = json(exec(tool("doctor", "--json", "" + port)));
+        String warning = doctor.get("warning").isJsonNull() ? "(none)" : doctor.get("warning").getAsString();
+        assertTrue(warning.matches("(?s).*pids (" + first.pid() + " and " + second.pid() + "|" + second.pid() + " and " + first.pid()
+                + ") both listen on 127\\.0\\.0\\.1:" + port + " \\(SO_REUSEPORT\\).*"), warning);
     }
 
     @Test
@@ -216,7 +247,7 @@ class DoctorTest extends Kit {
         var v6 = lab.Resolving.literal("::1");
         List<lab.Listeners.Listener> onlyV6 = List.of(new lab.Listeners.Listener(7, "x", "", v6, 3000, false));
         Function<Map<String, Clients.Program>, Map<String, Long>> run = programs -> Clients.predict("localhost", 3000, List.of(v4, v6),
-                        onlyV6, l -> true, programs, true).stream()
+                        onlyV6, l -> true, programs, true, a -> true).stream()
                 .collect(Collectors.toMap(Clients.Reach::client, r -> r.listener() == null ? -1L : r.listener().pid()));
         Map<String, Long> none = run.apply(Map.of());
         assertEquals(-1L, none.get("java"), "java tries 127.0.0.1 only");
@@ -225,6 +256,19 @@ class DoctorTest extends Kit {
         Map<String, Long> node18 = run.apply(Map.of("node", program("node", "18.19.0")));
         assertEquals(-1L, node18.get("node"), "Node 18 connects to the first address only");
         assertEquals(7L, run.apply(Map.of("node", program("node", "20.1.0"))).get("node"));
+
+        // Node asks with AI_ADDRCONFIG: on an IPv4-only network ::1 is dropped, and it reaches nothing.
+        Map<String, Clients.Program> node20 = Map.of("node", program("node", "20.1.0"));
+        Clients.Reach ipv4Network = Clients.predict("localhost", 3000, List.of(v6, v4), onlyV6, l -> true, node20, true,
+                a -> a instanceof java.net.Inet4Address).stream().filter(r -> r.client().equals("node")).findFirst().orElseThrow();
+        assertEquals(List.of(v4), ipv4Network.tries(), ipv4Network.why());
+        assertFalse(ipv4Network.reachesSomething(), ipv4Network.why());
+        assertTrue(ipv4Network.why().contains("AI_ADDRCONFIG drops IPv6"), ipv4Network.why());
+        // And from Node 20 on, the families alternate from the first address's (autoSelectFamily).
+        var fe80 = lab.Resolving.literal("fe80::1");
+        Clients.Reach alternating = Clients.predict("localhost", 3000, List.of(v6, fe80, v4), onlyV6, l -> true, node20, true, a -> true)
+                .stream().filter(r -> r.client().equals("node")).findFirst().orElseThrow();
+        assertEquals(List.of(v6, v4, fe80), alternating.tries(), alternating.why());
     }
 
     private static Clients.Program program(String client, String version) {

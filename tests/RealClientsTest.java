@@ -30,6 +30,7 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.StartedServers.start;
@@ -58,8 +59,15 @@ class RealClientsTest extends Kit {
     /** The article's Mac: ::1, fe80::1 on lo (glibc drops the scoped line), 127.0.0.1. */
     private static final Path ARTICLE = hostsFile("::1 localhost", "fe80::1%lo localhost", "127.0.0.1 localhost");
 
-    /** A sandbox's hosts file and extra loopback addresses, and the listeners started in it, as named_listener.py takes them. */
-    record Layout(String name, Path hosts, List<String> loopback, List<String> listeners) {
+    /**
+     * A sandbox's hosts file and extra loopback addresses, and the listeners started in it, as named_listener.py takes them;
+     * {@code ipv4Network}: also an eth0 with an IPv4 address and IPv6 off, as Docker gives a container.
+     */
+    record Layout(String name, Path hosts, List<String> loopback, List<String> listeners, boolean ipv4Network) {
+        Layout(String name, Path hosts, List<String> loopback, List<String> listeners) {
+            this(name, hosts, loopback, listeners, false);
+        }
+
         Sandbox.Spec spec() {
             Sandbox.Spec spec = Sandbox.Spec.hosts(hosts);
             for (String cidr : loopback) spec = spec.withAddress(cidr);
@@ -89,7 +97,9 @@ class RealClientsTest extends Kit {
                 // Java with the OS order asks ::1 only and never falls back.
                 new Layout("debian: 127.0.0.1 only", debian, List.of(), List.of("127.0.0.1")),
                 // An IPv6-only wildcard beside 127.0.0.1: the wildcard takes ::1, the specific address IPv4.
-                new Layout("debian: [::] IPv6-only and 127.0.0.1", debian, List.of(), List.of(":: --v6only", "127.0.0.1")));
+                new Layout("debian: [::] IPv6-only and 127.0.0.1", debian, List.of(), List.of(":: --v6only", "127.0.0.1")),
+                // A container on an IPv4-only network: Node's AI_ADDRCONFIG drops ::1, so Node and Python disagree.
+                new Layout("container, IPv4-only network: ::1 and 127.0.0.1", debian, List.of(), List.of("::1", "127.0.0.1"), true));
     }
 
     /** What a client got: the listener that answered (null: none), or why it was not run. */
@@ -110,6 +120,12 @@ class RealClientsTest extends Kit {
         int port = freePort();
         List<Server> started = new ArrayList<>();
         try (Sandbox box = Sandbox.start(layout.spec())) {
+            if (layout.ipv4Network()) {
+                // A veth's end, not connected: no packet can leave; glibc only sees that an IPv4 address exists.
+                Result eth0 = exec(box.inside(List.of("sh", "-c", "ip link add eth0 type veth peer name lab-peer"
+                        + " && echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6 && ip addr add 10.255.0.2/24 dev eth0 && ip link set eth0 up")));
+                assumeTrue(eth0.exit() == 0, "skipped: no IPv4-only eth0 can be made in this sandbox (veth, as its root): " + eth0.err());
+            }
             Map<String, Long> listeners = new LinkedHashMap<>(); // address → pid
             for (String listener : layout.listeners()) {
                 Server server = start(box.inside(listenerCommand(listener, port)));

@@ -25,8 +25,11 @@ import lab.Listeners.Listener;
  * - curl: before 7.78.0 getaddrinfo's order; 7.78.0 to 8.2.0 answers "localhost"
  *   itself with 127.0.0.1 then ::1 (curl PR #7039); 8.2.1 and later ::1 then 127.0.0.1
  *   (curl PR #11466); /etc/hosts is not read for localhost; falls back (Happy Eyeballs).
- * - node: resolver order since Node 17 (dns.lookup verbatim), IPv4 first before;
- *   tries every address since Node 20 (net autoSelectFamily), the first one only before.
+ * - node: getaddrinfo with AI_ADDRCONFIG (lib/net.js), so on Linux a family with no address
+ *   here but loopback's is dropped (a container on an IPv4-only network: 127.0.0.1 alone);
+ *   resolver order since Node 17 (dns.lookup verbatim), IPv4 first before; since Node 20
+ *   (net autoSelectFamily) tries every address, the families alternating from the first one's,
+ *   the first address only before.
  * - python (urllib, socket.create_connection): getaddrinfo's order, falls back.
  * - chromium: answers localhost itself with loopback only, ::1 then 127.0.0.1 (measured,
  *   Chromium 156), Happy Eyeballs: falls back.
@@ -54,8 +57,8 @@ public final class Clients {
     }
 
     /**
-     * One client's prediction: its addresses in the order it takes them (only the first
-     * when it has no fallback), the listener that answers
+     * One client's prediction: its addresses in the order it takes them (it tries only the
+     * first when it has no fallback), the listener that answers
      * (null: nothing does), the address it reached, its rule alone (how: the handout's table),
      * and why in one line (the rule and what came of it here).
      */
@@ -96,14 +99,16 @@ public final class Clients {
     /**
      * Predicts every client in {@link #NAMES} for {@code host}:{@code port}. {@code order} is
      * getaddrinfo's answer for host here; {@code loopbackIpv6} whether ::1 is usable (curl
-     * and Chromium only add ::1 for localhost then).
+     * and Chromium only add ::1 for localhost then); {@code addrconfig} which of those addresses
+     * getaddrinfo keeps for a client that asks with AI_ADDRCONFIG (Node).
      */
     public static List<Reach> predict(String host, int port, List<InetAddress> order, List<Listener> listeners,
-                                      Predicate<Listener> dualStack, Map<String, Program> programs, boolean loopbackIpv6) {
+                                      Predicate<Listener> dualStack, Map<String, Program> programs, boolean loopbackIpv6,
+                                      Predicate<InetAddress> addrconfig) {
         List<Reach> all = new ArrayList<>();
         for (String client : NAMES) {
             Program program = programs.getOrDefault(client, new Program(client, Optional.empty(), Optional.empty(), ""));
-            Rule rule = rule(client, program, host, order, loopbackIpv6);
+            Rule rule = rule(client, program, host, order, loopbackIpv6, addrconfig);
             Listener answered = null;
             InetAddress reached = null;
             List<String> refused = new ArrayList<>();
@@ -127,13 +132,14 @@ public final class Clients {
                 outcome = String.join(", ", refused) + " refused" + (rule.fallback() || rule.tries().size() == 1 ? "" : ", and it never tries "
                         + rule.tries().stream().skip(1).map(Resolving::format).collect(Collectors.joining(", ")));
             }
-            String prefix = program.installed() ? "" : "not installed; by its documented rule: ";
+            String prefix = program.installed() ? "" : "not installed; by its rule: ";
             all.add(new Reach(client, program, rule.tries(), rule.fallback(), answered, reached, rule.how(), prefix + rule.how() + ": " + outcome));
         }
         return all;
     }
 
-    private static Rule rule(String client, Program program, String host, List<InetAddress> order, boolean loopbackIpv6) {
+    private static Rule rule(String client, Program program, String host, List<InetAddress> order, boolean loopbackIpv6,
+                             Predicate<InetAddress> addrconfig) {
         String list = order.stream().map(Resolving::format).collect(Collectors.joining(", "));
         boolean localhost = host.equalsIgnoreCase("localhost") || host.toLowerCase(Locale.ROOT).endsWith(".localhost");
         List<InetAddress> fixedV6First = loopbackIpv6 ? List.of(literal("::1"), literal("127.0.0.1")) : List.of(literal("127.0.0.1"));
@@ -163,8 +169,13 @@ public final class Clients {
                 String name = program.version().map(s -> "Node " + s).orElse("Node");
                 boolean verbatim = atLeast(v, 17, 0, 0);
                 boolean fallback = atLeast(v, 20, 0, 0);
-                List<InetAddress> tries = verbatim ? order : Resolving.javaDefaultOrder(order);
-                return new Rule(tries, fallback, name + (verbatim ? " keeps resolver order (" + list + ")" : " puts IPv4 first (before 17)")
+                List<InetAddress> asked = order.stream().filter(addrconfig).toList();
+                List<InetAddress> tries = verbatim ? asked : Resolving.javaDefaultOrder(asked);
+                if (fallback) tries = alternatingFamilies(tries);
+                String dropped = asked.size() == order.size() ? "" : ", AI_ADDRCONFIG drops " + (order.stream().anyMatch(
+                        a -> a instanceof Inet6Address && !addrconfig.test(a)) ? "IPv6" : "IPv4") + " (no such address here but loopback's)";
+                return new Rule(tries, fallback, name + (verbatim ? " keeps resolver order" : " puts IPv4 first (before 17)")
+                        + " (" + tries.stream().map(Resolving::format).collect(Collectors.joining(", ")) + ")" + dropped
                         + (fallback ? ", autoSelectFamily falls back" : ", one address (no autoSelectFamily before 20)"));
             }
             case "python":
@@ -184,6 +195,20 @@ public final class Clients {
             default:
                 throw new IllegalArgumentException("unknown client " + client);
         }
+    }
+
+    /** Node's autoSelectFamily order: the first address's family, then the other, alternating; each address once. */
+    static List<InetAddress> alternatingFamilies(List<InetAddress> addresses) {
+        if (addresses.isEmpty()) return addresses;
+        boolean firstIsV6 = addresses.get(0) instanceof Inet6Address;
+        List<InetAddress> first = addresses.stream().filter(a -> (a instanceof Inet6Address) == firstIsV6).distinct().toList();
+        List<InetAddress> other = addresses.stream().filter(a -> (a instanceof Inet6Address) != firstIsV6).distinct().toList();
+        List<InetAddress> alternating = new ArrayList<>();
+        for (int i = 0; i < Math.max(first.size(), other.size()); i++) {
+            if (i < first.size()) alternating.add(first.get(i));
+            if (i < other.size()) alternating.add(other.get(i));
+        }
+        return alternating;
     }
 
     private static InetAddress literal(String text) {

@@ -1,10 +1,15 @@
 package lab;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -149,6 +154,30 @@ public final class ClientsHere {
 
     private static List<InetAddress> addressesIn(List<String> texts) {
         return Resolving.distinct(texts.stream().filter(Resolving::looksLikeAddress).map(Resolving::literal).toList());
+    }
+
+    /**
+     * Which addresses getaddrinfo keeps here for a client that asks with AI_ADDRCONFIG, as Node does:
+     * glibc keeps a family only if this machine has an address of it besides 127.0.0.1 and ::1, and
+     * both if it has neither (check_pf.c). So a container on an IPv4-only network, whose eth0 has no
+     * IPv6, gets 127.0.0.1 alone, and the article's sandbox (fe80::1 on lo) ::1 alone. Linux only.
+     */
+    public static Predicate<InetAddress> addrconfig() {
+        if (OperatingSystem.here() != OperatingSystem.LINUX) return a -> true;
+        boolean v4 = false, v6 = false;
+        try {
+            for (NetworkInterface each : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : Collections.list(each.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.getHostAddress().equals("127.0.0.1")) v4 = true;
+                    if (a instanceof Inet6Address && !a.isLoopbackAddress()) v6 = true;
+                }
+            }
+        } catch (SocketException e) {
+            return a -> true; // unknown: as if both
+        }
+        if (v4 == v6) return a -> true;
+        boolean onlyV4 = v4;
+        return a -> (a instanceof Inet4Address) == onlyV4;
     }
 
     /** Whether ::1 is set up here (curl and Chromium add it to localhost only then). */
