@@ -7,7 +7,7 @@ TOOL_PORT := $(or $(PORT),3000)
 ifneq ($(PORT),)
 export LAB_PORT := $(PORT)
 endif
-# SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, pong, ping, listeners, resolve.
+# SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, notebook, html, pong, ping, listeners, resolve.
 SANDBOX ?=
 SANDBOX_FLAG := $(if $(SANDBOX),--sandbox $(SANDBOX))
 # What Jupyter needs here, as a Python import: every check below asks for the same modules.

@@ -5,4 +5,4 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
 import lab.*;
-Lab.followJupyter(); // a kernel, and the servers it started, go when Jupyter goes
+Lifelines.followJupyter(); // a kernel, and the servers it started, go when Jupyter goes

@@ -46,7 +46,6 @@ import lab.Clients;
 import lab.ClientsHere;
 import lab.Clients.Reach;
 import lab.Failure;
-import lab.Lifelines;
 import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.OperatingSystem;
@@ -90,7 +89,6 @@ class doctor implements Callable<Integer>, Cli.Checked {
     public static void main(String... args) {
         // Java reads preferIPv6Addresses once, when InetAddress first loads: keep getaddrinfo's order from the start.
         Resolving.useOsOrder();
-        Lifelines.exitWithParent(null); // a SIGKILLed terminal takes the doctor and the clients it runs along
         System.exit(Cli.run(new doctor(), args));
     }
 

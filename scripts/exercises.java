@@ -39,7 +39,6 @@ import lab.Cli;
 import lab.Exercise;
 import lab.Exercise.Info;
 import lab.Failure;
-import lab.Lifelines;
 import lab.GivenFiles;
 import lab.Lab;
 import lab.Localhost;
@@ -49,6 +48,7 @@ import lab.Resolving;
 import lab.Servers;
 import lab.Tools;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -61,7 +61,6 @@ import picocli.CommandLine.Parameters;
 class exercises implements Runnable {
     public static void main(String... args) {
         Resolving.useOsOrder(); // as in the kernel: before anything resolves a name
-        Lifelines.exitWithParent(null); // as the player: a SIGKILLed terminal takes verify and its servers along
         System.exit(Cli.run(new exercises(), args));
     }
 
@@ -104,27 +103,27 @@ class exercises implements Runnable {
     }
 
     /** The index of exercise {@code id}'s starter cell (the cell the learner writes in), or -1. */
-    static int starterOf(java.util.List<Cell> cells, String id) {
+    static int starterOf(List<Cell> cells, String id) {
         for (int i = 0; i < cells.size(); i++) {
             if (cells.get(i).exercise() != null && cells.get(i).exercise().id().equals(id)) return i;
         }
         return -1;
     }
 
-    static java.util.List<Info> theExercises() {
+    static List<Info> theExercises() {
         return Exercise.all(Lab.home().resolve("notebooks"));
     }
 
     @Command(name = "list", description = "One line per exercise: its id, todo, done or n/a (not on this system), its title and notebook.")
     static class ListAll implements Runnable {
-        @picocli.CommandLine.Mixin
+        @Mixin
         Mine mine;
 
         @Override
         public void run() {
             mine.keepProgress();
-            java.util.List<String> done = Exercise.done(), notHere = Exercise.notForThisMachine();
-            java.util.List<Info> all = theExercises();
+            List<String> done = Exercise.done(), notHere = Exercise.notForThisMachine();
+            List<Info> all = theExercises();
             int width = all.stream().mapToInt(e -> e.id().length()).max().orElse(0);
             for (Info e : all) {
                 String notebook = e.notebook().getFileName().toString().replace(".ipynb", "");
@@ -143,9 +142,9 @@ class exercises implements Runnable {
     @Command(name = "verify", description = "Run your copy of a notebook, as last saved, up to an exercise's check, and say ✓ or what is still wrong.")
     static class Verify implements java.util.concurrent.Callable<Integer> {
         @Parameters(paramLabel = "ID", arity = "0..*", description = "exercises to check (default: all)")
-        java.util.List<String> ids = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         Mine mine;
 
         @Override
@@ -153,16 +152,16 @@ class exercises implements Runnable {
             mine.keepProgress();
             Localhost.requireLoopback();
             Exercise.askForHintsInTheTerminal();
-            java.util.List<Info> all = theExercises();
-            java.util.List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
-            Map<Path, java.util.List<String>> byNotebook = new LinkedHashMap<>();
+            List<Info> all = theExercises();
+            List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
+            Map<Path, List<String>> byNotebook = new LinkedHashMap<>();
             for (Info e : chosen) byNotebook.computeIfAbsent(e.notebook(), n -> new ArrayList<>()).add(e.id());
             int notYet = 0;
-            for (Map.Entry<Path, java.util.List<String>> entry : byNotebook.entrySet()) {
+            for (Map.Entry<Path, List<String>> entry : byNotebook.entrySet()) {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
             if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
-            java.util.List<String> notForThisMachine = Exercise.notForThisMachine(); // the progress file, read once
+            List<String> notForThisMachine = Exercise.notForThisMachine(); // the progress file, read once
             long notHere = chosen.stream().filter(e -> notForThisMachine.contains(e.id())).count();
             if (chosen.size() == 1) System.out.println(notHere == 1 ? "Nothing to do on this system." : "Done.");
             else System.out.println("All " + (chosen.size() - notHere) + " done" + (notHere > 0 ? " (" + notHere + " n/a on this system)." : "."));
@@ -191,8 +190,8 @@ class exercises implements Runnable {
         }
 
         /** Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how many are not done. */
-        private int verify(Path notebook, java.util.List<String> ids) throws IOException {
-            java.util.List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
+        private int verify(Path notebook, List<String> ids) throws IOException {
+            List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
             Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id
             for (String id : ids) {
                 int starter = starterOf(cells, id);
@@ -249,7 +248,7 @@ class exercises implements Runnable {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         Mine mine;
 
         @Override
@@ -262,7 +261,7 @@ class exercises implements Runnable {
                 System.out.println("Your answer is already in " + shown(answer) + ": edit it there" + then);
                 return;
             }
-            java.util.List<Cell> cells = Notebooks.read(e.notebook());
+            List<Cell> cells = Notebooks.read(e.notebook());
             String starter = cells.get(starterOf(cells, e.id())).source(); // there: Exercise.all found it
             try {
                 Files.createDirectories(mine.folder());

@@ -101,7 +101,6 @@ class handout implements Callable<Integer> {
     }
 
     public static void main(String... args) {
-        Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the handout and its Chromium along
         System.exit(Cli.run(new handout(), args));
     }
 

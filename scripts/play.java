@@ -55,7 +55,6 @@ import lab.Cli;
 import lab.Exercise;
 import lab.Failure;
 import lab.Lab;
-import lab.Lifelines;
 import lab.Localhost;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
@@ -91,7 +90,6 @@ class play implements Callable<Integer> {
         // As for the article-mode kernel: the tests keep the shared sandbox's state in a folder of their own.
         String state = System.getenv("LAB_SANDBOX_STATE");
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
-        Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the player and its servers along
         // Progress is the learner's, kept by their kernels and by exercises verify. A Jupyter terminal passes
         // LAB_PROGRESS on, and the player plays the unsolved originals: their checks must not mark anything todo.
         System.setProperty(Exercise.PROGRESS, "");

@@ -49,7 +49,7 @@ import picocli.CommandLine.Option;
                 "Run it again in another terminal: each run takes the next address, until none is left."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped", "1:no address could be bound (Address already in use)", "2:bad command line"})
-class pong implements Callable<Integer> {
+class pong implements Callable<Integer>, Cli.OwnLifeline {
     @Mixin
     Endpoint endpoint;
 

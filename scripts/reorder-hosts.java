@@ -25,7 +25,7 @@
 // -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Resolving.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/Lifelines.java lab/OperatingSystem.java lab/ProcFiles.java lab/Resolving.java lab/Tools.java
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,5 +1,5 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
-// resolve: what `localhost` means on this machine, behind steps 1 to 7.
+// resolve: what `localhost` means on this machine, behind steps 1 to 8.
 //
 // The article's servers and nc take getaddrinfo's list in its order, so the
 // order decides which server binds which address and which one nc reaches.

@@ -1,5 +1,5 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
-// sandbox: run any program where localhost means something else, for steps 6 and 7.
+// sandbox: run any program where localhost means something else, for steps 6 to 8.
 //
 // The article ends with "try to modify /etc/hosts". The lab never writes the real
 // /etc/hosts or /etc/gai.conf: on Linux it makes a private network and mount
@@ -59,7 +59,6 @@ class sandbox implements Callable<Integer> {
     List<String> command = new ArrayList<>();
 
     public static void main(String... args) {
-        Lifelines.exitWithParent(null); // a SIGKILLed make, or terminal, takes the sandbox and its shell along
         System.exit(Cli.run(new sandbox(), args));
     }
 

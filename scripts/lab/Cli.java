@@ -14,13 +14,12 @@ import picocli.CommandLine;
  * The kit's command-line rules, shared by every tool: bad input gets one
  * clear line and never a stack trace; exit 2 means "the command line is
  * wrong", exit 1 means "it was right, but it did not work" ({@link Failure}).
- * What every tool does before its story is done here, once: checks picocli
- * cannot make, --sandbox (which may run the tool elsewhere), then --hosts-file.
+ * What every tool does before its story is done here, once: its lifeline (a
+ * SIGKILLed make or terminal takes it along), checks picocli cannot make,
+ * --sandbox (which may run the tool elsewhere), then --hosts-file.
  */
 public final class Cli {
     public static final int OK = 0;
-    public static final int FAILED = Failure.FAILED;
-    public static final int USAGE = Failure.USAGE;
 
     private Cli() {}
 
@@ -31,6 +30,9 @@ public final class Cli {
     public interface Checked {
         void check();
     }
+
+    /** A tool that ties itself to what started it (pong: once it listens, and not when the lab holds its stdin). */
+    public interface OwnLifeline {}
 
     /** A mixin that may run the whole tool somewhere else (--sandbox): then its exit code, else empty. */
     public interface RunsElsewhere {
@@ -45,6 +47,7 @@ public final class Cli {
      * ({@link RememberedOptions}): the same fields, 100-200 ms sooner.
      */
     public static int run(Object command, String... args) {
+        if (!(command instanceof OwnLifeline)) Lifelines.exitWithParent(null);
         invocation = new Invocation(command.getClass().getName(), List.of(args));
         if (command instanceof Callable<?> callable) {
             Optional<String> name = RememberedOptions.bind(command, args);
@@ -55,7 +58,7 @@ public final class Cli {
         line.setExpandAtFiles(false); // "@FILE" is an argument as typed: picocli would read FILE (a device hung it) and echo its lines
         line.setParameterExceptionHandler((e, a) -> {
             System.err.println(name + ": " + oneLine(e.getMessage()) + " (see " + name + " --help)");
-            return USAGE;
+            return Failure.USAGE;
         });
         line.setExecutionExceptionHandler((e, l, parsed) -> exitCode(name, e));
         line.setExecutionStrategy(parsed -> {
@@ -119,7 +122,7 @@ public final class Cli {
             return f.exitCode;
         }
         System.err.println(name + ": unexpected " + oneLine(e.toString()));
-        return FAILED;
+        return Failure.FAILED;
     }
 
     /** A message on one line, whatever it quotes: a newline typed into an option shows as \n. */

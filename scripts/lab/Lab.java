@@ -15,10 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.spi.ToolProvider;
 
@@ -145,19 +141,6 @@ public final class Lab {
         return server;
     }
 
-    /**
-     * In a Jupyter kernel: exit, stopping this session's servers, as soon as
-     * Jupyter is gone, SIGKILL included (IJava on its own would stay). Jupyter
-     * names itself in JPY_PARENT_PID; anywhere else this does nothing.
-     */
-    public static void followJupyter() {
-        String jupyter = System.getenv("JPY_PARENT_PID");
-        if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
-        long pid = Long.parseLong(jupyter);
-        // Only our own parent: a program started from a kernel inherits the variable too.
-        if (Lifelines.parentPid() == pid) Lifelines.exitWhenOurParentDies(null);
-    }
-
     /** Runs one of the kit's short-lived tools (ping, listeners, resolve) and prints its output. */
     public static void run(String tool, String... args) {
         read(tool, args);
@@ -197,34 +180,18 @@ public final class Lab {
     /**
      * Runs a short-lived command to its end (at most 30 s), in {@code box} unless
      * it is null, and returns what it said, stderr included. It dies with us, and
-     * an interrupted cell stops it.
+     * an interrupted cell stops it (ProcessOutput.run).
      */
     private static String output(Sandbox box, List<String> command) {
         String name = command.get(0);
-        List<String> tied = Lifelines.diesWithUs(command); // inside nsenter, so nothing between us and it resets the signal
-        Process p;
         try {
-            p = new ProcessBuilder(box == null ? tied : box.inside(tied)).redirectErrorStream(true).start();
-            p.getOutputStream().close();
+            ProcessOutput.Said said = ProcessOutput.run(command, box == null ? c -> c : box::inside, Duration.ofSeconds(30));
+            if (said.outputHeld()) return name + " ended, but a process it started still holds its output open; output not shown\n";
+            return said.text() + (said.exit() == null ? name + " did not finish within 30 s and was stopped\n" : "");
         } catch (IOException e) {
             return "cannot run " + name + ": " + e.getMessage() + "\n";
-        }
-        CompletableFuture<String> out = ProcessOutput.of(p).thenApply(bytes -> new String(bytes, StandardCharsets.UTF_8));
-        try {
-            String late = "";
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                late = name + " did not finish within 30 s and was stopped\n";
-            }
-            // Something it left running in the background may hold its output open: do not wait on that forever.
-            return out.get(5, TimeUnit.SECONDS) + late;
-        } catch (TimeoutException e) {
-            return name + " ended, but a process it started still holds its output open; output not shown\n";
-        } catch (ExecutionException e) {
-            return "";
         } catch (InterruptedException e) {
-            p.destroyForcibly(); // an interrupted cell leaves nothing running
-            Thread.currentThread().interrupt();
+            Thread.currentThread().interrupt(); // an interrupted cell leaves nothing running: run stopped it
             throw new IllegalStateException("interrupted: " + String.join(" ", command));
         }
     }

@@ -71,6 +71,19 @@ public final class Lifelines {
     }
 
     /**
+     * In a Jupyter kernel: exit, stopping this session's servers, as soon as
+     * Jupyter is gone, SIGKILL included (IJava on its own would stay). Jupyter
+     * names itself in JPY_PARENT_PID; anywhere else this does nothing.
+     */
+    public static void followJupyter() {
+        String jupyter = System.getenv("JPY_PARENT_PID");
+        if (jupyter == null || !jupyter.matches("\\d{1,18}")) return;
+        long pid = Long.parseLong(jupyter);
+        // Only our own parent: a program started from a kernel inherits the variable too.
+        if (parentPid() == pid) exitWhenOurParentDies(null);
+    }
+
+    /**
      * For a tool started from a terminal, make or a script: exit when the process that started it
      * is gone (a SIGKILLed `make lab` left its player and servers running), or at once, saying so,
      * if it went while ./jbang built or started this tool. {@code first}, if not null, is closed

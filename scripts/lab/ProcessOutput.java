@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /** What a started process prints, read on another thread (the common pool's): waiting for the process can then time out. */
 public final class ProcessOutput {
@@ -24,8 +25,11 @@ public final class ProcessOutput {
         });
     }
 
-    /** A short command's end: its exit code, or null when it was stopped after the time it had; and what it said. */
-    public record Said(Integer exit, String text) {
+    /**
+     * A short command's end: its exit code, or null when it was stopped after the time it had; what it said;
+     * and whether a process it left running held its output open (then the text is what came before).
+     */
+    public record Said(Integer exit, String text, boolean outputHeld) {
         public boolean ran() {
             return exit != null && exit == 0;
         }
@@ -37,7 +41,15 @@ public final class ProcessOutput {
      * or a version check that waits for something must not hang the tool that asked.
      */
     public static Said run(List<String> command, Duration limit) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Lifelines.diesWithUs(command)).redirectErrorStream(true).start();
+        return run(command, UnaryOperator.identity(), limit);
+    }
+
+    /**
+     * The same, started through {@code where} (a sandbox's nsenter, Sandbox::inside): the lifeline
+     * goes inside it, so that nothing between us and the command resets the signal.
+     */
+    public static Said run(List<String> command, UnaryOperator<List<String>> where, Duration limit) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(where.apply(Lifelines.diesWithUs(command))).redirectErrorStream(true).start();
         p.getOutputStream().close();
         CompletableFuture<byte[]> out = of(p);
         Integer exit = null;
@@ -46,13 +58,13 @@ public final class ProcessOutput {
         } finally {
             if (exit == null) Lifelines.killTree(p, Duration.ofSeconds(5)); // out of time, or we were interrupted
         }
-        byte[] bytes;
         try {
-            bytes = out.get(5, TimeUnit.SECONDS); // a child left in the background may hold the output open
-        } catch (ExecutionException | TimeoutException e) {
-            bytes = new byte[0];
+            return new Said(exit, new String(out.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8), false);
+        } catch (TimeoutException e) { // a child left in the background holds the output open
+            return new Said(exit, "", true);
+        } catch (ExecutionException e) {
+            return new Said(exit, "", false);
         }
-        return new Said(exit, new String(bytes, StandardCharsets.UTF_8));
     }
 
     /**
