@@ -11,12 +11,8 @@
 //   jbang doctor@catalog 8080 --json     # one JSON object, for scripts and tests
 //
 //JAVA 17+
-// -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
-// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+// The kit's JVM and javac options, the same in every tool: why each, docs/performance.md ("The tools' JVM options").
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
-// -XX:TieredStopAtLevel=1: C1 alone, as a tool's short-lived JVM wants: 13% less CPU to start (lab.Servers.TOOL_JIT).
-// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
@@ -262,7 +258,9 @@ class doctor implements Callable<Integer>, Cli.Checked {
                 + (order.isEmpty() ? "nothing" : order.stream().map(Resolving::format).collect(Collectors.joining(", "))));
         System.out.println();
         if (listeners.isEmpty()) {
-            System.out.println("No TCP listener on port " + port + ".");
+            // macOS's lsof lists other users' processes only for root.
+            System.out.println("No TCP listener on port " + port + (OperatingSystem.here() != OperatingSystem.MACOS ? "."
+                    : " among this user's processes (without sudo, lsof may list only yours: " + hiddenHint(port) + ")."));
         } else {
             System.out.println("Listeners on port " + port + ":");
             String row = "  %-7s %-16s %-9s %-22s %s%n";

@@ -14,11 +14,8 @@
 //   jbang exercises@catalog hint 01-bind-loop      # the first hint (then: hint 01-bind-loop 2)
 //
 //JAVA 17+
-// -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
-// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+// The kit's JVM and javac options, the same in every tool: why each, docs/performance.md ("The tools' JVM options").
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
-// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 // A notebook's cells get what the player gives them: play.java's //DEPS and //SOURCES, kept there only (JBang reads an included file's too).
 //SOURCES play.java

@@ -12,11 +12,8 @@
 //   jbang handout@catalog --out /tmp/h --no-pdf
 //
 //JAVA 17+
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
-// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+// The kit's JVM and javac options, the same in every tool: why each, docs/performance.md ("The tools' JVM options").
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
-// -XX:TieredStopAtLevel=1: C1 alone, as a tool's short-lived JVM wants: 13% less CPU to start (lab.Servers.TOOL_JIT).
-// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2

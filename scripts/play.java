@@ -20,13 +20,8 @@
 // fails any such cell, since there every outcome is the article's.
 //
 //JAVA 17+
-// The JShell here compiles many small cells once each: C1 alone and the serial GC burn a third
-// less CPU than the defaults, and the whole lab ends about 15% sooner (median of 3 runs here).
-// -XDstringConcat=inline: "a" + b without a method-handle bootstrap, tens of ms sooner in a new JVM.
-// -J...: javac itself on C1 and the serial GC, as a short run wants: a build takes 40% less CPU; and no
-// perf-data file: javac writes to JBang's stdout, which ./jbang reads (lab.Servers.NO_PERF_DATA).
+// The kit's JVM and javac options, the same in every tool: why each, docs/performance.md ("The tools' JVM options").
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
-// -XX:-UsePerfData: no /tmp/hsperfdata file, whose lock held elsewhere prints a warning on stdout (lab.Servers.NO_PERF_DATA).
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
@@ -71,7 +66,7 @@ import picocli.CommandLine.Parameters;
         description = "Play localhost-lab notebooks in the terminal with JShell: text, then each cell and its output.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every cell ran as expected", "1:a cell failed, or a cell tagged raises-exception did not raise", "2:bad command line"})
-class play implements Callable<Integer> {
+class play implements Callable<Integer>, Cli.Checked {
     /** The tag of a cell whose ≠ line is a lesson of its own on a machine unlike the article's. */
     static final String MACHINE_DEPENDENT = "machine-dependent";
 
@@ -154,16 +149,20 @@ class play implements Callable<Integer> {
         return null;
     }
 
+    /** A bad LAB_PORT is a bad command line (exit 2), said before JShell starts. */
+    @Override
+    public void check() {
+        String labPort = System.getenv("LAB_PORT");
+        if (labPort == null || labPort.isBlank()) return;
+        try {
+            Lab.portFromEnvironment(labPort);
+        } catch (IllegalArgumentException e) {
+            throw Failure.usage(e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
-        String labPort = System.getenv("LAB_PORT");
-        if (labPort != null && !labPort.isBlank()) {
-            try {
-                Lab.portFromEnvironment(labPort);
-            } catch (IllegalArgumentException e) {
-                throw Failure.usage(e.getMessage());
-            }
-        }
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Lab.home().resolve("notebooks")); // the whole lab
         Localhost.requireLoopback();
         ByteArrayOutputStream printed = "1".equals(System.getenv("LAB_STRICT")) ? alsoKeepOutput() : null;

@@ -20,6 +20,7 @@ import com.google.gson.JsonParser;
 import lab.Exercise;
 import lab.Lifelines;
 import lab.Notebooks;
+import lab.Servers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import tests.Run.Result;
@@ -179,6 +180,39 @@ class ExercisesTest extends Kit {
     }
 
     @Test
+    void twoKernelsCheckingAtOnceLoseNoMark() throws Exception {
+        // Two notebooks open, each running its checks: each rewrites the progress file, and must keep the other's lines.
+        Path mine = temporaryFolder("my-notebooks"), go = mine.resolve("go");
+        Map<String, String> env = Map.of(Exercise.PROGRESS, mine.resolve(".progress").toString());
+        List<Run.Started> kernels = new ArrayList<>();
+        for (String who : List.of("left", "right")) {
+            kernels.add(Run.started(env, Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.RecordProgress",
+                    List.of(go.toString(), who, "150"))));
+        }
+        try {
+            for (Run.Started k : kernels) {
+                assertEquals("ready\n", Settled.settled(() -> read(k.out()), "ready\n"::equals, WAIT), "a checker started: " + k.command());
+            }
+            Files.createFile(go); // both at once
+            for (Run.Started k : kernels) assertEquals(0, k.finish().exit());
+        } finally {
+            for (Run.Started k : kernels) k.stop();
+        }
+        Result listed = exercises("list", "--notebooks", mine.toString());
+        List<String> marks = Files.readAllLines(mine.resolve(".progress")).stream().filter(l -> l.endsWith(" done")).toList();
+        assertEquals(300, marks.size(), "marks kept of 2 × 150: " + marks.size() + "\n" + listed.out());
+        noChildrenLeft();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void aBrokenSolutionIsTodoAgainAndAnotherExerciseStaysDone() throws Exception {
         Path mine = temporaryFolder("my-notebooks");
         Exercise.Info first = all().get(0), second = all().get(1);
@@ -292,8 +326,8 @@ class ExercisesTest extends Kit {
         Result list = exec(Run.concat(List.of("env", "-u", "LAB_HOME", "-u", "MY_NOTEBOOKS"), tool("exercises", "list")), mine);
         assertTrue(list.out().contains("Write yours in ./ (make -C .. notebook), then: ../jbang exercises@catalog verify ID"), list.out());
         try (var inside = Files.list(mine)) {
-            assertEquals(java.util.Set.of(mine.resolve(first.notebook().getFileName()), mine.resolve(".progress")),
-                    inside.collect(java.util.stream.Collectors.toSet()), "nothing else in my-notebooks/");
+            assertEquals(java.util.Set.of(mine.resolve(first.notebook().getFileName()), mine.resolve(".progress"), mine.resolve(".progress.lock")),
+                    inside.collect(java.util.stream.Collectors.toSet()), "nothing else in my-notebooks/ (the progress, and the lock kernels share it by)");
         }
         noChildrenLeft();
     }

@@ -375,7 +375,8 @@ class NotebookTest extends Kit {
             }
             assertEquals(1, up.size(), "one server up mid-notebook");
             long server = up.get(0).pid(); // its parent, the kernel or player, is to be SIGKILLed: only if it is ours
-            owner = run.descendants().filter(p -> p.children().anyMatch(c -> c.pid() == server)).findFirst().orElse(null);
+            owner = Stream.concat(Stream.of(run.toHandle()), run.descendants()) // env execs the player: it is run itself
+                    .filter(p -> p.children().anyMatch(c -> c.pid() == server)).findFirst().orElse(null);
             assertTrue(owner != null && owner.info().command().orElse("").contains("java"),
                     "the server on port " + port + " was started by this test's kernel or player JVM: " + up.get(0));
             if (itsParent) {

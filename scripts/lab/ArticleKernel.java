@@ -150,9 +150,8 @@ public final class ArticleKernel {
 
     /** As make kernel gives the plain kernel: IJava logs warnings and errors, not each socket it opens. */
     private static List<String> quietLog() {
-        String home = System.getenv("LAB_HOME");
-        Path config = home == null ? null : Path.of(home, "notebooks", "kernel-logging.properties");
-        return config != null && Files.isRegularFile(config) ? List.of("-Djava.util.logging.config.file=" + config) : List.of();
+        Path config = Lab.home().resolve("notebooks/kernel-logging.properties");
+        return Files.isRegularFile(config) ? List.of("-Djava.util.logging.config.file=" + config) : List.of();
     }
 
     /**

@@ -6,9 +6,12 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -275,28 +278,49 @@ public final class Exercise {
         return states;
     }
 
-    /** Keeps the latest state of {@code id} in the progress file (null: todo): a broken solution is todo again. */
+    /**
+     * Keeps the latest state of {@code id} in the progress file (null: todo): a broken solution is todo again.
+     * Two kernels may check at once: each reads, changes and rewrites the file holding a lock beside it
+     * (.progress.lock), so that neither loses the other's line.
+     */
     private static synchronized void record(String id, String state) {
         Optional<Path> file = progressFile();
         if (file.isEmpty()) return;
+        Path folder = file.get().toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
+            return;
+        }
+        try (FileChannel lock = FileChannel.open(folder.resolve(file.get().getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            try (FileLock held = lock.lock()) {
+                rewrite(file.get(), id, state);
+            }
+        } catch (IOException e) { // no lock here (a file system without locks, a read-only folder): as before
+            rewrite(file.get(), id, state);
+        }
+    }
+
+    private static void rewrite(Path file, String id, String state) {
         Map<String, String> states;
         try {
             states = states();
         } catch (IOException e) { // rewritten from what could be read, it would lose the rest: left as it is
-            System.out.println("(progress not saved: cannot read " + file.get() + ": " + e.getMessage() + ")");
+            System.out.println("(progress not saved: cannot read " + file + ": " + e.getMessage() + ")");
             return;
         }
         states.remove(id);
         if (state != null) states.put(id, state);
         Path next = null;
         try {
-            Files.createDirectories(file.get().toAbsolutePath().getParent());
-            next = Files.createTempFile(file.get().toAbsolutePath().getParent(), ".progress-", ".tmp");
+            next = Files.createTempFile(file.toAbsolutePath().getParent(), ".progress-", ".tmp");
             Files.writeString(next, "# localhost-lab: the exercises you have done (exercises@catalog list)\n"
                     + String.join("", states.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + "\n").toList()));
-            Files.move(next, file.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
+            System.out.println("(progress not saved: " + file + ": " + e.getMessage() + ")");
             try {
                 if (next != null) Files.deleteIfExists(next); // the move failed: nothing of ours stays
             } catch (IOException ignored) {

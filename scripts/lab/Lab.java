@@ -94,14 +94,14 @@ public final class Lab {
         }
     }
 
-    /** `java -cp <kit> tool args`, with the resolver settings of this JVM passed on. */
+    /** `java -cp <kit> tool args`, with this JVM's resolver settings and article sandbox passed on. */
     static List<String> command(String tool, String... args) {
         return command(List.of(Resolving.PREFER_IPV6, Resolving.HOSTS_FILE, SharedSandbox.STATE), tool, args);
     }
 
     /** The same for a tool in a sandbox: it asks the sandbox's own /etc/hosts, never this JVM's private file. */
-    private static List<String> commandInside(Sandbox box, String tool, String... args) {
-        return box.inside(command(List.of(Resolving.PREFER_IPV6), tool, args));
+    private static List<String> commandForSandbox(String tool, String... args) {
+        return command(List.of(Resolving.PREFER_IPV6), tool, args);
     }
 
     private static List<String> command(List<String> passedOn, String tool, String... args) {
@@ -126,7 +126,7 @@ public final class Lab {
 
     /** The same inside a sandbox, where pong resolves through the sandbox's /etc/hosts. */
     public static Server pong(Sandbox box, String... args) {
-        return started(Servers.start(commandInside(box, "pong", pongArgs(args)), Duration.ofSeconds(20)));
+        return started(Servers.start(box.inside(commandForSandbox("pong", pongArgs(args))), Duration.ofSeconds(20)));
     }
 
     private static String[] pongArgs(String... args) {
@@ -156,7 +156,7 @@ public final class Lab {
      * (as nc there does), never this JVM's private hosts file.
      */
     public static String read(Sandbox box, String tool, String... args) {
-        return runAndPrint(box, command(List.of(Resolving.PREFER_IPV6), tool, args));
+        return runAndPrint(box, commandForSandbox(tool, args));
     }
 
     /**
@@ -260,7 +260,7 @@ public final class Lab {
     public static List<String> libcOrder(Sandbox.Spec spec, String host) {
         List<String> order = new ArrayList<>();
         inSandbox(spec, box -> {
-            output(box, command(List.of(Resolving.PREFER_IPV6), "resolve", "--list", "--host", host)).lines().forEach(order::add);
+            output(box, commandForSandbox("resolve", "--list", "--host", host)).lines().forEach(order::add);
             System.out.println("getaddrinfo(\"" + host + "\") in the sandbox: " + String.join(", ", order));
         });
         return order;
