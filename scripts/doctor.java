@@ -136,7 +136,12 @@ class doctor implements Callable<Integer>, Cli.Checked {
         }
         if (byProgram.size() > 1) {
             List<Reach> firsts = byProgram.values().stream().map(rs -> rs.get(0)).toList();
-            StringBuilder text = new StringBuilder("clients disagree: " + host + ":" + port + " is " + firsts.size() + " different programs.");
+            int n = firsts.size();
+            // A hidden socket may be one more program, or the same one on another address (a root nginx on both).
+            boolean hidden = firsts.stream().anyMatch(r -> r.listener().pid() < 0);
+            StringBuilder text = new StringBuilder("clients disagree: " + host + ":" + port + " is " + n + (hidden
+                    ? " different sockets, and whose is hidden from this user: one program on " + (n == 2 ? "both" : "every") + " address, or "
+                    + n + " programs." : " different programs."));
             byProgram.values().forEach(rs -> text.append("\n  ").append(rs.stream().map(Reach::client).collect(Collectors.joining(", ")))
                     .append(" → ").append(describe(rs.get(0).listener(), port)));
             if (!none.isEmpty()) text.append("\n  ").append(String.join(", ", none)).append(" → nothing");
@@ -148,18 +153,21 @@ class doctor implements Callable<Integer>, Cli.Checked {
                         .append("\n  Fix: stop it (kill ").append(oldest.pidText()).append("), or ").append(bindBoth)
                         .append(", or use the newest one's address in your URLs: ").append(url(byAge.get(byAge.size() - 1).reached(), port)).append(".");
             } else {
-                text.append("\n  One of them is probably a stale server, but a start time is hidden from this user: ")
-                        .append(hiddenHint(port)).append(" tells.\n  Fix: stop the stale one, or ").append(bindBoth).append(".");
+                text.append("\n  If one of them is a stale server, ").append(hiddenHint(port)).append(" names them and their start.")
+                        .append("\n  Fix: stop the stale one, or ").append(bindBoth).append(".");
             }
             parts.add(text.toString());
         }
-        // SO_REUSEPORT: several programs on one address and port, and the kernel deals the connections out between them.
+        // Several programs on one address and port: each connection goes to one of them. Linux lists a socket once,
+        // so there they are separate sockets (SO_REUSEPORT); lsof lists a socket under every process that holds it.
+        String how = OperatingSystem.here() == OperatingSystem.LINUX ? "separate sockets with SO_REUSEPORT"
+                : "separate sockets with SO_REUSEPORT, or one socket their processes share (a server's workers)";
         for (List<Listener> sharing : sharingOneAddress(listeners)) {
             List<String> pids = sharing.stream().map(Listener::pidText).toList();
             parts.add("pids " + String.join(", ", pids.subList(0, pids.size() - 1)) + " and " + pids.get(pids.size() - 1)
-                    + (pids.size() == 2 ? " both" : " all") + " listen on "
-                    + Resolving.format(sharing.get(0).address(), port) + " (SO_REUSEPORT): the kernel splits the connections between them, so"
-                    + " a client reaches any of them, and a stale one answers some requests. Stop the ones you do not want.");
+                    + (pids.size() == 2 ? " both" : " all") + " listen on " + Resolving.format(sharing.get(0).address(), port)
+                    + " (" + how + "): each connection goes to one of them. If one is a stale server, it still answers some requests:"
+                    + " stop it.");
         }
         return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("\n", parts));
     }

@@ -36,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Browser implements AutoCloseable {
     private final Process chromium;
     private final Path folder;
+    /** When Chromium started: the sweep on close takes only processes started since. */
+    private final Instant started;
     private final Path log;
     private final FileChannel commands;  // Chromium's fd 3
     private final FileChannel replies;   // Chromium's fd 4
@@ -62,6 +64,7 @@ final class Browser implements AutoCloseable {
         command.addAll(Chromium.headless(Chromium.usable().orElseThrow(), folder,
                 List.of("--window-size=" + width + ",900", "--remote-debugging-pipe", url)));
         chromium = new ProcessBuilder(Lifelines.diesWithUs(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        started = chromium.info().startInstant().orElse(Instant.MIN); // read now: a reaped process has none
         chromium.getOutputStream().close();
         Thread reader = new Thread(this::readReplies, "devtools replies");
         reader.setDaemon(true);
@@ -211,9 +214,8 @@ final class Browser implements AutoCloseable {
         replies.close(); // ends the reader
         assertTrue(Lifelines.killTree(chromium, Kit.WAIT), "Chromium and its children stopped within " + Kit.WAIT + " of SIGKILL");
         // Chromium's crash handler leaves the tree: found by this run's own folder, and only if started after Chromium.
-        Instant since = chromium.info().startInstant().orElse(Instant.MAX);
         ProcessHandle.allProcesses().filter(p -> LeftBehind.commandLine(p).contains(folder.toString()))
-                .filter(p -> !p.info().startInstant().orElse(Instant.MIN).isBefore(since)).forEach(tree::add);
+                .filter(p -> !p.info().startInstant().orElse(Instant.MIN).isBefore(started)).forEach(tree::add);
         tree.forEach(ProcessHandle::destroyForcibly);
         assertEquals(List.of(), LeftBehind.stillRunning(tree), "Chromium left nothing running");
     }

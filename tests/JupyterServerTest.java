@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.LeftBehind.listenersOnceGone;
 import static tests.LeftBehind.stillRunning;
+import static tests.Run.exec;
 import static tests.Scripts.STATE;
 import static tests.TempFiles.temporaryFolder;
 
@@ -51,7 +52,9 @@ class JupyterServerTest extends Kit {
 
     @Test
     void aSigkilledMakeTakesJupyterItsKernelAndTheKernelsServerAlong() throws Exception {
-        assumeTrue(Tools.find("setpriv").isPresent(), "skipped: no setpriv here, so Jupyter cannot follow make (as on a Mac)");
+        // The Makefile's own probe (FOLLOW_MAKE): util-linux before 2.33 has setpriv without --pdeathsig.
+        assumeTrue(Tools.find("setpriv").isPresent() && exec(List.of("setpriv", "--pdeathsig", "TERM", "--", "true")).exit() == 0,
+                "skipped: no setpriv --pdeathsig here, so Jupyter cannot follow make (as on a Mac)");
         int port = freePort(), labPort = freePort();
         try (Jupyter jupyter = new Jupyter(port, Map.of("LAB_PORT", "" + labPort), "MY_NOTEBOOKS=" + temporaryFolder("my-notebooks"))) {
             String id = jupyter.post("/api/kernels", "{\"name\": \"localhost-lab\"}").get("id").getAsString();

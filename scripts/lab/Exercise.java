@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -293,13 +292,26 @@ public final class Exercise {
             System.out.println("(progress not saved: " + file.get() + ": " + e.getMessage() + ")");
             return;
         }
-        try (FileChannel lock = FileChannel.open(folder.resolve(file.get().getFileName() + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            try (FileLock held = lock.lock()) {
-                rewrite(file.get(), id, state);
-            }
-        } catch (IOException e) { // no lock here (a file system without locks, a read-only folder): as before
+        FileChannel lock = null;
+        try {
+            lock = FileChannel.open(folder.resolve(file.get().getFileName() + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock.lock(); // released when the channel closes
+        } catch (IOException | RuntimeException e) { // no lock here (a file system without locks, a read-only folder): as before
+            close(lock);
+            lock = null;
+        }
+        try {
             rewrite(file.get(), id, state);
+        } finally {
+            close(lock);
+        }
+    }
+
+    private static void close(FileChannel channel) {
+        try {
+            if (channel != null) channel.close();
+        } catch (IOException e) {
+            // the lock goes with the channel either way
         }
     }
 
