@@ -62,6 +62,7 @@ import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
 import lab.SessionFiles;
+import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -123,7 +124,7 @@ class handout implements Callable<Integer> {
         if (noPdf) return Cli.OK;
         Optional<Path> chromium = ClientsHere.find("chromium"); // the doctor's Chromium prints the PDFs
         if (chromium.isEmpty()) {
-            System.out.println("handout: the PDFs need Chromium, which is not installed here (Debian: sudo apt-get install chromium); "
+            System.out.println("handout: the PDFs need Chromium, which is not installed here (" + Tools.installCommand("chromium") + "); "
                     + "print the HTML from any browser instead");
             return Cli.OK;
         }

@@ -13,15 +13,15 @@
 // `jbang sandbox@catalog`), or on any other file given with --file.
 //
 //   jbang reorder-hosts@catalog                          # show the new order only
-//   sudo jbang reorder-hosts@catalog --edit               # macOS: 127.0.0.1 first until Enter
-//   sudo jbang reorder-hosts@catalog --restore            # after a crash: put the backup back
+//   sudo JAVA_HOME="$JAVA_HOME" jbang reorder-hosts@catalog --edit   # macOS: 127.0.0.1 first until Enter (sudo drops JAVA_HOME)
+//   sudo JAVA_HOME="$JAVA_HOME" jbang reorder-hosts@catalog --restore  # after a crash: put the backup back
 //
 //JAVA 17+
 // The kit's JVM and javac options, the same in every tool: why each, docs/performance.md ("The tools' JVM options").
 //COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/Lifelines.java lab/OperatingSystem.java lab/ProcFiles.java lab/Resolving.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/Lifelines.java lab/OperatingSystem.java lab/ProcessOutput.java lab/ProcFiles.java lab/Resolving.java lab/Tools.java
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -19,6 +19,7 @@ import com.google.gson.JsonParser;
 import lab.Clients;
 import lab.ClientsHere;
 import lab.Sandbox;
+import lab.Servers;
 import lab.Servers.Server;
 import org.junit.jupiter.api.Test;
 import tests.Run.Result;
@@ -115,6 +116,19 @@ class DoctorTest extends Kit {
         String warning = doctor.get("warning").isJsonNull() ? "(none)" : doctor.get("warning").getAsString();
         assertTrue(warning.matches("(?s).*pids (" + first.pid() + " and " + second.pid() + "|" + second.pid() + " and " + first.pid()
                 + ") both listen on 127\\.0\\.0\\.1:" + port + " \\(separate sockets with SO_REUSEPORT\\).*"), warning);
+    }
+
+    @Test
+    void onAMacWithoutTheCommandLineToolsItsStandInPython3IsNeverRun() {
+        // Apple's /usr/bin/python3 opens an installer when run, unless the Command Line Tools are there
+        // (xcode-select -p, which this Linux lacks): as on such a Mac, the kit finds no python3 there.
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "skipped: no /usr/bin/python3 here");
+        Map<String, String> onlyUsrBin = Map.of("PATH", "/usr/bin");
+        String classpath = System.getProperty("java.class.path");
+        Result linux = exec(onlyUsrBin, Servers.javaCommand(classpath, List.of(), "tests.WhereIs", List.of("python3")));
+        Result mac = exec(onlyUsrBin, Servers.javaCommand(classpath, List.of("-Dos.name=Mac OS X"), "tests.WhereIs", List.of("python3")));
+        assertEquals("/usr/bin/python3", linux.out().strip(), linux.err());
+        assertEquals("none", mac.out().strip(), "the stand-in counts as no python3: " + mac.err());
     }
 
     @Test

@@ -93,6 +93,8 @@ class ListenersTest extends Kit {
         assertEquals(3, viaLsof.size(), viaLsof.toString());
         assertEquals(pidsAndAddresses(Listeners.onPort(port)), pidsAndAddresses(viaLsof));
         assertTrue(viaLsof.stream().allMatch(l -> l.command().equals("java")), viaLsof.toString());
+        // And named by what they run, as notebook 04's "held by pong" and 05's table need on a Mac.
+        assertTrue(viaLsof.stream().allMatch(l -> l.program().equals("pong") && l.owner().startsWith("pong (pid ")), viaLsof.toString());
     }
 
     /**

@@ -32,7 +32,7 @@
 //SOURCES ../scripts/lab/*.java
 //SOURCES *Test.java Kit.java Run.java Scripts.java StartedServers.java Ports.java TempFiles.java AnotherUser.java Settled.java LeftBehind.java Once.java MadeBundle.java
 //SOURCES Jupyter.java Browser.java KernelDriver.java HostPort.java Net.java PrintAddresses.java MakeSessionFiles.java ExecInSandbox.java ConnectLocalhost.java
-//SOURCES RecordProgress.java
+//SOURCES RecordProgress.java WhereIs.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,7 +8,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,26 +58,9 @@ public final class ClientsHere {
     private static final List<Path> MACOS_CHROMIUMS = List.of(Path.of("/Applications/Chromium.app/Contents/MacOS/Chromium"),
             Path.of("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"));
 
-    /**
-     * A Mac without the Command Line Tools has a /usr/bin/python3 that only stands in for theirs: running it,
-     * even for its version, opens Apple's installer. {@code xcode-select -p} asks without one (not tested here).
-     */
-    private static boolean appleStandIn(Path program) {
-        if (OperatingSystem.here() != OperatingSystem.MACOS || !program.equals(Path.of("/usr/bin/python3"))) return false;
-        try {
-            return !ProcessOutput.run(List.of("/usr/bin/xcode-select", "-p"), Duration.ofSeconds(5)).ran();
-        } catch (IOException e) {
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
     /** Where {@code client} (one of {@link Clients#NAMES}) is installed here: the first of the programs that stand for it. */
     public static Optional<Path> find(String client) {
-        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream)
-                .filter(program -> !appleStandIn(program)).findFirst();
+        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst(); // no Apple stand-in
         if (onPath.isPresent() || !client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
         return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
     }

@@ -105,7 +105,8 @@ public final class HostsFile {
     public synchronized void edit(String newText) {
         refuseTheMachinesFileOnLinux();
         if (!Files.isWritable(file)) {
-            throw Failure.failed("cannot write " + file + ": permission denied (on macOS: sudo " + Tools.jbang() + " reorder-hosts@catalog --edit)");
+            throw Failure.failed("cannot write " + file + ": permission denied (on macOS: sudo JAVA_HOME=\"$JAVA_HOME\" " + Tools.jbang()
+                    + " reorder-hosts@catalog --edit)");
         }
         byte[] original;
         try {

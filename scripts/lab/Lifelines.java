@@ -97,7 +97,9 @@ public final class Lifelines {
         // A session leader whose caller went was detached on purpose (setsid forks, and its first half exits).
         if (launchedBy > 1 && parent > 0 && parent != launchedBy && !leadsItsSession()) {
             String tool = System.getProperty("sun.java.command", "java").split(" ")[0];
-            System.err.println(tool + ": what ran it (pid " + launchedBy + ") has ended, so it ends too (under nohup it would run on)");
+            // hangupIgnored() reads /proc: only Linux can tell that nohup asked a tool to run on.
+            System.err.println(tool + ": what ran it (pid " + launchedBy + ") has ended, so it ends too"
+                    + (OperatingSystem.here() == OperatingSystem.LINUX ? " (under nohup it would run on)" : ""));
             closeAndExit(first == null ? List.of() : List.of(first), Failure.FAILED);
         }
         followOurParent(parent, first);

@@ -243,7 +243,10 @@ public final class Listeners {
     public static List<Listener> fromLsof(int port) {
         // macOS keeps lsof in /usr/sbin, which a PATH may leave out; Tools.find looks there too.
         String lsof = Tools.find("lsof").map(Path::toString).orElse("lsof");
-        return fromLsofOutput(run(lsof, "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port);
+        // lsof names a JVM "java": the program is its main class ("pong"), from its command line, as on Linux.
+        return fromLsofOutput(run(lsof, "-nP", "-iTCP:" + port, "-sTCP:LISTEN", "-Fpctn"), port).stream()
+                .map(l -> l.pid() < 0 ? l : new Listener(l.pid(), l.command(), program(l.pid()), l.address(), l.port(), l.v4Mapped()))
+                .toList();
     }
 
     /** Reads `lsof -F pctn` lines (the tests give it a Mac's, recorded). */

@@ -4,11 +4,13 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The programs outside Java that the lab may run (nc, curl, lsof, and Linux's
@@ -30,6 +32,7 @@ public final class Tools {
             Map.entry("lsof", new Packages("lsof", "lsof", "lsof", "lsof", "lsof")),
             Map.entry("node", new Packages("nodejs", "nodejs", "nodejs", "nodejs", "node")),
             Map.entry("python3", new Packages("python3", "python3", "python3", "python", "python")),
+            Map.entry("chromium", new Packages("chromium", "chromium", "chromium", "chromium", "--cask chromium")),
             Map.entry("ss", IPROUTE), Map.entry("ip", IPROUTE),
             Map.entry("unshare", UTIL_LINUX), Map.entry("nsenter", UTIL_LINUX), Map.entry("setpriv", UTIL_LINUX),
             Map.entry("mount", UTIL_LINUX));
@@ -40,6 +43,29 @@ public final class Tools {
             "curl", "the reply curl got, or its \"Connection refused\"",
             "lsof", "every listener on the port with its PID, command and address",
             "ss", "every listener on the port with its PID, command and address");
+
+    /**
+     * A Mac without the Command Line Tools has a /usr/bin/python3 (and make, git) that only stands in
+     * for theirs: running it, even for its version, opens Apple's installer. {@code xcode-select -p}
+     * asks without one, once (not tested on a Mac: the kit's tests run on Linux).
+     */
+    private static boolean appleStandIn(Path program) {
+        if (OperatingSystem.here() != OperatingSystem.MACOS || !APPLE_STAND_INS.contains(program)) return false;
+        if (commandLineTools == null) {
+            try {
+                commandLineTools = ProcessOutput.run(List.of("/usr/bin/xcode-select", "-p"), Duration.ofSeconds(5)).ran();
+            } catch (IOException e) {
+                commandLineTools = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        }
+        return !commandLineTools;
+    }
+
+    private static final Set<Path> APPLE_STAND_INS = Set.of(Path.of("/usr/bin/python3"), Path.of("/usr/bin/make"), Path.of("/usr/bin/git"));
+    private static volatile Boolean commandLineTools;
 
     /**
      * One line for a step whose tool is missing: which tool, what it would have
@@ -61,7 +87,7 @@ public final class Tools {
             if (dir.isEmpty()) continue;
             for (String ending : endings) {
                 Path candidate = Path.of(dir, tool + ending);
-                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) return Optional.of(candidate);
+                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate) && !appleStandIn(candidate)) return Optional.of(candidate);
             }
         }
         return Optional.empty();
