@@ -410,6 +410,21 @@ class NotebookTest extends Kit {
     }
 
     @Test
+    void aLabPortAnotherProgramHoldsIsKeptAndItsHolderNamed() throws Exception {
+        int port = freePort();
+        Server other = foreignListener(port); // a learner's forgotten server, or macOS's AirPlay on 5000
+        Path notebook = notebookOf(codeCell("Lab.port();", List.of()));
+        try {
+            Result r = exec(Map.of("LAB_PORT", "" + port), player(notebook.toString()));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("Port " + port + " (from LAB_PORT).\nIt is held already by [python3 (pid " + other.pid()
+                    + ")]: a server below may not start there"), r.out());
+        } finally {
+            Files.delete(notebook);
+        }
+    }
+
+    @Test
     void interruptingACellStopsWhatItWaitsOnAndKeepsTheKernelAndItsServers() throws Exception {
         assumeNamespaces();
         int port = freePort();

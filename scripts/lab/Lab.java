@@ -37,8 +37,8 @@ public final class Lab {
     private Lab() {}
 
     /**
-     * The port of this session: LAB_PORT if set, else the article's 3000, else,
-     * when another program holds 3000, a free one, saying who holds 3000.
+     * The port of this session: LAB_PORT if set (saying who holds it already, if anyone),
+     * else the article's 3000, else, when another program holds 3000, a free one, saying who holds 3000.
      */
     public static synchronized int port() {
         if (port != 0) return port;
@@ -48,6 +48,12 @@ public final class Lab {
         if (chosen != 0) {
             port = chosen;
             System.out.println("Port " + port + " (from LAB_PORT).");
+            // Chosen by hand, it is kept: a learner's own terminal pong may be what holds it.
+            List<Listeners.Listener> holders = Listeners.onPort(port);
+            if (!holders.isEmpty()) {
+                System.out.println("It is held already by " + holders.stream().map(Listeners.Listener::owner).distinct().toList()
+                        + ": a server below may not start there (stop that program, or set LAB_PORT to a free port).");
+            }
             return port;
         }
         List<Listeners.Listener> holders = Listeners.onPort(ARTICLE_PORT);

@@ -133,6 +133,8 @@ public final class Tools {
         if (os == OperatingSystem.MACOS) return p != null && p.macos() == null ? tool + " is Linux-only" : "brew install " + pick(p, Packages::macos, tool);
         if (os == OperatingSystem.WINDOWS) return "use WSL (Ubuntu) for " + tool;
         String family = osFamily();
+        // Ubuntu's apt gives Chromium as a snap, which cannot read the files the kit writes in /tmp.
+        if (tool.equals("chromium") && ubuntu()) return "Ubuntu's chromium is a snap, which cannot print here: install Google Chrome's .deb";
         return switch (family) {
             case "fedora" -> "sudo dnf install " + pick(p, Packages::fedora, tool);
             case "alpine" -> "sudo apk add " + pick(p, Packages::alpine, tool);
@@ -145,6 +147,16 @@ public final class Tools {
     private static String pick(Packages p, java.util.function.Function<Packages, String> field, String tool) {
         String name = p == null ? null : field.apply(p);
         return name == null ? tool : name;
+    }
+
+    /** Whether /etc/os-release names Ubuntu (or a system built on it), as its ID or ID_LIKE. */
+    private static boolean ubuntu() {
+        try {
+            return Files.readAllLines(Path.of("/etc/os-release")).stream().map(l -> l.toLowerCase(Locale.ROOT))
+                    .anyMatch(l -> (l.startsWith("id=") || l.startsWith("id_like=")) && l.contains("ubuntu"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** debian (also Ubuntu and the default), fedora (also RHEL), alpine, arch or suse, from /etc/os-release. */
