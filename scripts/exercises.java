@@ -119,16 +119,16 @@ class exercises implements Runnable {
         @Override
         public void run() {
             mine.keepProgress();
-            List<String> done = Exercise.done(), notHere = Exercise.notForThisMachine();
+            Map<String, String> progress = Exercise.progress();
             List<Info> all = theExercises();
             int width = all.stream().mapToInt(e -> e.id().length()).max().orElse(0);
             for (Info e : all) {
                 String notebook = e.notebook().getFileName().toString().replace(".ipynb", "");
-                String state = done.contains(e.id()) ? Exercise.DONE : notHere.contains(e.id()) ? Exercise.NOT_HERE : "todo";
+                String state = progress.getOrDefault(e.id(), "todo");
                 System.out.printf("%-" + width + "s  %-4s  %s (%s)%n", e.id(), state, e.title(), notebook);
             }
-            long count = all.stream().filter(e -> done.contains(e.id())).count();
-            long here = all.stream().filter(e -> !notHere.contains(e.id())).count();
+            long count = all.stream().filter(e -> Exercise.DONE.equals(progress.get(e.id()))).count();
+            long here = all.stream().filter(e -> !Exercise.NOT_HERE.equals(progress.get(e.id()))).count();
             System.out.println(count + " of " + here + " done" + (here < all.size() ? " (" + (all.size() - here) + " n/a on this system)" : "") + ". Write yours in " + shown(mine.folder())
                     + "/ (" + Tools.make("notebook") + "), then: " + Tools.jbang() + " exercises@catalog verify ID");
             System.out.println("No Jupyter? " + Tools.jbang() + " exercises@catalog start ID writes the starter to " + shown(mine.folder())
@@ -158,8 +158,8 @@ class exercises implements Runnable {
                 notYet += verify(copyOf(entry.getKey()), entry.getValue());
             }
             if (notYet > 0) throw Failure.failed(notYet + " of " + chosen.size() + " exercise(s) not done yet");
-            List<String> notForThisMachine = Exercise.notForThisMachine(); // the progress file, read once
-            long notHere = chosen.stream().filter(e -> notForThisMachine.contains(e.id())).count();
+            Map<String, String> progress = Exercise.progress();
+            long notHere = chosen.stream().filter(e -> Exercise.NOT_HERE.equals(progress.get(e.id()))).count();
             if (chosen.size() == 1) System.out.println(notHere == 1 ? "Nothing to do on this system." : "Done.");
             else System.out.println("All " + (chosen.size() - notHere) + " done" + (notHere > 0 ? " (" + notHere + " n/a on this system)." : "."));
             return Cli.OK;
@@ -283,8 +283,10 @@ class exercises implements Runnable {
             if (n < 1) throw Failure.usage("hints count from 1");
             Info e = Exercise.find(theExercises(), id);
             System.out.println(Exercise.hintText(e, n));
-            if (n < e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1));
-            else if (n == e.hints().size()) System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1) + " shows the solution");
+            if (n <= e.hints().size()) { // after the last hint, the next number is the solution
+                System.out.println("Still stuck? " + Tools.jbang() + " exercises@catalog hint " + id + " " + (n + 1)
+                        + (n == e.hints().size() ? " shows the solution" : ""));
+            }
         }
     }
 

@@ -57,14 +57,21 @@ class DoctorTest extends Kit {
         return reach.getAsJsonObject().get("pid").getAsLong();
     }
 
+    /** The stale-server trap in {@code box}: an old pong on [::1]:port, then a fresh one on 127.0.0.1:port. */
+    private static List<Server> oldAndFresh(Sandbox box, int port) {
+        List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
+        Server old = start(box.inside(pong)), fresh = start(box.inside(pong));
+        assertEquals(List.of("[::1]:" + port, "127.0.0.1:" + port), List.of(old.address(), fresh.address()));
+        return List.of(old, fresh);
+    }
+
     @Test
     void theStaleServerTrapNamesBothPidsAndTheFix() {
         assumeNamespaces();
         int port = freePort();
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
-            List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
-            Server old = start(box.inside(pong)), fresh = start(box.inside(pong));
-            assertEquals(List.of("[::1]:" + port, "127.0.0.1:" + port), List.of(old.address(), fresh.address()));
+            List<Server> servers = oldAndFresh(box, port);
+            Server old = servers.get(0), fresh = servers.get(1);
 
             JsonObject doctor = json(exec(box.inside(tool("doctor", "--json", "" + port))));
             assertEquals(port, doctor.get("port").getAsInt());
@@ -93,9 +100,7 @@ class DoctorTest extends Kit {
         assumeNamespaces();
         int port = freePort();
         try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(DEBIAN))) {
-            List<String> pong = tool("pong", "--exit-with-stdin", "--port", "" + port);
-            start(box.inside(pong));
-            start(box.inside(pong));
+            oldAndFresh(box, port);
             // Our servers, as another user sees them: no PID, no start time (as a container's, or root's).
             JsonObject doctor = json(exec(box.inside(AnotherUser.asAnotherUser(tool("doctor", "--json", "" + port)))));
             assertTrue(doctor.getAsJsonArray("listeners").asList().stream().allMatch(l -> l.getAsJsonObject().get("pid").isJsonNull()),

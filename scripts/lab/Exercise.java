@@ -247,21 +247,12 @@ public final class Exercise {
     /** What the progress file says of an exercise: done, or not for this machine (no line: todo). */
     public static final String DONE = "done", NOT_HERE = "n/a";
 
-    /** The exercises done, as the progress file says. */
-    public static List<String> done() {
-        return marked(DONE);
-    }
-
-    /** The exercises this machine cannot check, as the progress file says (see notHere). */
-    public static List<String> notForThisMachine() {
-        return marked(NOT_HERE);
-    }
-
-    private static List<String> marked(String state) {
+    /** The progress file, read once: each exercise it names and its state, DONE or NOT_HERE (not named: todo). */
+    public static Map<String, String> progress() {
         try {
-            return states().entrySet().stream().filter(e -> e.getValue().equals(state)).map(Map.Entry::getKey).toList();
+            return states();
         } catch (IOException e) {
-            return List.of(); // unreadable: nothing is known
+            return Map.of(); // unreadable: nothing is known
         }
     }
 

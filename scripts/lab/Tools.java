@@ -132,10 +132,9 @@ public final class Tools {
         OperatingSystem os = OperatingSystem.here();
         if (os == OperatingSystem.MACOS) return p != null && p.macos() == null ? tool + " is Linux-only" : "brew install " + pick(p, Packages::macos, tool);
         if (os == OperatingSystem.WINDOWS) return "use WSL (Ubuntu) for " + tool;
-        String family = osFamily();
         // Ubuntu's apt gives Chromium as a snap, which cannot read the files the kit writes in /tmp.
         if (tool.equals("chromium") && ubuntu()) return "Ubuntu's chromium is a snap, which cannot print here: install Google Chrome's .deb";
-        return switch (family) {
+        return switch (osFamily()) {
             case "fedora" -> "sudo dnf install " + pick(p, Packages::fedora, tool);
             case "alpine" -> "sudo apk add " + pick(p, Packages::alpine, tool);
             case "arch" -> "sudo pacman -S " + pick(p, Packages::arch, tool);
@@ -151,28 +150,26 @@ public final class Tools {
 
     /** Whether /etc/os-release names Ubuntu (or a system built on it), as its ID or ID_LIKE. */
     private static boolean ubuntu() {
-        try {
-            return Files.readAllLines(Path.of("/etc/os-release")).stream().map(l -> l.toLowerCase(Locale.ROOT))
-                    .anyMatch(l -> (l.startsWith("id=") || l.startsWith("id_like=")) && l.contains("ubuntu"));
-        } catch (IOException e) {
-            return false;
-        }
+        return osIds().stream().anyMatch(l -> l.contains("ubuntu"));
     }
 
     /** debian (also Ubuntu and the default), fedora (also RHEL), alpine, arch or suse, from /etc/os-release. */
     static String osFamily() {
-        String release;
-        try {
-            release = Files.readString(Path.of("/etc/os-release")).toLowerCase(Locale.ROOT);
-        } catch (IOException e) {
-            return "debian";
-        }
-        for (String line : release.lines().toList()) {
-            if (!line.startsWith("id=") && !line.startsWith("id_like=")) continue;
+        for (String line : osIds()) {
             for (String family : List.of("fedora", "rhel", "alpine", "arch", "suse", "debian", "ubuntu")) {
                 if (line.contains(family)) return family.equals("rhel") ? "fedora" : family.equals("ubuntu") ? "debian" : family;
             }
         }
         return "debian";
+    }
+
+    /** /etc/os-release's ID= and ID_LIKE= lines, in lower case, in its order; none where it cannot be read. */
+    private static List<String> osIds() {
+        try {
+            return Files.readAllLines(Path.of("/etc/os-release")).stream().map(l -> l.toLowerCase(Locale.ROOT))
+                    .filter(l -> l.startsWith("id=") || l.startsWith("id_like=")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }
