@@ -80,7 +80,7 @@ if os.environ.get("JUPYTER_RUNTIME_DIR"):
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 # A cell whose ≠ line is a lesson of its own on a machine unlike the article's (one-address localhost).
 MACHINE_DEPENDENT = "machine-dependent"
@@ -156,11 +156,17 @@ async def execute(path, env=None):
         nb = nbformat.read(path, as_version=4)
     except Exception as e:  # not there, or not a notebook
         return False, f"{path}: cannot read it as a notebook: {e}\n"
-    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout,
+    # On a busy machine (make test runs three classes at once on two CPUs) nbclient's defaults are short: 60 s
+    # for a kernel to start, and 4 s for a cell's last messages after its reply, after which it goes on with
+    # a warning alone, keeping what came. Longer here, and a wait that runs out fails the notebook.
+    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, startup_timeout=max(args.timeout, 120),
+                            iopub_timeout=60, raise_on_iopub_timeout=True,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     problems = []
     try:
         await client.async_execute(**({"env": env} if env else {}))
+    except CellTimeoutError as e:  # a cell that ran past --timeout, or whose output never came
+        problems.append("a cell timed out: " + last_line(e))
     except CellExecutionError as e:
         # What led to it, such as a server's reason not to start, printed by the cell before.
         problems.append("a cell failed: " + last_line(e))

@@ -1,7 +1,13 @@
 package tests;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import lab.Listeners;
 import lab.Lifelines;
@@ -45,6 +51,40 @@ public final class LeftBehind {
     public static void noChildrenLeftBesides(Optional<ProcessHandle> ongoing) throws InterruptedException {
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants()
                 .filter(p -> ongoing.isEmpty() || !startedBy(p, ongoing.get())).toList()));
+    }
+
+    /**
+     * Processes of this test run that outlived the process that started it: orphans, which a check of
+     * our descendants cannot see. Each carries the run's own {@code MY_NOTEBOOKS} folder in its
+     * environment (the Makefile gives every run one of its own); none when it is not set, or on a
+     * system without /proc. Not this JVM, nor what started it or what it started (checked apart).
+     */
+    public static List<ProcessHandle> orphansOfThisRun() {
+        String mark = System.getenv("MY_NOTEBOOKS");
+        Path proc = Path.of("/proc");
+        if (mark == null || mark.isEmpty() || !Files.isDirectory(proc)) return List.of();
+        byte[] entry = ("MY_NOTEBOOKS=" + mark + "\0").getBytes(StandardCharsets.UTF_8);
+        Set<Long> ours = new HashSet<>();
+        ProcessHandle.current().descendants().forEach(p -> ours.add(p.pid()));
+        for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) ours.add(p.get().pid());
+        return ProcessHandle.allProcesses().filter(p -> !ours.contains(p.pid()) && environmentHas(proc.resolve(p.pid() + "/environ"), entry)).toList();
+    }
+
+    private static boolean environmentHas(Path environ, byte[] entry) {
+        try {
+            byte[] all = Files.readAllBytes(environ);
+            outer:
+            for (int at = 0; at + entry.length <= all.length; at++) {
+                if (at > 0 && all[at - 1] != 0) continue; // only at the start of an entry
+                for (int i = 0; i < entry.length; i++) {
+                    if (all[at + i] != entry[i]) continue outer;
+                }
+                return true;
+            }
+            return false;
+        } catch (IOException | SecurityException gone) { // ended meanwhile, or another user's
+            return false;
+        }
     }
 
     private static boolean startedBy(ProcessHandle process, ProcessHandle root) {

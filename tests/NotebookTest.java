@@ -185,9 +185,9 @@ class NotebookTest extends Kit {
         try {
             String u = untagged.toString(), t = tagged.toString();
             Result strict = exec(Map.of("LAB_PORT", "" + freePort()), kernel("--strict", u, t));
-            assertEquals(1, strict.exit(), strict.out());
+            assertEquals(1, strict.exit(), strict.out() + strict.err());
             assertTrue(strict.out().contains(u + ": cell 4 (Lab.check(false, \"\", \"wrong lesson\");) printed \"≠ wrong lesson\" "
-                    + "but is not tagged machine-dependent\n" + u + ": FAILED"), strict.out());
+                    + "but is not tagged machine-dependent\n" + u + ": FAILED"), strict.out() + strict.err());
             assertTrue(strict.out().contains(t + ": ok"), "tagged, the ≠ line is a lesson of its own: " + strict.out() + strict.err());
 
             Result article = exec(Map.of("LAB_PORT", "" + freePort()), kernel("--article", t));

@@ -115,6 +115,14 @@ class run {
             System.out.println(which);
             progress.failures.add(which);
         }
+        // And those handed to init, whose parent a test killed: their environment says they are this run's.
+        List<String> orphans = tests.LeftBehind.stillRunning(tests.LeftBehind.orphansOfThisRun());
+        if (!orphans.isEmpty()) {
+            String which = "processes left behind, outliving what started them: " + orphans;
+            System.out.println(which);
+            progress.failures.add(which);
+            tests.LeftBehind.orphansOfThisRun().forEach(ProcessHandle::destroyForcibly); // by PID: this run's own
+        }
         Map<Path, String> after = checksums();
         for (Path file : NEVER_WRITTEN) {
             if (!before.get(file).equals(after.get(file))) {
@@ -200,7 +208,7 @@ class run {
         if (!left.isEmpty()) progress.failures.add("processes left behind by the classes that run alone: " + left);
         System.out.println(REPORT + "passed " + progress.passed.get());
         System.out.println(REPORT + "skipped " + progress.skipped.get());
-        progress.failures.forEach(failure -> System.out.println(REPORT + "failed " + failure.replace('\n', ' ')));
+        progress.failures.forEach(failure -> System.out.println(REPORT + "failed " + failure.replace('\n', '\u001f'))); // one line per failure; the main JVM restores the newlines
         System.out.flush();
         return 0;
     }
@@ -249,7 +257,7 @@ class run {
                             progress.skipped.addAndGet(Long.parseLong(report[1]));
                             reported = true; // the last count: the failures follow
                         }
-                        case "failed" -> progress.failures.add(report[1]);
+                        case "failed" -> progress.failures.add(report[1].replace('\u001f', '\n'));
                         default -> progress.say(line);
                     }
                 }
@@ -386,10 +394,20 @@ class run {
                         }
                     }
                     say(why.toString());
-                    String first = result.getThrowable().map(String::valueOf).orElse("").lines().findFirst().orElse("");
-                    failures.add(name(id) + (first.isEmpty() ? "" : ": " + (first.length() > 300 ? first.substring(0, 300) + "…" : first)));
+                    failures.add(name(id) + gist(result.getThrowable().map(String::valueOf).orElse("")));
                 }
             }
+        }
+
+        /**
+         * A failure's first line and, for a longer message (a tool's whole output), its last three: CI keeps
+         * only the run's tail, and there the verdict (": FAILED", "expected: <1> but was: <0>") is at the end.
+         */
+        static String gist(String failure) {
+            List<String> lines = failure.lines().filter(line -> !line.isBlank()).map(line -> line.length() > 300 ? line.substring(0, 300) + "…" : line).toList();
+            if (lines.isEmpty()) return "";
+            if (lines.size() <= 4) return ": " + String.join("\n      ", lines);
+            return ": " + lines.get(0) + "\n      …\n      " + String.join("\n      ", lines.subList(lines.size() - 3, lines.size()));
         }
 
         private long elapsed() {
