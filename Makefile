@@ -71,6 +71,8 @@ endif
 # this kit names, as ./jbang looks for it (a git pull may name a newer one). A Mac's /usr/bin/java is there
 # with no JDK at all: it only says "Unable to locate a Java Runtime", so it reports no version.
 prereqs:
+	@# A copy checked out with CRLF endings (Git for Windows before .gitattributes) fails in bash with an unclear line.
+	@if grep -q "$$(printf '\r')" jbang; then echo "make: this copy of the kit has Windows line endings (CRLF), which bash cannot run: clone it again, inside WSL or Linux (cd ~ && git clone ...); today's kit keeps LF endings even under Git for Windows" >&2; exit 1; fi
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer ($(JDK_HINT))" >&2; exit 1; }; \
 	settings=$(JAVA_SETTINGS); v=$(call JAVA_PROPERTY,java.specification.version); \
@@ -89,7 +91,7 @@ prereqs:
 ready: ## the room check: one line per need, then "ready" (make lab will run here) or what is missing
 	@fail=0; \
 	if msg=$$($(MAKE) -s --no-print-directory prereqs 2>&1); then echo "✓ a JDK 17 or newer, and JBang or Maven to fetch it"; \
-	else echo "✗ $${msg#make: }"; fail=1; fi; \
+	else echo "✗ $${msg#make: }" | grep -v '^make[][0-9]*: \*\*\* '; fail=1; fi; \
 	if [ $$fail = 0 ]; then \
 	  if out=$$(./jbang resolve@catalog --list); then echo "✓ the lab's tools run: localhost is $$(echo $$out)"; \
 	  else echo "✗ the lab's tools do not run (the lines above say why)"; fail=1; fi; \

@@ -62,7 +62,8 @@ import picocli.CommandLine.Parameters;
                 "  macOS    listeners from lsof; clients get /etc/hosts sorted by RFC 6724",
                 "           (::1 first, then fe80::1 where listed, then 127.0.0.1).",
                 "  Windows  listeners from netstat; the OS answers localhost itself, ::1 then",
-                "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default.",
+                "           127.0.0.1 (not from the hosts file); [::] is IPV6_V6ONLY by default,",
+                "           but Java and Node clear it, so theirs take IPv4 too.",
                 "  Rules and sources: docs/doctor.md, scripts/lab/Clients.java lab/ClientsHere.java"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:inspected (read the warning, if any)", "1:could not inspect", "2:bad command line"})
@@ -192,7 +193,7 @@ class doctor implements Callable<Integer>, Cli.Checked {
     private static String hiddenHint(int port) {
         return switch (OperatingSystem.here()) {
             case MACOS -> "sudo lsof -nP -iTCP:" + port + " -sTCP:LISTEN";
-            case WINDOWS -> "netstat -ano -p TCP, as Administrator,";
+            case WINDOWS -> "netstat -anob, as Administrator,";
             default -> "sudo ss -ltnp 'sport = :" + port + "'";
         };
     }

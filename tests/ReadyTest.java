@@ -191,6 +191,20 @@ class ReadyTest extends Kit {
         assertTrue(r.out().contains("✗ " + java + " is a Java runtime without javac (a JRE)"), r.out());
     }
 
+    /** A copy that Git for Windows checked out with CRLF endings (as before .gitattributes): one line says so. */
+    @Test
+    void aCopyWithWindowsLineEndingsIsNotReadyAndSaysWhy() throws Exception {
+        Path kit = temporaryFolder("lab-crlf");
+        for (String file : List.of("Makefile", "jbang")) {
+            Files.writeString(kit.resolve(file), Files.readString(ROOT.resolve(file)).replace("\n", "\r\n"));
+        }
+        Result r = exec(List.of("make", "-s", "--no-print-directory", "-C", kit.toString(), "ready"));
+        assertEquals(2, r.exit(), "make's own code for a recipe that failed: " + r.out() + r.err());
+        assertTrue(r.out().contains("✗ this copy of the kit has Windows line endings (CRLF), which bash cannot run: clone it again"),
+                r.out() + r.err());
+        assertTrue(r.out().strip().endsWith("not ready: fix the ✗ lines above, then run make ready again"), r.out());
+    }
+
     /** On a kit unpacked from make bundle, .lab/ is what runs it offline: make clean keeps it unless told FORCE=1. */
     @Test
     void makeCleanKeepsABundlesOfflineKitUnlessForced() throws Exception {

@@ -183,10 +183,11 @@ public final class ClientsHere {
     /**
      * Which [::] listeners on {@code port} also take IPv4. Linux: `ss` prints a dual-stack
      * wildcard as *:PORT and an IPV6_V6ONLY one as [::]:PORT; without ss, the system default
-     * (net.ipv6.bindv6only). macOS defaults to dual-stack; Windows to IPV6_V6ONLY.
+     * (net.ipv6.bindv6only). macOS defaults to dual-stack. Windows defaults to IPV6_V6ONLY, which
+     * Java (its Net.c) and Node (libuv) clear on every IPv6 socket: their [::] is dual-stack there.
      */
     public static Predicate<Listener> dualStack(int port) {
-        if (OperatingSystem.here() == OperatingSystem.WINDOWS) return l -> false;
+        if (OperatingSystem.here() == OperatingSystem.WINDOWS) return l -> l.command().matches("(?i)(java|javaw|node)(\\.exe)?");
         if (OperatingSystem.here() != OperatingSystem.LINUX) return l -> true;
         Optional<Path> ss = Tools.find("ss");
         if (ss.isPresent()) {

@@ -85,7 +85,7 @@ public final class Listeners {
     public static String nativeCommand(String osName, int port) {
         return switch (OperatingSystem.of(osName)) {
             case MACOS -> "lsof -nP -iTCP:" + port + " -sTCP:LISTEN -Tf";
-            case WINDOWS -> "netstat -ano -p TCP | findstr :" + port;
+            case WINDOWS -> "netstat -ano | findstr :" + port; // not -p TCP: that lists IPv4 alone, and hides [::1]
             default -> "ss -ltnp 'sport = :" + port + "'   (or: lsof -nP -iTCP:" + port + " -sTCP:LISTEN)";
         };
     }

@@ -14,6 +14,7 @@ public final class Prediction {
      * happened and {@code why}. An empty guess is not wrong, only unmade.
      * Addresses match with or without brackets and port ("fe80::1" matches
      * "[fe80::1]:3000"); yes and no match y and n; case and spaces do not count.
+     * {@code happened} null: this machine could not show it, so the guess is not judged.
      */
     public static void compare(String guess, Object happened, String why) {
         System.out.println(verdict(guess, happened, why));
@@ -21,6 +22,8 @@ public final class Prediction {
 
     /** The line {@link #compare} prints. */
     public static String verdict(String guess, Object happened, String why) {
+        if (happened == null) return "→ this machine cannot show it. " + why
+                + (guess == null || guess.isBlank() ? "" : " You predicted " + guess.strip() + ".");
         String actual = String.valueOf(happened);
         if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: guess first, then run). " + why;
         if (matches(guess, actual)) return "✓ you predicted " + guess.strip() + ", and it is " + actual;

@@ -49,26 +49,35 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** What the sandbox will look like. Null files mean "the machine's own". */
-    public record Spec(Path hostsFile, Path gaiConf, List<String> loopbackAddresses, boolean noIpv6) {
+    public record Spec(Path hostsFile, Path gaiConf, List<String> loopbackAddresses, boolean noIpv6, boolean bindV6Only) {
         public static Spec hosts(Path hostsFile) {
-            return new Spec(hostsFile, null, List.of(), false);
+            return new Spec(hostsFile, null, List.of(), false, false);
         }
 
         /** A private /etc/gai.conf too: the table glibc sorts addresses with. */
         public Spec withGaiConf(Path gaiConf) {
-            return new Spec(hostsFile, gaiConf, loopbackAddresses, noIpv6);
+            return new Spec(hostsFile, gaiConf, loopbackAddresses, noIpv6, bindV6Only);
         }
 
         /** Adds an address to lo, such as "fe80::1/64" (the article's Mac has it). */
         public Spec withAddress(String cidr) {
             List<String> more = new ArrayList<>(loopbackAddresses);
             more.add(cidr);
-            return new Spec(hostsFile, gaiConf, more, noIpv6);
+            return new Spec(hostsFile, gaiConf, more, noIpv6, bindV6Only);
         }
 
         /** Takes ::1 off lo, as on a machine whose IPv6 is switched off. */
         public Spec withoutIpv6() {
-            return new Spec(hostsFile, gaiConf, loopbackAddresses, true);
+            return new Spec(hostsFile, gaiConf, loopbackAddresses, true, bindV6Only);
+        }
+
+        /**
+         * net.ipv6.bindv6only set to 1 in the sandbox's network: a [::] socket whose program does not
+         * set IPV6_V6ONLY is IPv6-only there. Set as the sandbox is made, with its rights: a command
+         * run inside later has none without root.
+         */
+        public Spec withBindV6Only() {
+            return new Spec(hostsFile, gaiConf, loopbackAddresses, noIpv6, true);
         }
     }
 
@@ -162,13 +171,14 @@ public final class Sandbox implements AutoCloseable {
     }
 
     // The holder's set-up. Values come in as arguments, never pasted into the script:
-    // $1 hosts file or "", $2 gai.conf or "", $3 "1" to take IPv6 off lo, then addresses for lo.
+    // $1 hosts file or "", $2 gai.conf or "", $3 "1" to take IPv6 off lo, $4 "1" for bindv6only, then addresses for lo.
     private static final String SET_UP = """
             set -e
             PATH=$PATH:/usr/sbin:/sbin
-            hosts=$1 gai=$2 noipv6=$3
-            shift 3
+            hosts=$1 gai=$2 noipv6=$3 v6only=$4
+            shift 4
             ip link set lo up
+            if [ -n "$v6only" ]; then echo 1 > /proc/sys/net/ipv6/bindv6only; fi
             for cidr in "$@"; do ip addr add "$cidr" dev lo nodad; done
             if [ -n "$noipv6" ]; then ip -6 addr flush dev lo; fi
             if [ -n "$hosts" ]; then mount --bind "$hosts" /etc/hosts; fi
@@ -193,7 +203,7 @@ public final class Sandbox implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("unshare"));
         if (ownUserNamespace) command.addAll(USER_NAMESPACE);
         command.addAll(List.of("-n", "-m", "--propagation", "private", "--", "sh", "-c", SET_UP, "sandbox",
-                path(spec.hostsFile()), path(spec.gaiConf()), spec.noIpv6() ? "1" : ""));
+                path(spec.hostsFile()), path(spec.gaiConf()), spec.noIpv6() ? "1" : "", spec.bindV6Only() ? "1" : ""));
         command.addAll(spec.loopbackAddresses());
         try {
             Process holder = new ProcessBuilder(command).start();
