@@ -38,13 +38,21 @@ class PredictionTest extends Kit {
 
     @Test
     void aGuessMatchesInTheFormsALearnerWritesIt() {
-        for (String guess : List.of("[fe80::1]:3000", "fe80::1", " [FE80::1] ", "fe80::1."))
+        for (String guess : List.of("[fe80::1]:3000", "fe80::1", " [FE80::1] ", "fe80::1.", "fe80::1%lo0"))
             assertEquals("✓ you predicted " + guess.strip() + ", and it is [fe80::1]:3000", compared(guess, "[fe80::1]:3000"));
         assertTrue(compared("127.0.0.1", "127.0.0.1:3000").startsWith("✓"));
         assertTrue(compared("n", "no").startsWith("✓"));
         assertEquals("≠ you predicted ::1, but it is [fe80::1]:3000. why.", compared("::1", "[fe80::1]:3000"));
         assertTrue(compared("fe80:", "fe80::1").startsWith("≠"), "only a port is dropped, never part of an address");
-        assertEquals("→ it is 3 (no prediction written: guess first, then run). why.", compared("", 3));
+        assertEquals("→ it is 3 (no prediction written: to try, run the guess cell with yours, then this one, not the cells between). why.",
+                compared("", 3));
+    }
+
+    @Test
+    void whatThisMachineCannotShowIsNotJudged() {
+        // No sandbox here, say: the guess is neither right nor wrong, and the reason says what happens elsewhere.
+        assertEquals("→ this machine cannot show it. why. You predicted 127.0.0.1.", compared("127.0.0.1", null));
+        assertEquals("→ this machine cannot show it. why.", compared("", null));
     }
 
     @Test

@@ -6,7 +6,9 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -147,6 +149,43 @@ public final class Exercise {
             if (pair.size() == 2) return pair;
         }
         throw new IOException("this machine's loopback has fewer than two addresses to bind: " + pair);
+    }
+
+    /**
+     * A server of the check's own on {@code address}:{@code port} that writes {@code reply} and a
+     * line end to each client, on a thread of its own, until it is closed.
+     */
+    public static Answering answering(InetAddress address, int port, String reply) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(address, port));
+        Thread answers = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket client = server.accept()) {
+                    client.getOutputStream().write((reply + "\n").getBytes(StandardCharsets.UTF_8));
+                } catch (IOException closed) {
+                    // closed by the check, or a client that left: the loop's test says which
+                }
+            }
+        }, "answers " + reply);
+        answers.setDaemon(true);
+        answers.start();
+        return new Answering(server, answers);
+    }
+
+    /**
+     * {@link #answering}'s server. Closing it waits for its thread: Java frees a port that a
+     * thread waits on in accept() only once that thread has left, and the next bind may come at once.
+     */
+    public record Answering(ServerSocket server, Thread thread) implements java.io.Closeable {
+        @Override
+        public void close() throws IOException {
+            server.close();
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

@@ -25,13 +25,14 @@ public final class Prediction {
         if (happened == null) return "→ this machine cannot show it. " + why
                 + (guess == null || guess.isBlank() ? "" : " You predicted " + guess.strip() + ".");
         String actual = String.valueOf(happened);
-        if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: guess first, then run). " + why;
+        if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: to try, run the guess cell"
+                + " with yours, then this one, not the cells between). " + why;
         if (matches(guess, actual)) return "✓ you predicted " + guess.strip() + ", and it is " + actual;
         return "≠ you predicted " + guess.strip() + ", but it is " + actual + ". " + why;
     }
 
     static boolean matches(String guess, String actual) {
-        String g = plain(guess);
+        String g = plain(guess).replaceAll("%[a-z0-9]+$", ""); // fe80::1%lo0, as /etc/hosts writes it
         String a = plain(actual);
         if (g.equals(a)) return true;
         if (actual.strip().matches(".*\\]:\\d+|[\\d.]+:\\d+") && g.equals(withoutPort(actual))) return true;
