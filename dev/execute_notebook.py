@@ -21,6 +21,7 @@ kernels share its loopback, so they run one at a time.
 """
 import argparse
 import asyncio
+import functools
 import os
 import random
 import shutil
@@ -211,15 +212,15 @@ def free_ports(n):
         for port in candidates:
             if len(probes) == n:
                 break
-            probe = dual_stack_socket()
+            probe, every = every_address_socket()
             try:
-                probe.bind(("::", port))
+                probe.bind((every, port))
                 probes.append(probe)
             except OSError:
                 probe.close()
         while len(probes) < n:  # no room below the ephemeral range: the kernel's pick
-            probe = dual_stack_socket()
-            probe.bind(("::", 0))
+            probe, every = every_address_socket()
+            probe.bind((every, 0))
             probes.append(probe)
         return [probe.getsockname()[1] for probe in probes]
     finally:
@@ -227,11 +228,26 @@ def free_ports(n):
             probe.close()
 
 
-def dual_stack_socket():
-    """A socket that binds [::] for both families, whatever net.ipv6.bindv6only says: a port free on it is free on every address."""
-    probe = socket.socket(socket.AF_INET6)
-    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    return probe
+def every_address_socket():
+    """A socket, and the address that is every address of a port for it: [::] for both families
+    (whatever net.ipv6.bindv6only says), or 0.0.0.0 where IPv6 is off."""
+    family, every = wildcard()
+    probe = socket.socket(family)
+    if family == socket.AF_INET6:
+        probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    return probe, every
+
+
+@functools.lru_cache(maxsize=None)
+def wildcard():
+    """[::] where this machine binds it ("Address family not supported" or "Cannot assign" where IPv6 is off), else 0.0.0.0."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            probe.bind(("::", 0))
+        return socket.AF_INET6, "::"
+    except OSError:
+        return socket.AF_INET, "0.0.0.0"
 
 
 def ephemeral_range_starts_above(last):

@@ -1,5 +1,6 @@
 package tests;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,22 @@ class NamespaceTest extends Kit {
             assertTrue(last.contains("[::1]:" + port + " (IPv6 is not set up on this machine's loopback)")
                     && last.contains("127.0.0.1:" + port + " (held by pong (pid " + first.pid() + "))"), last);
             assertFalse(second.stderr().contains("Exception"), second.stderr());
+        }
+    }
+
+    /** Lab.freePort probes [::], both families at once: where IPv6 is off that bind may fail, and every exercise check failed so. */
+    @Test
+    void withoutIpv6ACellStillGetsAFreePort() throws Exception {
+        Path notebook = TempFiles.temporaryFolder("lab-no-ipv6").resolve("free-port.ipynb");
+        Files.writeString(notebook, """
+                {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [],
+                  "source": "System.out.println(\\"a free port: \\" + (Lab.freePort() > 0));"}],
+                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+                """);
+        try (Sandbox box = Sandbox.start(Sandbox.Spec.hosts(hostsFile("::1 localhost", "127.0.0.1 localhost")).withoutIpv6())) {
+            Run.Result r = Run.exec(box.inside(tool("play", notebook.toString())));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("a free port: true"), r.out());
         }
     }
 

@@ -90,14 +90,19 @@ public final class Lab {
     /**
      * A port no socket uses on any address right now. The probe binds [::] (dual-stack: free on every
      * address) but never listens: only step 10's sockets take every address, and a Mac's firewall asks about those.
+     * Where IPv6 is off ("Protocol family unavailable"), 0.0.0.0 is every address there is.
      */
     public static int freePort() {
-        try (Socket probe = new Socket()) {
-            probe.bind(new InetSocketAddress("::", 0));
-            return probe.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        IOException failed = null;
+        for (String everyAddress : List.of("::", "0.0.0.0")) {
+            try (Socket probe = new Socket()) {
+                probe.bind(new InetSocketAddress(everyAddress, 0));
+                return probe.getLocalPort();
+            } catch (IOException e) {
+                failed = e;
+            }
         }
+        throw new UncheckedIOException(failed);
     }
 
     /** `java -cp <kit> tool args`, with this JVM's resolver settings and article sandbox passed on. */
