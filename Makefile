@@ -72,7 +72,7 @@ endif
 # with no JDK at all: it only says "Unable to locate a Java Runtime", so it reports no version.
 prereqs:
 	@# A copy checked out with CRLF endings (Git for Windows before .gitattributes) fails in bash with an unclear line.
-	@if grep -q "$$(printf '\r')" jbang; then echo "make: this copy of the kit has Windows line endings (CRLF), which bash cannot run: clone it again, inside WSL or Linux (cd ~ && git clone ...); today's kit keeps LF endings even under Git for Windows" >&2; exit 1; fi
+	@if grep -qs "$$(printf '\r')" jbang; then echo "make: this copy of the kit has Windows line endings (CRLF), which bash cannot run: clone it again, inside WSL or Linux (cd ~ && git clone ...); today's kit keeps LF endings even under Git for Windows" >&2; exit 1; fi
 	@java=$(FIND_JAVA) || { \
 	  echo "make: no java found: install a JDK 17 or newer ($(JDK_HINT))" >&2; exit 1; }; \
 	settings=$(JAVA_SETTINGS); v=$(call JAVA_PROPERTY,java.specification.version); \
@@ -91,7 +91,7 @@ prereqs:
 ready: ## the room check: one line per need, then "ready" (make lab will run here) or what is missing
 	@fail=0; \
 	if msg=$$($(MAKE) -s --no-print-directory prereqs 2>&1); then echo "✓ a JDK 17 or newer, and JBang or Maven to fetch it"; \
-	else echo "✗ $${msg#make: }" | grep -v '^make[][0-9]*: \*\*\* '; fail=1; fi; \
+	else echo "✗ $${msg#make: }" | grep -v '^g*make[][0-9]*: \*\*\* '; fail=1; fi; \
 	if [ $$fail = 0 ]; then \
 	  if out=$$(./jbang resolve@catalog --list); then echo "✓ the lab's tools run: localhost is $$(echo $$out)"; \
 	  else echo "✗ the lab's tools do not run (the lines above say why)"; fail=1; fi; \
@@ -165,13 +165,13 @@ test: setup kernel ## run every test on real sockets and processes; ends with "N
 	@# A `make notebook` in a test serves a learner folder of its own, never my-notebooks/. No trace after
 	@# the run: its last line is "N passed, N failed".
 	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
-	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java"; \
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java
+	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine LAB_TEST_RUN=$$mine ./jbang tests/run.java"; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" LAB_TEST_RUN="$$mine" ./jbang tests/run.java
 
 check: setup kernel ## the fast tier for the inner loop (about half a minute): the tools, bad input, one notebook each way; ends with "N passed, N failed"
 	@mine=$$(mktemp -d); trap 'rm -rf "$$mine"' EXIT; \
-	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine ./jbang tests/run.java --include-tag=fast"; \
-	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" ./jbang tests/run.java --include-tag=fast
+	echo "JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS=$$mine LAB_TEST_RUN=$$mine ./jbang tests/run.java --include-tag=fast"; \
+	JUPYTER_PYTHON=$(JUPYTER_PYTHON) MY_NOTEBOOKS="$$mine" LAB_TEST_RUN="$$mine" ./jbang tests/run.java --include-tag=fast
 
 bench: prereqs kernel ## measure start-up times and loopback rates on this machine (nothing asserted; BENCH_ARGS="--runs 9 --with-test")
 	JUPYTER_PYTHON=$(JUPYTER_PYTHON) ./jbang dev/bench.java $(BENCH_ARGS)

@@ -167,7 +167,8 @@ async def execute(path, env=None):
     try:
         await client.async_execute(**({"env": env} if env else {}))
     except CellTimeoutError as e:  # a cell that ran past --timeout, or whose output never came
-        problems.append("a cell timed out: " + last_line(e))
+        problems.append("a cell timed out: " + " ".join(str(e).strip().splitlines()[:2]))  # which wait, how long
+        problems += [f"  │ {line}" for line in printed_last(nb)]
     except CellExecutionError as e:
         # What led to it, such as a server's reason not to start, printed by the cell before.
         problems.append("a cell failed: " + last_line(e))

@@ -53,21 +53,26 @@ public final class LeftBehind {
                 .filter(p -> ongoing.isEmpty() || !startedBy(p, ongoing.get())).toList()));
     }
 
+    /** The variable that marks a test run's processes: `make test` and `make check` give each run a value of its own. */
+    public static final String RUN_MARK = "LAB_TEST_RUN";
+
     /**
      * Processes of this test run that outlived the process that started it: orphans, which a check of
-     * our descendants cannot see. Each carries the run's own {@code MY_NOTEBOOKS} folder in its
-     * environment (the Makefile gives every run one of its own); none when it is not set, or on a
-     * system without /proc. Not this JVM, nor what started it or what it started (checked apart).
+     * our descendants cannot see. Each carries the run's own {@link #RUN_MARK} in its environment (no
+     * test sets it); none when it is not set, or on a system without /proc. Not this JVM, nor what
+     * started it or what it started (checked apart), nor a process older than the run.
      */
-    public static List<ProcessHandle> orphansOfThisRun() {
-        String mark = System.getenv("MY_NOTEBOOKS");
+    public static List<ProcessHandle> orphansOfThisRun(java.time.Instant runStarted) {
+        String mark = System.getenv(RUN_MARK);
         Path proc = Path.of("/proc");
         if (mark == null || mark.isEmpty() || !Files.isDirectory(proc)) return List.of();
-        byte[] entry = ("MY_NOTEBOOKS=" + mark + "\0").getBytes(StandardCharsets.UTF_8);
+        byte[] entry = (RUN_MARK + "=" + mark + "\0").getBytes(StandardCharsets.UTF_8);
         Set<Long> ours = new HashSet<>();
         ProcessHandle.current().descendants().forEach(p -> ours.add(p.pid()));
         for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) ours.add(p.get().pid());
-        return ProcessHandle.allProcesses().filter(p -> !ours.contains(p.pid()) && environmentHas(proc.resolve(p.pid() + "/environ"), entry)).toList();
+        return ProcessHandle.allProcesses().filter(p -> !ours.contains(p.pid()))
+                .filter(p -> !p.info().startInstant().orElse(java.time.Instant.MIN).isBefore(runStarted))
+                .filter(p -> environmentHas(proc.resolve(p.pid() + "/environ"), entry)).toList();
     }
 
     private static boolean environmentHas(Path environ, byte[] entry) {

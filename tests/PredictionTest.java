@@ -38,7 +38,7 @@ class PredictionTest extends Kit {
 
     @Test
     void aGuessMatchesInTheFormsALearnerWritesIt() {
-        for (String guess : List.of("[fe80::1]:3000", "fe80::1", " [FE80::1] ", "fe80::1.", "fe80::1%lo0"))
+        for (String guess : List.of("[fe80::1]:3000", "fe80::1", " [FE80::1] ", "fe80::1.", "fe80::1%lo0", "[fe80::1%lo0]:3000"))
             assertEquals("✓ you predicted " + guess.strip() + ", and it is [fe80::1]:3000", compared(guess, "[fe80::1]:3000"));
         assertTrue(compared("127.0.0.1", "127.0.0.1:3000").startsWith("✓"));
         assertTrue(compared("n", "no").startsWith("✓"));

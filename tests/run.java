@@ -116,12 +116,13 @@ class run {
             progress.failures.add(which);
         }
         // And those handed to init, whose parent a test killed: their environment says they are this run's.
-        List<String> orphans = tests.LeftBehind.stillRunning(tests.LeftBehind.orphansOfThisRun());
+        List<ProcessHandle> orphaned = tests.LeftBehind.orphansOfThisRun(java.time.Instant.ofEpochMilli(progress.startedAt));
+        List<String> orphans = tests.LeftBehind.stillRunning(orphaned);
         if (!orphans.isEmpty()) {
             String which = "processes left behind, outliving what started them: " + orphans;
             System.out.println(which);
             progress.failures.add(which);
-            tests.LeftBehind.orphansOfThisRun().forEach(ProcessHandle::destroyForcibly); // by PID: this run's own
+            orphaned.forEach(ProcessHandle::destroyForcibly); // by PID: this run's own (a handle checks its start time)
         }
         Map<Path, String> after = checksums();
         for (Path file : NEVER_WRITTEN) {
@@ -404,10 +405,13 @@ class run {
          * only the run's tail, and there the verdict (": FAILED", "expected: <1> but was: <0>") is at the end.
          */
         static String gist(String failure) {
-            List<String> lines = failure.lines().filter(line -> !line.isBlank()).map(line -> line.length() > 300 ? line.substring(0, 300) + "…" : line).toList();
+            List<String> lines = failure.lines().filter(line -> !line.isBlank()).toList();
             if (lines.isEmpty()) return "";
-            if (lines.size() <= 4) return ": " + String.join("\n      ", lines);
-            return ": " + lines.get(0) + "\n      …\n      " + String.join("\n      ", lines.subList(lines.size() - 3, lines.size()));
+            String first = lines.get(0).length() > 300 ? lines.get(0).substring(0, 300) + "…" : lines.get(0);
+            // The last lines keep their end: JUnit appends "==> expected: ..." to the message's last line.
+            List<String> last = lines.subList(Math.max(1, lines.size() - 3), lines.size()).stream()
+                    .map(line -> line.length() > 300 ? "…" + line.substring(line.length() - 300) : line).toList();
+            return ": " + first + (lines.size() > 4 ? "\n      …" : "") + last.stream().map(line -> "\n      " + line).collect(java.util.stream.Collectors.joining());
         }
 
         private long elapsed() {

@@ -32,7 +32,7 @@ public final class Prediction {
     }
 
     static boolean matches(String guess, String actual) {
-        String g = plain(guess).replaceAll("%[a-z0-9]+$", ""); // fe80::1%lo0, as /etc/hosts writes it
+        String g = plain(guess).replaceAll("%[a-z0-9]+(?=(:\\d+)?$)", ""); // fe80::1%lo0, as /etc/hosts writes it
         String a = plain(actual);
         if (g.equals(a)) return true;
         if (actual.strip().matches(".*\\]:\\d+|[\\d.]+:\\d+") && g.equals(withoutPort(actual))) return true;

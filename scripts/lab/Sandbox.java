@@ -178,7 +178,11 @@ public final class Sandbox implements AutoCloseable {
             hosts=$1 gai=$2 noipv6=$3 v6only=$4
             shift 4
             ip link set lo up
-            if [ -n "$v6only" ]; then echo 1 > /proc/sys/net/ipv6/bindv6only; fi
+            if [ -n "$v6only" ]; then
+              # A container's /proc/sys is read-only: writable again in this private mount namespace, where it may be.
+              echo 1 2>/dev/null > /proc/sys/net/ipv6/bindv6only || { mount -o remount,rw /proc/sys 2>/dev/null \
+                && echo 1 > /proc/sys/net/ipv6/bindv6only; } || true
+            fi
             for cidr in "$@"; do ip addr add "$cidr" dev lo nodad; done
             if [ -n "$noipv6" ]; then ip -6 addr flush dev lo; fi
             if [ -n "$hosts" ]; then mount --bind "$hosts" /etc/hosts; fi
