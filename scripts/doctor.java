@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -146,8 +147,10 @@ class doctor implements Callable<Integer>, Cli.Checked {
             byProgram.values().forEach(rs -> text.append("\n  ").append(rs.stream().map(Reach::client).collect(Collectors.joining(", ")))
                     .append(" → ").append(describe(rs.get(0).listener(), port)));
             if (!none.isEmpty()) text.append("\n  ").append(String.join(", ", none)).append(" → nothing");
-            if (firsts.stream().allMatch(r -> started(r.listener()).isPresent())) {
-                List<Reach> byAge = firsts.stream().sorted((a, b) -> started(a.listener()).get().compareTo(started(b.listener()).get())).toList();
+            Map<Reach, Instant> starts = new LinkedHashMap<>(); // read once: a process may end meanwhile
+            for (Reach r : firsts) started(r.listener()).ifPresent(start -> starts.put(r, start));
+            if (starts.size() == firsts.size()) {
+                List<Reach> byAge = firsts.stream().sorted(Comparator.comparing(starts::get)).toList();
                 Listener oldest = byAge.get(0).listener();
                 text.append("\n  The older one is probably a stale server: pid ").append(oldest.pidText())
                         .append(age(oldest).map(a -> " (" + a + " old)").orElse("")).append(".")

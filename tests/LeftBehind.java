@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -66,7 +67,7 @@ public final class LeftBehind {
         String mark = System.getenv(RUN_MARK);
         Path proc = Path.of("/proc");
         if (mark == null || mark.isEmpty() || !Files.isDirectory(proc)) return List.of();
-        byte[] entry = (RUN_MARK + "=" + mark + "\0").getBytes(StandardCharsets.UTF_8);
+        String entry = RUN_MARK + "=" + mark;
         Set<Long> ours = new HashSet<>();
         ProcessHandle.current().descendants().forEach(p -> ours.add(p.pid()));
         for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) ours.add(p.get().pid());
@@ -75,18 +76,9 @@ public final class LeftBehind {
                 .filter(p -> environmentHas(proc.resolve(p.pid() + "/environ"), entry)).toList();
     }
 
-    private static boolean environmentHas(Path environ, byte[] entry) {
+    private static boolean environmentHas(Path environ, String entry) {
         try {
-            byte[] all = Files.readAllBytes(environ);
-            outer:
-            for (int at = 0; at + entry.length <= all.length; at++) {
-                if (at > 0 && all[at - 1] != 0) continue; // only at the start of an entry
-                for (int i = 0; i < entry.length; i++) {
-                    if (all[at + i] != entry[i]) continue outer;
-                }
-                return true;
-            }
-            return false;
+            return Arrays.asList(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0")).contains(entry);
         } catch (IOException | SecurityException gone) { // ended meanwhile, or another user's
             return false;
         }

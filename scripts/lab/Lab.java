@@ -45,25 +45,22 @@ public final class Lab {
         String fromEnv = System.getenv("LAB_PORT");
         int chosen = fromEnv == null || fromEnv.isBlank() ? 0 : portFromEnvironment(fromEnv); // a bad one: said before anything else
         sayWhatLocalhostIs();
+        List<String> holders = Listeners.onPort(chosen != 0 ? chosen : ARTICLE_PORT).stream().map(Listeners.Listener::owner).distinct().toList();
         if (chosen != 0) {
             port = chosen;
             System.out.println("Port " + port + " (from LAB_PORT).");
             // Chosen by hand, it is kept: a learner's own terminal pong may be what holds it.
-            List<Listeners.Listener> holders = Listeners.onPort(port);
             if (!holders.isEmpty()) {
-                System.out.println("It is held already by " + holders.stream().map(Listeners.Listener::owner).distinct().toList()
+                System.out.println("It is held already by " + holders
                         + ": a server below may not start there (stop that program, or set LAB_PORT to a free port).");
             }
-            return port;
-        }
-        List<Listeners.Listener> holders = Listeners.onPort(ARTICLE_PORT);
-        if (holders.isEmpty()) {
+        } else if (holders.isEmpty()) {
             port = ARTICLE_PORT;
             System.out.println("Port " + port + ", as in the article.");
         } else {
             port = freePort();
-            System.out.println("Port " + ARTICLE_PORT + " is held by " + holders.stream().map(Listeners.Listener::owner).distinct().toList()
-                    + "; this session uses port " + port + " instead (set LAB_PORT to choose).");
+            System.out.println("Port " + ARTICLE_PORT + " is held by " + holders + "; this session uses port " + port
+                    + " instead (set LAB_PORT to choose).");
         }
         return port;
     }
