@@ -28,9 +28,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import lab.Cli;
 import lab.Exercise;
@@ -83,6 +87,11 @@ class exercises implements Runnable {
             return folder().resolve(id + ".jsh");
         }
 
+        /** A make command for the learner's copies: make's own default folder unless --notebooks named another. */
+        String make(String target) {
+            return Tools.make(target + (folder == null ? "" : " MY_NOTEBOOKS=" + folder.toAbsolutePath().normalize()));
+        }
+
         /** The progress file lives with the learner's copies. */
         void keepProgress() {
             GivenFiles.fileInTheWay(folder()).ifPresent(file -> {
@@ -97,6 +106,18 @@ class exercises implements Runnable {
         Path here = Path.of("").toAbsolutePath(), it = path.toAbsolutePath().normalize();
         if (it.equals(here)) return ".";
         return it.startsWith(here) ? here.relativize(it).toString() : it.toString();
+    }
+
+    /**
+     * The index of exercise {@code id}'s check: the first code cell after its starter that checks it, wherever a
+     * learner put cells of their own in between; -1 if none.
+     */
+    static int checkOf(List<Cell> cells, int starter, String id) {
+        Pattern checks = Pattern.compile("Exercise\\.(check|notHere)\\(\\s*\"" + Pattern.quote(id) + "\"");
+        for (int i = starter + 1; i < cells.size(); i++) {
+            if (cells.get(i).isCode() && checks.matcher(cells.get(i).source()).find()) return i;
+        }
+        return -1;
     }
 
     /** The index of exercise {@code id}'s starter cell (the cell the learner writes in), or -1. */
@@ -150,7 +171,7 @@ class exercises implements Runnable {
             Localhost.requireLoopback();
             Exercise.askForHintsInTheTerminal();
             List<Info> all = theExercises();
-            List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).toList();
+            List<Info> chosen = ids.isEmpty() ? all : ids.stream().map(id -> Exercise.find(all, id)).distinct().toList();
             Map<Path, List<String>> byNotebook = new LinkedHashMap<>();
             for (Info e : chosen) byNotebook.computeIfAbsent(e.notebook(), n -> new ArrayList<>()).add(e.id());
             int notYet = 0;
@@ -170,8 +191,12 @@ class exercises implements Runnable {
             Path copy = mine.folder().resolve(original.getFileName());
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
-                Files.copy(original, copy);
-                System.out.println("Made your copy " + shown(copy) + ": write your answers there (" + Tools.make("notebook") + " opens it).");
+                try {
+                    Files.copy(original, copy);
+                } catch (java.nio.file.FileAlreadyExistsException another) {
+                    return copy; // another verify made it at the same instant
+                }
+                System.out.println("Made your copy " + shown(copy) + ": write your answers there (" + mine.make("notebook") + " opens it).");
             }
             return copy;
         }
@@ -186,26 +211,35 @@ class exercises implements Runnable {
             }
         }
 
-        /** Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how many are not done. */
+        /**
+         * Plays {@code notebook} through the last check of {@code ids}; shows only the checks' output. Returns how
+         * many are not done. Every answer file of the notebook takes its starter cell's place (a later cell may use
+         * an earlier answer), and the checks of exercises not asked for are not played, so their marks stay.
+         */
         private int verify(Path notebook, List<String> ids) throws IOException {
             List<Cell> cells = new ArrayList<>(Notebooks.read(notebook));
-            Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id
-            for (String id : ids) {
-                int starter = starterOf(cells, id);
-                Path answer = mine.answerFile(id); // written in an editor, without Jupyter: it takes the starter cell's place
-                if (starter >= 0 && Files.isRegularFile(answer)) {
-                    Cell cell = cells.get(starter);
+            Map<Integer, String> checks = new LinkedHashMap<>(); // check cell index -> exercise id, of those asked for
+            Set<Integer> othersChecks = new HashSet<>();
+            Map<Integer, Path> answers = new HashMap<>(); // starter cell index -> the answer file played in its place
+            for (int starter = 0; starter < cells.size(); starter++) {
+                Cell cell = cells.get(starter);
+                if (cell.exercise() == null) continue;
+                String id = cell.exercise().id();
+                Path answer = mine.answerFile(id); // written in an editor, without Jupyter (see start)
+                if (Files.isRegularFile(answer)) {
                     cells.set(starter, new Cell(cell.type(), answerIn(answer), cell.tags(), cell.exercise()));
-                    System.out.println("With your answer in " + shown(answer) + ", in place of the notebook's cell:");
+                    answers.put(starter, answer);
+                    if (ids.contains(id)) System.out.println("With your answer in " + shown(answer) + ", in place of the notebook's cell:");
                 }
-                int check = starter + 1;
-                while (starter >= 0 && check < cells.size() && !cells.get(check).isCode()) check++;
-                if (starter < 0 || check >= cells.size()) {
-                    System.out.println("☐ " + id + ": your copy " + shown(notebook) + " has no starter cell or check for it;"
-                            + " " + Tools.make("reset NOTEBOOK=" + id.substring(0, 2)) + " restores it (yours goes to .backup/)");
-                    continue;
-                }
-                checks.put(check, id);
+                int check = checkOf(cells, starter, id);
+                if (check < 0) continue;
+                if (ids.contains(id)) checks.put(check, id);
+                else othersChecks.add(check);
+            }
+            for (String id : ids) {
+                if (checks.containsValue(id)) continue;
+                System.out.println("☐ " + id + ": your copy " + shown(notebook) + " has no starter cell or check for it;"
+                        + " " + mine.make("reset NOTEBOOK=" + id.substring(0, 2)) + " restores it (yours goes to .backup/)");
             }
             if (checks.isEmpty()) return ids.size();
             int last = checks.keySet().stream().max(Integer::compare).orElseThrow();
@@ -217,14 +251,15 @@ class exercises implements Runnable {
                 player.compileAhead(); // each cell compiles while the one before it runs; closing waits for the last
                 for (int i = 0; i <= last; i++) {
                     Cell cell = cells.get(i);
-                    if (!cell.isCode()) continue;
+                    if (!cell.isCode() || othersChecks.contains(i)) continue;
                     boolean isCheck = checks.containsKey(i);
                     int n = i;
                     player.later(() -> out.showing(isCheck));
                     player.play(cell, problem -> {
                         if (problem != null && !isCheck) {
                             original.print(out.hidden());
-                            original.println("✗ cell " + n + " of " + notebook.getFileName() + " failed: " + problem);
+                            original.println("✗ " + (answers.containsKey(n) ? "your answer in " + shown(answers.get(n))
+                                    : "cell " + n + " of " + notebook.getFileName()) + " failed: " + problem);
                         }
                         out.hidden.reset();
                     });
@@ -234,7 +269,13 @@ class exercises implements Runnable {
                 Servers.stopAll();
             }
             int notDone = 0;
-            for (String id : ids) if (!Exercise.result(id).orElse(false)) notDone++;
+            for (String id : ids) {
+                if (Exercise.result(id).orElse(false)) continue;
+                notDone++;
+                if (checks.containsValue(id) && Exercise.result(id).isEmpty()) {
+                    System.out.println("☐ " + id + ": its check did not run to its end (see above)");
+                }
+            }
             return notDone;
         }
     }

@@ -363,8 +363,7 @@ class ExercisesTest extends Kit {
         assertEquals(0, exercises("verify", proc.id(), "--notebooks", mine.toString()).exit());
         Result again = exercises("list", "--notebooks", mine.toString());
         assertTrue(again.out().lines().anyMatch(l -> l.matches(proc.id() + "\\s+done\\s.*")), again.out());
-        long solvedThere = all().stream().filter(e -> e.notebook().equals(proc.notebook())).count(); // solved() solves them all
-        assertTrue(again.out().contains(solvedThere + " of " + all().size() + " done."), again.out());
+        assertTrue(again.out().contains("1 of " + all().size() + " done."), "verify ID checks that one alone: " + again.out());
         noChildrenLeft();
     }
 
@@ -395,6 +394,25 @@ class ExercisesTest extends Kit {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("With your answer in " + answer + ", in place of the notebook's cell:"), r.out());
         assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
+
+        // The notebook's next exercise, answered the same way, and a cell of the learner's own between its
+        // starter and its check (in the copy verify made): verify plays the first answer in its place, finds the
+        // check past the learner's cell, and leaves the first one's check, and so its mark, alone.
+        Exercise.Info second = all().get(1);
+        assertEquals(first.notebook(), second.notebook(), "two exercises of one notebook");
+        Files.writeString(mine.resolve(second.id() + ".jsh"), Files.readString(NOTEBOOKS.resolve("solutions/" + second.id() + ".jsh")));
+        Path copy = mine.resolve(first.notebook().getFileName());
+        List<Notebooks.Cell> cells = Notebooks.read(copy);
+        int itsStarter = cells.indexOf(cells.stream().filter(c -> c.exercise() != null && c.exercise().id().equals(second.id())).findFirst().orElseThrow());
+        Files.writeString(copy, withCodeCellAt(Files.readString(copy), itsStarter + 1, "System.out.println(\"my own try\");"));
+        Result next = exercises("verify", second.id(), "--notebooks", mine.toString());
+        assertEquals(0, next.exit(), next.out() + next.err());
+        assertTrue(next.out().contains("✓ " + second.id() + ": done"), next.out());
+        assertFalse(next.out().contains(first.id()), "the first exercise's check is not played: " + next.out());
+        Result list = exercises("list", "--notebooks", mine.toString());
+        for (Exercise.Info e : List.of(first, second)) {
+            assertTrue(list.out().lines().anyMatch(l -> l.matches(e.id() + "\\s+done\\s.*")), e.id() + " stays done:\n" + list.out());
+        }
 
         // A progress file that cannot be read is left as it is, never rewritten with only the latest line.
         Path progress = mine.resolve(".progress");
@@ -476,10 +494,15 @@ class ExercisesTest extends Kit {
 
     /** {@code notebook} with a code cell of {@code source} after its start-up cell, which declares port. */
     private static String afterTheStartUp(String notebook, String source) {
+        return withCodeCellAt(notebook, 2, source);
+    }
+
+    /** {@code notebook} with a code cell of {@code source} at index {@code at}. */
+    private static String withCodeCellAt(String notebook, int at, String source) {
         JsonObject root = JsonParser.parseString(notebook).getAsJsonObject();
         JsonArray cells = new JsonArray();
         for (int i = 0; i < root.getAsJsonArray("cells").size(); i++) {
-            if (i == 2) cells.add(codeCell(source));
+            if (i == at) cells.add(codeCell(source));
             cells.add(root.getAsJsonArray("cells").get(i));
         }
         root.add("cells", cells);

@@ -131,6 +131,13 @@ public final class Exercise {
         }
     }
 
+    /** Whether this system's server sockets know {@code option} (Windows has no SO_REUSEPORT). */
+    public static boolean socketOptionHere(java.net.SocketOption<?> option) throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            return socket.supportedOptions().contains(option);
+        }
+    }
+
     /**
      * Two loopback addresses that this machine can bind, for checks that need a
      * taken one and a free one: ::1 and 127.0.0.1, or, without IPv6, 127.0.0.1 and
