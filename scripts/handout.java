@@ -122,15 +122,16 @@ class handout implements Callable<Integer> {
         Files.writeString(html, fill(page, facts, "auto"), StandardCharsets.UTF_8);
         System.out.println("handout: " + html);
         if (noPdf) return Cli.OK;
-        Optional<Path> chromium = ClientsHere.find("chromium"); // the doctor's Chromium prints the PDFs
+        Optional<Path> chromium = Chromium.usable(); // the PDFs are printed by Chromium, or Chrome, not a snap's
+        Optional<Path> snap = ClientsHere.find("chromium");
+        if (chromium.isEmpty() && snap.isPresent()) { // Ubuntu's: it could not read the page we write in /tmp
+            System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + snap.get()
+                    + " cannot; print the HTML from any browser instead");
+            return Cli.OK;
+        }
         if (chromium.isEmpty()) {
             System.out.println("handout: the PDFs need Chromium, which is not installed here (" + Tools.installCommand("chromium") + "); "
                     + "print the HTML from any browser instead");
-            return Cli.OK;
-        }
-        if (Chromium.inSnap(chromium.get())) { // Ubuntu's: it could not read the page we write in /tmp
-            System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + chromium.get()
-                    + " cannot; print the HTML from any browser instead");
             return Cli.OK;
         }
         for (Map.Entry<String, String> paper : PAPERS.entrySet()) {

@@ -217,6 +217,38 @@ class HandoutTest extends Kit {
         assertFalse(Files.exists(dir.resolve("handout-a4.pdf")), "no PDF without Chromium");
     }
 
+    /**
+     * Ubuntu's chromium is a snap, which cannot read the page in /tmp, and may come first on the PATH: Google
+     * Chrome's package, found after it, prints. Here a script that starts /snap/bin/chromium, as Ubuntu's
+     * /usr/bin/chromium-browser does, stands first, and this machine's Chromium is named google-chrome.
+     */
+    @Test
+    void aSnapsChromiumFirstOnThePathIsPassedOverForTheNextBrowser() throws Exception {
+        assumeChromium();
+        Path bin = temporaryFolder("lab-handout-snap-bin"), dir = temporaryFolder("lab-handout-snap");
+        Path snap = Files.writeString(bin.resolve("chromium"), "#!/bin/sh\nexec /snap/bin/chromium \"$@\"\n");
+        assertTrue(snap.toFile().setExecutable(true));
+        List<String> command = tool("handout", "--out", dir.toString());
+        Result alone = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), command);
+        assertEquals(0, alone.exit(), alone.out() + alone.err());
+        assertTrue(alone.out().contains("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + snap + " cannot"), alone.out());
+
+        Files.createSymbolicLink(bin.resolve("google-chrome"), chromium().orElseThrow());
+        Result r = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("handout: printing A4 with " + bin.resolve("google-chrome") + " ..."), r.out());
+        assertPdf(dir.resolve("handout-a4.pdf"), 595, 842);
+        assertNothingLeft();
+    }
+
+    /** `make handout PORT=4000` puts 4000 on the page, as PORT sets the port of every other target. */
+    @Test
+    void makeHandoutTakesThePortOfEveryOtherTarget() {
+        Result dry = exec(List.of("make", "-n", "handout", "PORT=4000"));
+        assertEquals(0, dry.exit(), dry.err());
+        assertTrue(dry.out().contains("handout@catalog") && dry.out().contains("--port 4000"), dry.out());
+    }
+
     @Test
     void outsideTheKitItSaysWhereToRunItInOneLine() {
         Path elsewhere = temporaryFolder("lab-handout-elsewhere");

@@ -12,14 +12,27 @@ import java.util.Optional;
 public final class Chromium {
     private Chromium() {}
 
-    /** Whether {@code program} is a snap's (Ubuntu's Chromium): it sees a /tmp of its own, not the files we write there. */
+    /**
+     * Whether {@code program} is a snap's (Ubuntu's Chromium): it sees a /tmp of its own, not the files we write
+     * there. Ubuntu's /usr/bin/chromium-browser is a short script that starts the snap: one too.
+     */
     public static boolean inSnap(Path program) {
-        return program.startsWith("/snap");
+        try {
+            if (program.toRealPath().startsWith("/snap")) return true;
+            if (Files.size(program) > 64 * 1024) return false; // a browser itself, not a script
+            String text = new String(Files.readAllBytes(program), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return text.startsWith("#!") && text.contains("/snap/");
+        } catch (IOException e) {
+            return program.startsWith("/snap");
+        }
     }
 
-    /** A Chromium that can open the kit's files in /tmp, as {@link #headless} runs it: not a snap's. */
+    /**
+     * A Chromium that can open the kit's files in /tmp, as {@link #headless} runs it: the first that is not a
+     * snap's, so Google Chrome's package serves where Ubuntu's snap comes first on the PATH.
+     */
     public static Optional<Path> usable() {
-        return ClientsHere.find("chromium").filter(p -> !inSnap(p));
+        return ClientsHere.everyOne("chromium").filter(p -> !inSnap(p)).findFirst();
     }
 
     /**

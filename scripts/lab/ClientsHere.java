@@ -60,9 +60,14 @@ public final class ClientsHere {
 
     /** Where {@code client} (one of {@link Clients#NAMES}) is installed here: the first of the programs that stand for it. */
     public static Optional<Path> find(String client) {
-        Optional<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream).findFirst(); // no Apple stand-in
-        if (onPath.isPresent() || !client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
-        return MACOS_CHROMIUMS.stream().filter(Files::isExecutable).findFirst();
+        return everyOne(client).findFirst();
+    }
+
+    /** Every program found for {@code client}, in the order {@link #find} tries them (a Mac's apps after the PATH). */
+    public static java.util.stream.Stream<Path> everyOne(String client) {
+        java.util.stream.Stream<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream); // no Apple stand-in
+        if (!client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
+        return java.util.stream.Stream.concat(onPath, MACOS_CHROMIUMS.stream().filter(Files::isExecutable));
     }
 
     private static Program program(String client) {
