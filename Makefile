@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 # One port setting: PORT, for the tools and the lab alike (LAB_PORT, which the notebooks read, is the
 # same). Unset: the article's 3000, and the lab moves to a free port, saying who holds 3000, if it is taken.
+# A PORT in the environment is another program's (Node and hosting platforms' shells export one): only
+# make's command line sets it (make lab PORT=4000).
+ifeq ($(origin PORT),environment)
+PORT := $(LAB_PORT)
+endif
 PORT ?= $(LAB_PORT)
 TOOL_PORT := $(or $(PORT),3000)
 ifneq ($(PORT),)

@@ -152,7 +152,7 @@ class doctor implements Callable<Integer>, Cli.Checked {
             if (starts.size() == firsts.size()) {
                 List<Reach> byAge = firsts.stream().sorted(Comparator.comparing(starts::get)).toList();
                 Listener oldest = byAge.get(0).listener();
-                text.append("\n  The older one is probably a stale server: pid ").append(oldest.pidText())
+                text.append(n == 2 ? "\n  The older one" : "\n  The oldest").append(" is probably a stale server: pid ").append(oldest.pidText())
                         .append(age(oldest).map(a -> " (" + a + " old)").orElse("")).append(".")
                         .append("\n  Fix: stop it (kill ").append(oldest.pidText()).append("), or ").append(bindBoth)
                         .append(", or use the newest one's address in your URLs: ").append(url(byAge.get(byAge.size() - 1).reached(), port)).append(".");
@@ -178,7 +178,8 @@ class doctor implements Callable<Integer>, Cli.Checked {
 
     /** Which program a listener belongs to: its PID, or, when that is hidden, its own socket. */
     private static String program(Listener l) {
-        return l.pid() >= 0 ? "pid " + l.pid() : "hidden " + Resolving.format(l.address(), l.port()) + (l.v4Mapped() ? " v4-mapped" : "");
+        // Hidden sockets are each their own program: two on one address are two sockets (SO_REUSEPORT), not one.
+        return l.pid() >= 0 ? "pid " + l.pid() : "hidden socket " + System.identityHashCode(l);
     }
 
     /** Listeners of different programs on exactly one address (SO_REUSEPORT), each group in the listed order. */

@@ -161,6 +161,17 @@ class play implements Callable<Integer>, Cli.Checked {
         }
     }
 
+    /** Whether stdin and stdout are a terminal: from JDK 22 on, System.console() is there even when they are not. */
+    private static boolean onATerminal() {
+        java.io.Console console = System.console();
+        if (console == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException before22) {
+            return true; // before JDK 22 there is a console only on a terminal
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         if (notebooks.isEmpty()) notebooks = Notebooks.inOrder(Lab.home().resolve("notebooks")); // the whole lab
@@ -171,7 +182,9 @@ class play implements Callable<Integer>, Cli.Checked {
         List<List<Cell>> all = new ArrayList<>();
         for (Path notebook : notebooks) all.add(Notebooks.read(notebook)); // a file that is not one: its line alone
         Lab.sayWhatLocalhostIs(); // first: the one thing that decides how many servers bind here
-        BufferedReader keyboard = step && System.console() != null ? new BufferedReader(new InputStreamReader(System.in)) : null;
+        boolean stepping = step && onATerminal();
+        if (step && !stepping) System.err.println("play: --step waits for Enter on a terminal, and this is none: playing without stops");
+        BufferedReader keyboard = stepping ? new BufferedReader(new InputStreamReader(System.in)) : null;
         int[] failures = {0};
         try (Notebooks.Player player = started(starting)) {
             // Each cell compiles while the one before it runs; whatever they print keeps the notebook's order.

@@ -53,6 +53,13 @@ class BadInputTest extends Kit {
         oneLine(exec(tool(tool, "--hosts-file", hosts.toString(), "--host", "nowhere.invalid")), 2, "lists no address for 'nowhere.invalid'");
     }
 
+    /** Java resolves an empty name to a loopback address: the tools refuse it, as the doctor does. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pong", "ping", "resolve"})
+    void emptyHost(String tool) {
+        oneLine(exec(tool(tool, "--host", "", "--port", "" + freePort())), 2, "'' is not a host name");
+    }
+
     @Test
     void unreadableHostsFile() {
         oneLine(exec(tool("pong", "--hosts-file", "/nonexistent/hosts")), 2, "cannot read hosts file /nonexistent/hosts");

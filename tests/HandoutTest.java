@@ -247,6 +247,9 @@ class HandoutTest extends Kit {
         Result dry = exec(List.of("make", "-n", "handout", "PORT=4000"));
         assertEquals(0, dry.exit(), dry.err());
         assertTrue(dry.out().contains("handout@catalog") && dry.out().contains("--port 4000"), dry.out());
+        // A PORT exported by the learner's shell for another server (Node's habit) is not the lab's.
+        Result exported = exec(Map.of("PORT", "8080"), List.of("make", "-n", "handout"));
+        assertTrue(exported.out().contains("--port 3000"), exported.out());
     }
 
     @Test

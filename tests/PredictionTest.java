@@ -44,6 +44,11 @@ class PredictionTest extends Kit {
         assertTrue(compared("n", "no").startsWith("✓"));
         assertEquals("≠ you predicted ::1, but it is [fe80::1]:3000. why.", compared("::1", "[fe80::1]:3000"));
         assertTrue(compared("fe80:", "fe80::1").startsWith("≠"), "only a port is dropped, never part of an address");
+        // The prompts say [::1]:3000; where 3000 was taken the session's port differs, and the address is the lesson.
+        assertTrue(compared("[::1]:3000", "[::1]:4123").startsWith("✓"), compared("[::1]:3000", "[::1]:4123"));
+        assertTrue(compared("[fe80::1%lo0]:3000", "[fe80::1]:4123").startsWith("✓"));
+        assertTrue(compared("127.0.0.1:3000", "127.0.0.1:4123").startsWith("✓"));
+        assertTrue(compared("127.0.0.1:3000", "[::1]:4123").startsWith("≠"), "another address, whatever its port");
         assertEquals("→ it is 3 (no prediction written: to try, run the guess cell with yours, then this one, not the cells between). why.",
                 compared("", 3));
     }
@@ -84,5 +89,6 @@ class PredictionTest extends Kit {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertFalse(r.out().contains("Your prediction"), r.out());
         assertTrue(r.out().contains("→ it is 3 (no prediction written"), r.out());
+        assertTrue(r.err().contains("play: --step waits for Enter on a terminal, and this is none: playing without stops"), r.err());
     }
 }

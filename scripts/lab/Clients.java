@@ -76,6 +76,10 @@ public final class Clients {
      * {@code dualStack} tells whether a [::] listener takes IPv4 too (no IPV6_V6ONLY).
      */
     public static Optional<Listener> answering(InetAddress destination, List<Listener> listeners, Predicate<Listener> dualStack) {
+        if (destination.isAnyLocalAddress()) { // Linux and the BSDs connect 0.0.0.0 to 127.0.0.1 and :: to ::1; Windows refuses
+            if (OperatingSystem.here() == OperatingSystem.WINDOWS) return Optional.empty();
+            destination = literal(destination instanceof Inet4Address ? "127.0.0.1" : "::1");
+        }
         byte[] wanted = destination.getAddress();
         // The most specific bound socket wins: exact address first (a v4-mapped ::ffff:127.0.0.1 is 127.0.0.1).
         for (Listener l : listeners) if (Arrays.equals(l.address().getAddress(), wanted)) return Optional.of(l);
@@ -169,7 +173,8 @@ public final class Clients {
                 String name = program.version().map(s -> "Node " + s).orElse("Node");
                 boolean verbatim = atLeast(v, 17, 0, 0);
                 boolean fallback = atLeast(v, 20, 0, 0);
-                List<InetAddress> asked = order.stream().filter(addrconfig).toList();
+                // An address literal is not looked up (net.isIP), so AI_ADDRCONFIG does not apply to it.
+                List<InetAddress> asked = Resolving.looksLikeAddress(host) ? order : order.stream().filter(addrconfig).toList();
                 List<InetAddress> tries = verbatim ? asked : Resolving.javaDefaultOrder(asked);
                 if (fallback) tries = alternatingFamilies(tries);
                 String dropped = asked.size() == order.size() ? "" : ", AI_ADDRCONFIG drops " + (order.stream().anyMatch(

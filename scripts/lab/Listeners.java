@@ -94,6 +94,10 @@ public final class Listeners {
 
     private static final String LISTEN = "0A";
 
+    /** A stable order: by PID, then by address (one program on ::1 and 127.0.0.1; hidden sockets all have -1). */
+    static final java.util.Comparator<Listener> BY_PID_THEN_ADDRESS = java.util.Comparator.comparingLong(Listener::pid)
+            .thenComparing(l -> Resolving.format(l.address())).thenComparing(Listener::v4Mapped);
+
     static List<Listener> fromProc(int port) {
         Map<Long, InetAddress> byInode = new HashMap<>();
         Map<Long, Boolean> mapped = new HashMap<>();
@@ -120,7 +124,7 @@ public final class Listeners {
             long pid = pids.getOrDefault(inode, -1L);
             found.add(new Listener(pid, pid < 0 ? "?" : comm(pid), pid < 0 ? "" : program(pid), address, port, mapped.get(inode)));
         });
-        found.sort((a, b) -> Long.compare(a.pid(), b.pid()));
+        found.sort(BY_PID_THEN_ADDRESS);
         return found;
     }
 
@@ -156,7 +160,12 @@ public final class Listeners {
             for (Path proc : procs) {
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
                     for (Path fd : fds) {
-                        String target = Files.readSymbolicLink(fd).toString();
+                        String target;
+                        try {
+                            target = Files.readSymbolicLink(fd).toString();
+                        } catch (IOException closed) {
+                            continue; // closed meanwhile: the process's other sockets still count
+                        }
                         if (!target.startsWith("socket:[")) continue;
                         long inode = Long.parseLong(target.substring(8, target.length() - 1));
                         if (inodes.contains(inode)) pids.putIfAbsent(inode, process(Long.parseLong(proc.getFileName().toString())));

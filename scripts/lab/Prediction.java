@@ -35,8 +35,17 @@ public final class Prediction {
         String g = plain(guess).replaceAll("%[a-z0-9]+(?=(:\\d+)?$)", ""); // fe80::1%lo0, as /etc/hosts writes it
         String a = plain(actual);
         if (g.equals(a)) return true;
-        if (actual.strip().matches(".*\\]:\\d+|[\\d.]+:\\d+") && g.equals(withoutPort(actual))) return true;
+        boolean actualHasPort = hasPort(actual);
+        if (actualHasPort && g.equals(withoutPort(actual))) return true;
+        // Only the port differs: the session's port, when 3000 was taken, and the lesson is the address.
+        String zoneless = guess.strip().replaceAll("%[A-Za-z0-9]+(?=\\]|:\\d+$|$)", "");
+        if (actualHasPort && hasPort(zoneless) && withoutPort(zoneless).equals(withoutPort(actual))) return true;
         return (g.equals("y") && a.equals("yes")) || (g.equals("n") && a.equals("no"));
+    }
+
+    /** Whether {@code address} is written with a port: "[::1]:3000" or "127.0.0.1:3000". */
+    private static boolean hasPort(String address) {
+        return address.strip().matches(".*\\]:\\d+|[\\d.]+:\\d+");
     }
 
     /** "[fe80::1]:3000" → "fe80::1"; "127.0.0.1:3000" → "127.0.0.1". */

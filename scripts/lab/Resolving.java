@@ -54,6 +54,8 @@ public final class Resolving {
 
     /** Every address of {@code host}, in the order this JVM's resolver gives them. */
     public static List<InetAddress> resolve(String host) {
+        // Java resolves "" to a loopback address of its own choosing: a name nobody meant.
+        if (host.isBlank()) throw Failure.usage("'" + host + "' is not a host name");
         String hostsFile = System.getProperty(HOSTS_FILE);
         if (hostsFile != null && !looksLikeAddress(host) && !listedIn(Path.of(hostsFile), host)) {
             // Java would fall back to its own loopback for "localhost", which is in neither file.
