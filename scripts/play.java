@@ -53,6 +53,7 @@ import lab.Lab;
 import lab.Localhost;
 import lab.Notebooks;
 import lab.Notebooks.Cell;
+import lab.Prediction;
 import lab.Resolving;
 import lab.SandboxOption;
 import lab.Servers;
@@ -89,6 +90,7 @@ class play implements Callable<Integer>, Cli.Checked {
         // LAB_PROGRESS on, and the player plays the unsolved originals: their checks must not mark anything todo.
         System.setProperty(Exercise.PROGRESS, "");
         Exercise.askForHintsInTheTerminal();
+        Prediction.askForGuessesInTheTerminal();
         System.exit(Cli.run(new play(), args));
     }
 

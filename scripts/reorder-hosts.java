@@ -85,6 +85,10 @@ class reorder_hosts implements Callable<Integer> {
         String reordered = hosts.withFirst(address);
         System.out.println("localhost lines in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
         System.out.println("localhost lines after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
+        if (!edit && hosts.isTheMachinesOnLinux()) {
+            System.out.println("Nothing changed, and " + HostsFile.NEVER_ON_LINUX + ": to try --edit, " + HostsFile.instead() + ".");
+            return Cli.OK;
+        }
         if (!edit) {
             System.out.println("Nothing changed. Add --edit to change " + file + " until you press Enter (it keeps a backup and always puts it back).");
             return Cli.OK;

@@ -88,7 +88,8 @@ class PredictionTest extends Kit {
         Result r = exec(tool("play", "--step", notebook.toString()));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertFalse(r.out().contains("Your prediction"), r.out());
-        assertTrue(r.out().contains("→ it is 3 (no prediction written"), r.out());
+        assertTrue(r.out().contains("→ it is 3 (no prediction written: to try, play the notebook with "), r.out());
+        assertTrue(r.out().contains("play@catalog --step, which asks for yours)"), "the terminal's way, not Jupyter's: " + r.out());
         assertTrue(r.err().contains("play: --step waits for Enter on a terminal, and this is none: playing without stops"), r.err());
     }
 }

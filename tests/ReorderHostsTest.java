@@ -16,6 +16,7 @@ import tests.Run.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tests.Run.exec;
 import static tests.Scripts.tool;
 import static tests.TempFiles.hostsFile;
@@ -126,6 +127,19 @@ class ReorderHostsTest extends Kit {
         command.addAll(tool("reorder-hosts", "--edit", "--backup", backup.toString()));
         Run.oneLine(exec(command), 2, "on Linux the lab never edits this machine's real /etc/hosts");
         assertFalse(Files.exists(backup));
+    }
+
+    /** Without --edit, on the machine's own file, it says at once that --edit will be refused here, and what to do instead. */
+    @Test
+    void aDryRunOnLinuxsRealFileSaysEditIsRefusedThere() {
+        assumeTrue(lab.OperatingSystem.here() == lab.OperatingSystem.LINUX, "skipped: not Linux");
+        List<String> command = new java.util.ArrayList<>(List.of("unshare", "-U", "--"));
+        command.addAll(tool("reorder-hosts", "--backup", backup.toString()));
+        Result r = exec(command);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("Nothing changed, and on Linux the lab never edits this machine's real /etc/hosts: to try --edit, "
+                + "run this in a sandbox"), r.out());
+        assertFalse(r.out().contains("Add --edit"), r.out());
     }
 
     @Test

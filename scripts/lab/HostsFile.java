@@ -171,19 +171,27 @@ public final class HostsFile {
      * the machine's file, and may be edited.
      */
     private void refuseTheMachinesFileOnLinux() {
-        if (OperatingSystem.here() != OperatingSystem.LINUX) return;
+        if (isTheMachinesOnLinux()) throw Failure.usage(NEVER_ON_LINUX + "; " + instead());
+    }
+
+    /** What the lab never edits on Linux, and what to do instead (reorder-hosts says it before --edit too). */
+    public static final String NEVER_ON_LINUX = "on Linux the lab never edits this machine's real /etc/hosts";
+
+    public static String instead() {
+        return "run this in a sandbox, where /etc/hosts is a private copy (" + Tools.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY";
+    }
+
+    /** Whether this file is the machine's own /etc/hosts on Linux, under any name. */
+    public boolean isTheMachinesOnLinux() {
+        if (OperatingSystem.here() != OperatingSystem.LINUX) return false;
         for (Path machines : machineHostsFiles()) {
-            boolean same;
             try {
-                same = Files.isSameFile(file, machines);
+                if (Files.isSameFile(file, machines)) return true;
             } catch (IOException e) {
-                same = true; // cannot tell: assume the worst
-            }
-            if (same) {
-                throw Failure.usage("on Linux the lab never edits this machine's real /etc/hosts; run this in a sandbox, "
-                        + "where /etc/hosts is a private copy (" + Tools.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY");
+                return true; // cannot tell: assume the worst
             }
         }
+        return false;
     }
 
     /**

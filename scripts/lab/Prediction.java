@@ -16,6 +16,14 @@ public final class Prediction {
      * "[fe80::1]:3000"); yes and no match y and n; case and spaces do not count.
      * {@code happened} null: this machine could not show it, so the guess is not judged.
      */
+    /** How a learner who wrote no guess can try: in Jupyter, by running cells again; in the terminal player, with --step. */
+    private static String howToGuess = "run the guess cell with yours, then this one, not the cells between";
+
+    /** In the terminal player: a guess is typed at --step's prompt. */
+    public static void askForGuessesInTheTerminal() {
+        howToGuess = "play the notebook with " + Tools.jbang() + " play@catalog --step, which asks for yours";
+    }
+
     public static void compare(String guess, Object happened, String why) {
         System.out.println(verdict(guess, happened, why));
     }
@@ -25,8 +33,7 @@ public final class Prediction {
         if (happened == null) return "→ this machine cannot show it. " + why
                 + (guess == null || guess.isBlank() ? "" : " You predicted " + guess.strip() + ".");
         String actual = String.valueOf(happened);
-        if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: to try, run the guess cell"
-                + " with yours, then this one, not the cells between). " + why;
+        if (guess == null || guess.isBlank()) return "→ it is " + actual + " (no prediction written: to try, " + howToGuess + "). " + why;
         if (matches(guess, actual)) return "✓ you predicted " + guess.strip() + ", and it is " + actual;
         return "≠ you predicted " + guess.strip() + ", but it is " + actual + ". " + why;
     }
