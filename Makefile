@@ -2,15 +2,12 @@
 SHELL := /bin/bash
 # One port setting: PORT, for the tools and the lab alike (LAB_PORT, which the notebooks read, is the
 # same). Unset: the article's 3000, and the lab moves to a free port, saying who holds 3000, if it is taken.
-# A PORT in the environment is another program's (Node and hosting platforms' shells export one): only
-# make's command line sets it (make lab PORT=4000).
-ifeq ($(origin PORT),environment)
-PORT := $(LAB_PORT)
-endif
-PORT ?= $(LAB_PORT)
-TOOL_PORT := $(or $(PORT),3000)
-ifneq ($(PORT),)
-export LAB_PORT := $(PORT)
+# A PORT in the environment is another program's (Node and hosting platforms' shells export one), and
+# stays as it is for it: only make's command line sets the lab's (make lab PORT=4000).
+CHOSEN_PORT := $(if $(filter command line,$(origin PORT)),$(PORT),$(LAB_PORT))
+TOOL_PORT := $(or $(CHOSEN_PORT),3000)
+ifneq ($(CHOSEN_PORT),)
+export LAB_PORT := $(CHOSEN_PORT)
 endif
 # SANDBOX=article: localhost as on the article's Mac ([::1], [fe80::1], 127.0.0.1), for lab, notebook, html, pong, ping, listeners, resolve.
 SANDBOX ?=
@@ -109,8 +106,9 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	    mode=$$(printf '%s\n' "$$said" | grep -m1 'article mode'); mode=$${mode#resolve: }; \
 	    case "$$mode" in "article mode:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
 	  else why=$$(printf '%s\n' "$$said" | tail -n1 | sed -e 's/^resolve: //' -e 's/: drop --sandbox article .*//'); \
-	    case "$$why" in "article mode"*) ;; *) why="article mode does not run here: $$why";; esac; \
-	    echo "– $$why; make lab runs in plain mode (nothing to do)"; fi; \
+	    case "$$why" in "article mode needs"*) why="$$why; make lab runs in plain mode (nothing to do)";; \
+	      *) why="article mode does not run here: $$why";; esac; \
+	    echo "– $$why"; fi; \
 	fi; \
 	$(JUPYTER_WORKS) \
 	  && { [ -s "$(KERNEL_STAMP)" ] && echo "✓ Jupyter and the lab's Java kernel, for make notebook" \

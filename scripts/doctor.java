@@ -95,11 +95,16 @@ class doctor implements Callable<Integer>, Cli.Checked {
         if (port != null && portOption != null && !port.equals(portOption)) {
             throw Failure.usage("two ports given (" + port + " and " + portOption + "); give one");
         }
-        if (host.isBlank() || host.contains(" ")) throw Failure.usage("'" + host + "' is not a host name");
+        Resolving.requireName(host);
+        boolean wildcard;
         try {
-            if (Resolving.looksLikeAddress(host)) Resolving.literal(host); // 999.1.1.1 looks like one, and is none
+            // 999.1.1.1 looks like an address, and is none
+            wildcard = Resolving.looksLikeAddress(host) && Resolving.literal(host).isAnyLocalAddress();
         } catch (IllegalArgumentException e) {
             throw Failure.usage("cannot resolve host '" + host + "'");
+        }
+        if (wildcard) { // clients differ there (the kernel gives loopback, Java its host's address), and no URL should hold it
+            throw Failure.usage(host + " is where a server listens (every address), not one to connect to: ask for localhost, 127.0.0.1 or ::1");
         }
     }
 

@@ -229,7 +229,8 @@ class exercises implements Runnable {
                 if (Files.isRegularFile(answer)) {
                     cells.set(starter, new Cell(cell.type(), answerIn(answer), cell.tags(), cell.exercise()));
                     answers.put(starter, answer);
-                    if (ids.contains(id)) System.out.println("With your answer in " + shown(answer) + ", in place of the notebook's cell:");
+                    System.out.println(ids.contains(id) ? "With your answer in " + shown(answer) + ", in place of the notebook's cell:"
+                            : "(and your answer to " + id + " in " + shown(answer) + ", which later cells may use)");
                 }
                 int check = checkOf(cells, starter, id);
                 if (check < 0) continue;

@@ -184,6 +184,15 @@ class BadInputTest extends Kit {
         oneLine(exec(tool("resolve", "--host", "x\ny")), 2, "cannot resolve host 'x\\ny'");
     }
 
+    /** 0.0.0.0 and :: are where a server listens: clients differ on them (Java goes to its host's address), and no URL should hold them. */
+    @Test
+    void theDoctorRefusesAWildcardAsTheHostToConnectTo() {
+        for (String host : List.of("0.0.0.0", "::", "[::]")) {
+            oneLine(exec(tool("doctor", "--port", "" + freePort(), "--host", host)), 2, host + " is where a server listens (every address)");
+        }
+        oneLine(exec(tool("doctor", "--port", "" + freePort(), "--host", " ")), 2, "' ' is not a host name");
+    }
+
     @Test
     void theDoctorTakesAnAddressThatIsNoneAsAHostItCannotResolve() {
         for (String host : List.of("999.1.1.1", ":::::")) {

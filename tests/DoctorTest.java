@@ -293,12 +293,6 @@ class DoctorTest extends Kit {
         Clients.Reach literal = Clients.predict("::1", 3000, List.of(v6), onlyV6, l -> true, node20, true,
                 a -> a instanceof java.net.Inet4Address).stream().filter(r -> r.client().equals("node")).findFirst().orElseThrow();
         assertEquals(7L, literal.reachesSomething() ? literal.listener().pid() : -1L, literal.why());
-
-        // A connection to 0.0.0.0 goes to 127.0.0.1 (Linux and the BSDs), one to :: goes to ::1.
-        List<lab.Listeners.Listener> onlyV4 = List.of(new lab.Listeners.Listener(8, "x", "", v4, 3000, false));
-        var any4 = lab.Resolving.literal("0.0.0.0");
-        assertEquals(Optional.of(8L), Clients.answering(any4, onlyV4, l -> true).map(lab.Listeners.Listener::pid));
-        assertEquals(Optional.of(7L), Clients.answering(lab.Resolving.literal("::"), onlyV6, l -> true).map(lab.Listeners.Listener::pid));
     }
 
     private static Clients.Program program(String client, String version) {

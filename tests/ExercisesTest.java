@@ -408,7 +408,9 @@ class ExercisesTest extends Kit {
         Result next = exercises("verify", second.id(), "--notebooks", mine.toString());
         assertEquals(0, next.exit(), next.out() + next.err());
         assertTrue(next.out().contains("✓ " + second.id() + ": done"), next.out());
-        assertFalse(next.out().contains(first.id()), "the first exercise's check is not played: " + next.out());
+        assertTrue(next.out().contains("(and your answer to " + first.id() + " in " + mine.resolve(first.id() + ".jsh")), next.out());
+        assertFalse(next.out().contains("✓ " + first.id()) || next.out().contains("☐ " + first.id()),
+                "the first exercise's check is not played: " + next.out());
         Result list = exercises("list", "--notebooks", mine.toString());
         for (Exercise.Info e : List.of(first, second)) {
             assertTrue(list.out().lines().anyMatch(l -> l.matches(e.id() + "\\s+done\\s.*")), e.id() + " stays done:\n" + list.out());

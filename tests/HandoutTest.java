@@ -226,13 +226,22 @@ class HandoutTest extends Kit {
     void aSnapsChromiumFirstOnThePathIsPassedOverForTheNextBrowser() throws Exception {
         assumeChromium();
         Path bin = temporaryFolder("lab-handout-snap-bin"), dir = temporaryFolder("lab-handout-snap");
-        Path snap = Files.writeString(bin.resolve("chromium"), "#!/bin/sh\nexec /snap/bin/chromium \"$@\"\n");
-        assertTrue(snap.toFile().setExecutable(true));
+        // Every name the kit looks for is a snap here, whatever browsers this machine has further down the PATH.
+        for (String name : List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")) {
+            Path script = Files.writeString(bin.resolve(name), "#!/bin/sh\nexec /snap/bin/chromium \"$@\"\n");
+            assertTrue(script.toFile().setExecutable(true));
+        }
+        Path snap = bin.resolve("chromium");
+        // Ubuntu's /snap/bin/chromium is a link to snapd's launcher, a large program named snap.
+        Path launcher = Files.write(dir.resolve("snap"), new byte[100_000]);
+        assertTrue(Chromium.inSnap(Files.createSymbolicLink(dir.resolve("chromium-link"), launcher)));
+        assertFalse(Chromium.inSnap(chromium().orElseThrow()), "this machine's own Chromium is no snap");
         List<String> command = tool("handout", "--out", dir.toString());
         Result alone = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), command);
         assertEquals(0, alone.exit(), alone.out() + alone.err());
         assertTrue(alone.out().contains("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + snap + " cannot"), alone.out());
 
+        Files.delete(bin.resolve("google-chrome"));
         Files.createSymbolicLink(bin.resolve("google-chrome"), chromium().orElseThrow());
         Result r = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), command);
         assertEquals(0, r.exit(), r.out() + r.err());
@@ -244,12 +253,25 @@ class HandoutTest extends Kit {
     /** `make handout PORT=4000` puts 4000 on the page, as PORT sets the port of every other target. */
     @Test
     void makeHandoutTakesThePortOfEveryOtherTarget() {
-        Result dry = exec(List.of("make", "-n", "handout", "PORT=4000"));
+        Result dry = make(Map.of(), "-n", "handout", "PORT=4000");
         assertEquals(0, dry.exit(), dry.err());
         assertTrue(dry.out().contains("handout@catalog") && dry.out().contains("--port 4000"), dry.out());
-        // A PORT exported by the learner's shell for another server (Node's habit) is not the lab's.
-        Result exported = exec(Map.of("PORT", "8080"), List.of("make", "-n", "handout"));
+        // A PORT exported by the learner's shell for another server (Node's habit) is not the lab's, and stays its own.
+        Result exported = make(Map.of("PORT", "8080"), "-n", "handout");
+        assertEquals(0, exported.exit(), exported.err());
         assertTrue(exported.out().contains("--port 3000"), exported.out());
+        Result passedOn = make(Map.of("PORT", "8080"), "-s", "--eval", "show: ; @echo \"PORT=$$PORT\"", "show");
+        assertEquals("PORT=8080", passedOn.out().strip(), passedOn.out() + passedOn.err());
+    }
+
+    /** `make ARGS` in the kit, with no port or make flags from the run that started the tests (make test PORT=...). */
+    private static Result make(Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>(List.of("make"));
+        command.addAll(List.of(args));
+        ProcessBuilder make = new ProcessBuilder(command).directory(ROOT.toFile());
+        make.environment().keySet().removeIf(k -> k.matches("PORT|LAB_PORT|MAKE.*|MFLAGS"));
+        make.environment().putAll(env);
+        return Run.exec(make);
     }
 
     @Test

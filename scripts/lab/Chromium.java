@@ -14,16 +14,19 @@ public final class Chromium {
 
     /**
      * Whether {@code program} is a snap's (Ubuntu's Chromium): it sees a /tmp of its own, not the files we write
-     * there. Ubuntu's /usr/bin/chromium-browser is a short script that starts the snap: one too.
+     * there. Ubuntu's /snap/bin/chromium is a link to snapd's launcher, and its /usr/bin/chromium-browser a short
+     * script that starts the snap: both are.
      */
     public static boolean inSnap(Path program) {
+        if (program.startsWith("/snap")) return true; // /snap/bin/chromium, a link to snapd's own /usr/bin/snap
         try {
-            if (program.toRealPath().startsWith("/snap")) return true;
+            Path real = program.toRealPath();
+            if (real.startsWith("/snap") || real.getFileName().toString().equals("snap")) return true;
             if (Files.size(program) > 64 * 1024) return false; // a browser itself, not a script
             String text = new String(Files.readAllBytes(program), java.nio.charset.StandardCharsets.ISO_8859_1);
             return text.startsWith("#!") && text.contains("/snap/");
         } catch (IOException e) {
-            return program.startsWith("/snap");
+            return false;
         }
     }
 

@@ -76,10 +76,6 @@ public final class Clients {
      * {@code dualStack} tells whether a [::] listener takes IPv4 too (no IPV6_V6ONLY).
      */
     public static Optional<Listener> answering(InetAddress destination, List<Listener> listeners, Predicate<Listener> dualStack) {
-        if (destination.isAnyLocalAddress()) { // Linux and the BSDs connect 0.0.0.0 to 127.0.0.1 and :: to ::1; Windows refuses
-            if (OperatingSystem.here() == OperatingSystem.WINDOWS) return Optional.empty();
-            destination = literal(destination instanceof Inet4Address ? "127.0.0.1" : "::1");
-        }
         byte[] wanted = destination.getAddress();
         // The most specific bound socket wins: exact address first (a v4-mapped ::ffff:127.0.0.1 is 127.0.0.1).
         for (Listener l : listeners) if (Arrays.equals(l.address().getAddress(), wanted)) return Optional.of(l);

@@ -64,11 +64,13 @@ public final class Listeners {
 
     /** Every TCP listener on {@code port}, on this machine (on Linux: in this network namespace). */
     public static List<Listener> onPort(int port) {
-        return switch (OperatingSystem.here()) {
+        List<Listener> found = new ArrayList<>(switch (OperatingSystem.here()) {
             case MACOS -> fromLsof(port);
             case WINDOWS -> fromNetstat(port);
             default -> fromProc(port);
-        };
+        });
+        found.sort(BY_PID_THEN_ADDRESS);
+        return found;
     }
 
     /** The listeners that would make a bind of {@code address}:port fail. */

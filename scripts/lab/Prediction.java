@@ -13,7 +13,8 @@ public final class Prediction {
      * Prints one line: ✓ when the guess matches what happened, else what
      * happened and {@code why}. An empty guess is not wrong, only unmade.
      * Addresses match with or without brackets and port ("fe80::1" matches
-     * "[fe80::1]:3000"); yes and no match y and n; case and spaces do not count.
+     * "[fe80::1]:3000"), and so does a guess whose port alone differs (the session's, when 3000 was taken);
+     * yes and no match y and n; case and spaces do not count.
      * {@code happened} null: this machine could not show it, so the guess is not judged.
      */
     /** How a learner who wrote no guess can try: in Jupyter, by running cells again; in the terminal player, with --step. */

@@ -52,10 +52,14 @@ public final class Resolving {
 
     private static final String HOSTS_LINE = "it needs lines such as '127.0.0.1 localhost'";
 
+    /** Refuses what is no host name: Java resolves "" to a loopback address of its own choosing, a name nobody meant. */
+    public static void requireName(String host) {
+        if (host.isBlank() || host.contains(" ")) throw Failure.usage("'" + host + "' is not a host name");
+    }
+
     /** Every address of {@code host}, in the order this JVM's resolver gives them. */
     public static List<InetAddress> resolve(String host) {
-        // Java resolves "" to a loopback address of its own choosing: a name nobody meant.
-        if (host.isBlank()) throw Failure.usage("'" + host + "' is not a host name");
+        requireName(host);
         String hostsFile = System.getProperty(HOSTS_FILE);
         if (hostsFile != null && !looksLikeAddress(host) && !listedIn(Path.of(hostsFile), host)) {
             // Java would fall back to its own loopback for "localhost", which is in neither file.
