@@ -67,10 +67,18 @@ public final class Listeners {
         List<Listener> found = new ArrayList<>(switch (OperatingSystem.here()) {
             case MACOS -> fromLsof(port);
             case WINDOWS -> fromNetstat(port);
-            default -> fromProc(port);
+            case LINUX -> fromProc(port);
+            default -> elsewhere(port);
         });
         found.sort(BY_PID_THEN_ADDRESS);
         return found;
+    }
+
+    /** The BSDs and others: /proc where it is there (Linux's emulation), else lsof; never "no listener" without asking. */
+    private static List<Listener> elsewhere(int port) {
+        if (Files.isReadable(Path.of("/proc/net/tcp"))) return fromProc(port);
+        if (Tools.find("lsof").isPresent()) return fromLsof(port);
+        throw Failure.failed("cannot list the listeners on this system: it has no /proc/net/tcp, and no lsof is installed");
     }
 
     /** The listeners that would make a bind of {@code address}:port fail. */
