@@ -99,10 +99,14 @@ class play implements Callable<Integer>, Cli.Checked {
     private static Cell predicted(Cell cell, BufferedReader keyboard) throws IOException {
         cell.source().lines().filter(l -> l.strip().startsWith("//"))
                 .forEach(l -> System.out.println("  ? " + l.strip().substring(2).strip()));
+        if (!cell.source().contains("\"\"")) { // a learner's copy, answered already
+            System.out.println("  (this cell already holds a guess: it plays as written)");
+            return cell;
+        }
         System.out.print("Your prediction: ");
         System.out.flush();
         String answer = keyboard.readLine();
-        if (answer == null || answer.isBlank() || !cell.source().contains("\"\"")) return cell;
+        if (answer == null || answer.isBlank()) return cell;
         String quoted = "\"" + answer.strip().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         return new Cell(cell.type(), cell.source().replaceFirst("\"\"", Matcher.quoteReplacement(quoted)), cell.tags(), cell.exercise());
     }
@@ -201,16 +205,23 @@ class play implements Callable<Integer>, Cli.Checked {
                         continue;
                     }
                     if (keyboard != null) player.await(); // the text above shows before the prompt
+                    boolean shownAlready = false;
                     if (keyboard != null && cell.isPrediction()) {
                         cell = predicted(cell, keyboard);
                     } else if (keyboard != null) {
-                        System.out.print("[Enter] ");
+                        System.out.println(Notebooks.indent(cell.source(), "  │ ")); // the code first, then the key that runs it
+                        System.out.print("[Enter] runs it ");
                         System.out.flush();
-                        keyboard.readLine();
+                        shownAlready = true;
+                        if (keyboard.readLine() == null) { // the input ended (Ctrl-D): the rest plays without stops
+                            System.out.println();
+                            keyboard = null;
+                        }
                     }
                     Cell played = cell;
+                    boolean show = !shownAlready;
                     player.later(() -> {
-                        System.out.println(Notebooks.indent(played.source(), "  │ "));
+                        if (show) System.out.println(Notebooks.indent(played.source(), "  │ "));
                         if (printed != null) printed.reset();
                     });
                     player.play(cell, asTagged -> {

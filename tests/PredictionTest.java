@@ -79,6 +79,9 @@ class PredictionTest extends Kit {
         assertTrue(seen.contains("? Predict: how many addresses does the article's localhost have?"), seen);
         assertTrue(seen.contains("String guess = \"3\";"), "the answer is written into the cell:\n" + seen);
         assertTrue(seen.contains("✓ you predicted 3, and it is 3"), seen);
+        // The next cell's code shows before the key that runs it.
+        int code = seen.indexOf("│ Prediction.compare(guess, 3"), enter = seen.indexOf("[Enter] runs it");
+        assertTrue(code >= 0 && enter > code, "the code, then [Enter]:\n" + seen);
     }
 
     @Test
