@@ -191,14 +191,17 @@ class play implements Callable<Integer>, Cli.Checked {
         boolean stepping = step && onATerminal();
         if (step && !stepping) System.err.println("play: --step waits for Enter on a terminal, and this is none: playing without stops");
         BufferedReader keyboard = stepping ? new BufferedReader(new InputStreamReader(System.in)) : null;
-        int[] failures = {0};
+        List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>()); // "NOTEBOOK cell N", in order
         try (Notebooks.Player player = started(starting)) {
             // Each cell compiles while the one before it runs; whatever they print keeps the notebook's order.
             if (keyboard == null) player.compileAhead();
             for (int n = 0; n < notebooks.size(); n++) {
                 String title = "\n══════ " + notebooks.get(n).getFileName() + " ══════";
                 player.later(() -> System.out.println(title));
+                String name = notebooks.get(n).getFileName().toString();
+                int[] index = {-1};
                 for (Cell cell : all.get(n)) {
+                    index[0]++;
                     if (!cell.isCode()) {
                         String text = Notebooks.text(cell.source());
                         player.later(() -> System.out.println(text));
@@ -224,12 +227,13 @@ class play implements Callable<Integer>, Cli.Checked {
                         if (show) System.out.println(Notebooks.indent(played.source(), "  │ "));
                         if (printed != null) printed.reset();
                     });
+                    String where = name + " cell " + index[0];
                     player.play(cell, asTagged -> {
                         String problem = asTagged; // null: it raised, or not, as its tags say
                         if (problem == null && printed != null) problem = wrongLesson(played, printed.toString(StandardCharsets.UTF_8));
                         if (problem != null) {
                             System.out.println("✗ " + problem);
-                            failures[0]++;
+                            failed.add(where);
                         }
                     });
                 }
@@ -238,7 +242,9 @@ class play implements Callable<Integer>, Cli.Checked {
             }
         }
         if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did
-        if (failures[0] > 0) throw Failure.failed(failures[0] + " cell(s) did not run as the notebook expects");
+        if (!failed.isEmpty()) {
+            throw Failure.failed(failed.size() + " cell(s) did not run as the notebook expects: " + String.join(", ", failed));
+        }
         return Cli.OK;
     }
 }
