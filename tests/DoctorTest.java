@@ -289,6 +289,13 @@ class DoctorTest extends Kit {
                 .stream().filter(r -> r.client().equals("node")).findFirst().orElseThrow();
         assertEquals(List.of(v6, v4, fe80), alternating.tries(), alternating.why());
 
+        // BusyBox nc (Alpine): the first IPv4 address, one address, so a server on ::1 alone is not reached.
+        Clients.Program busybox = new Clients.Program("nc", Optional.of(Path.of("/bin/busybox")), Optional.empty(), "busybox");
+        Clients.Reach alpine = Clients.predict("localhost", 3000, List.of(v6, v4), onlyV6, l -> true, Map.of("nc", busybox), true, a -> true)
+                .stream().filter(r -> r.client().equals("nc")).findFirst().orElseThrow();
+        assertEquals(List.of(v4), alpine.tries(), alpine.why());
+        assertFalse(alpine.reachesSomething(), alpine.why());
+
         // An address literal is not looked up, so AI_ADDRCONFIG cannot drop it: Node reaches [::1] on that network too.
         Clients.Reach literal = Clients.predict("::1", 3000, List.of(v6), onlyV6, l -> true, node20, true,
                 a -> a instanceof java.net.Inet4Address).stream().filter(r -> r.client().equals("node")).findFirst().orElseThrow();

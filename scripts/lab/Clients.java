@@ -150,6 +150,12 @@ public final class Clients {
                     List<InetAddress> v4 = order.stream().filter(a -> a instanceof Inet4Address).limit(1).toList();
                     return new Rule(v4, false, "netcat-traditional: IPv4 only, one address");
                 }
+                if (program.flavor().equals("busybox")) {
+                    // BusyBox (Alpine) builds with FEATURE_PREFER_IPV4_ADDRESS on by default: str2sockaddr keeps one address.
+                    List<InetAddress> one = order.stream().filter(a -> a instanceof Inet4Address).findFirst()
+                            .or(() -> order.stream().findFirst()).map(List::of).orElse(List.of());
+                    return new Rule(one, false, "BusyBox nc: the first IPv4 address (else the first), one address, no fallback");
+                }
                 return new Rule(order, true, "getaddrinfo order (" + list + "), next on refusal");
             }
             case "curl": {
