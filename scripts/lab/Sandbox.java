@@ -179,8 +179,8 @@ public final class Sandbox implements AutoCloseable {
             shift 4
             ip link set lo up
             if [ -n "$v6only" ]; then
-              # A container's /proc/sys is read-only: writable again in this private mount namespace, where it may be.
-              echo 1 2>/dev/null > /proc/sys/net/ipv6/bindv6only || { mount -o remount,rw /proc/sys 2>/dev/null \
+              # A container's /proc/sys is a read-only bind mount: this mount alone made writable, in this private mount namespace.
+              echo 1 2>/dev/null > /proc/sys/net/ipv6/bindv6only || { mount -o remount,bind,rw /proc/sys 2>/dev/null \
                 && echo 1 > /proc/sys/net/ipv6/bindv6only; } || true
             fi
             for cidr in "$@"; do ip addr add "$cidr" dev lo nodad; done
