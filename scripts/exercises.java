@@ -191,10 +191,15 @@ class exercises implements Runnable {
             Path copy = mine.folder().resolve(original.getFileName());
             if (!Files.exists(copy)) {
                 Files.createDirectories(mine.folder());
+                // Whole or not at all: another verify at the same instant reads a complete copy, never half of one.
+                Path partial = Files.createTempFile(mine.folder(), ".copy-", ".ipynb.tmp");
                 try {
-                    Files.copy(original, copy);
+                    Files.copy(original, partial, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(partial, copy); // no REPLACE_EXISTING: a copy made meanwhile stays
                 } catch (java.nio.file.FileAlreadyExistsException another) {
                     return copy; // another verify made it at the same instant
+                } finally {
+                    Files.deleteIfExists(partial);
                 }
                 System.out.println("Made your copy " + shown(copy) + ": write your answers there (" + mine.make("notebook") + " opens it).");
             }
