@@ -153,28 +153,37 @@ async def execute(path, env=None):
     """Runs one notebook on a kernel of its own (started with env, if given): whether it passed, and its
     lines but the verdict, which execute_all adds once it has also checked what the kernel left."""
     lines = []
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as e:  # not there, or not a notebook
-        return False, f"{path}: cannot read it as a notebook: {e}\n"
-    # On a busy machine (make test runs three classes at once on two CPUs) nbclient's defaults are short: 60 s
-    # for a kernel to start, and 4 s for a cell's last messages after its reply, after which it goes on with
-    # a warning alone, keeping what came. Longer here, and a wait that runs out fails the notebook.
-    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, startup_timeout=max(args.timeout, 120),
-                            iopub_timeout=60, raise_on_iopub_timeout=True,
-                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-    problems = []
-    try:
-        await client.async_execute(**({"env": env} if env else {}))
-    except CellTimeoutError as e:  # a cell that ran past --timeout, or whose output never came
-        problems.append("a cell timed out: " + " ".join(str(e).strip().splitlines()[:2]))  # which wait, how long
-        problems += [f"  │ {line}" for line in printed_last(nb)]
-    except CellExecutionError as e:
-        # What led to it, such as a server's reason not to start, printed by the cell before.
-        problems.append("a cell failed: " + last_line(e))
-        problems += [f"  │ {line}" for line in printed_last(nb)]
-    except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
-        problems.append(f"the kernel failed: {last_line(e)}")
+    for attempt in (1, 2):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as e:  # not there, or not a notebook
+            return False, f"{path}: cannot read it as a notebook: {e}\n"
+        # On a busy machine (make test runs three classes at once on two CPUs) nbclient's defaults are short: 60 s
+        # for a kernel to start, and 4 s for a cell's last messages after its reply, after which it goes on with
+        # a warning alone, keeping what came. Longer here, and a wait that runs out fails the notebook.
+        client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, startup_timeout=max(args.timeout, 120),
+                                iopub_timeout=60, raise_on_iopub_timeout=True,
+                                resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+        problems = []
+        try:
+            await client.async_execute(**({"env": env} if env else {}))
+        except CellTimeoutError as e:  # a cell that ran past --timeout, or whose output never came
+            problems.append("a cell timed out: " + " ".join(str(e).strip().splitlines()[:2]))  # which wait, how long
+            problems += [f"  │ {line}" for line in printed_last(nb)]
+        except CellExecutionError as e:
+            # What led to it, such as a server's reason not to start, printed by the cell before.
+            problems.append("a cell failed: " + last_line(e))
+            problems += [f"  │ {line}" for line in printed_last(nb)]
+        except Exception as e:  # a kernel that died or never started: one line, and the other notebooks go on
+            ran = any(cell.get("execution_count") for cell in nb.cells if cell.cell_type == "code")
+            if attempt == 1 and not ran and not interrupted:
+                # jupyter_client picks a kernel's five ports seconds before its JVM binds them, and another process
+                # may take one meanwhile (jupyter/jupyter_client#487): once more, on ports picked anew.
+                print(f"{path}: its kernel failed before its first cell ({last_line(e)}); starting another",
+                      file=sys.stderr, flush=True)
+                continue
+            problems.append(f"the kernel failed: {last_line(e)}")
+        break
     if interrupted:  # nbclient turned our cancel into "kernel died": no verdict, and no half page over the last --html one
         return False, ""
     for index, cell in enumerate(nb.cells):

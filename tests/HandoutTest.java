@@ -195,7 +195,7 @@ class HandoutTest extends Kit {
                 && !chromiumSocketsInPrintFolders().isEmpty(), started -> started, Duration.ofSeconds(60));
         assertTrue(printing, "Chromium started: " + Files.readString(said));
         handout.destroy();
-        assertTrue(handout.waitFor(30, TimeUnit.SECONDS), "the handout stopped");
+        assertTrue(handout.waitFor(HUNG.toSeconds(), TimeUnit.SECONDS), "the handout stopped");
         String output = Files.readString(said);
         assertTrue(output.contains("handout: printing"), output);
         assertFalse(output.contains("unexpected") || output.contains("Exception"), "stopped quietly: " + output);

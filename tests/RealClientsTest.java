@@ -217,8 +217,8 @@ class RealClientsTest extends Kit {
         try {
             // Proxies are switched off: a learner's proxy is not what the doctor predicts.
             List<String> command = switch (client) {
-                case "nc" -> List.of("nc", "-w", "2", "localhost", "" + port);
-                case "curl" -> List.of("curl", "-s", "--noproxy", "*", "--max-time", "5", url);
+                case "nc" -> List.of("nc", "-w", "10", "localhost", "" + port);
+                case "curl" -> List.of("curl", "-s", "--noproxy", "*", "--max-time", "30", url);
                 case "node" -> List.of("node", "-e", """
                         require("http").get(process.argv[1], { timeout: 5000 }, r => {
                           let body = ""; r.on("data", d => body += d); r.on("end", () => console.log(body));
@@ -227,14 +227,14 @@ class RealClientsTest extends Kit {
                 case "python" -> List.of("python3", "-c", """
                         import sys, urllib.error, urllib.request
                         try:
-                            print(urllib.request.build_opener(urllib.request.ProxyHandler({})).open(sys.argv[1], timeout=5).read().decode())
+                            print(urllib.request.build_opener(urllib.request.ProxyHandler({})).open(sys.argv[1], timeout=30).read().decode())
                         except urllib.error.URLError as e:
                             print("error", e.reason)
                             sys.exit(3 if isinstance(e.reason, ConnectionRefusedError) else 4)
                         """, url);
                 case "chromium" -> {
                     profile = Files.createTempDirectory("lab-chromium");
-                    yield Chromium.headless(Path.of("chromium"), profile, List.of("--timeout=15000", "--dump-dom", url));
+                    yield Chromium.headless(Path.of("chromium"), profile, List.of("--timeout=60000", "--dump-dom", url));
                 }
                 case "java" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of(), "tests.ConnectLocalhost", List.of("localhost", "" + port));
                 case "java-system" -> Servers.javaCommand(System.getProperty("java.class.path"), List.of("-Djava.net.preferIPv6Addresses=system"),
