@@ -91,6 +91,8 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("notebooks", nargs="+")
 parser.add_argument("--html", metavar="DIR", help="also render each executed notebook to DIR as HTML")
 parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+parser.add_argument("--ports", metavar="FIRST-LAST", default="26000-31999",
+                    help="where the notebooks' free ports come from, below the ephemeral range (tests give each run a block of its own)")
 parser.add_argument("--kernel", default="localhost-lab",
                     help="kernelspec name (localhost-lab-article: the kernel in the article's sandbox; implies --article)")
 parser.add_argument("--strict", action="store_true",
@@ -212,12 +214,13 @@ async def execute(path, env=None):
 
 def free_ports(n):
     """n distinct ports that no socket uses right now, held together so none is given twice. They come
-    from 26000-31999 (the JUnit tests take 20000-25999) when the machine's ephemeral range starts above
+    from --ports, 26000-31999 (the JUnit tests take 20000-25999), when the machine's ephemeral range starts above
     them: a port from that range (what binding port 0 gives) can be taken before the notebook's pong
     binds it, as a connection's local port or by a kernel's socket, and a notebook failed so."""
     probes = []
+    first, last = (int(p) for p in args.ports.split("-"))
     try:
-        candidates = list(range(26000, 32000)) if ephemeral_range_starts_above(31999) else []
+        candidates = list(range(first, last + 1)) if ephemeral_range_starts_above(last) else []
         random.shuffle(candidates)
         for port in candidates:
             if len(probes) == n:

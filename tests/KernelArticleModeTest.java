@@ -278,7 +278,7 @@ class KernelArticleModeTest extends Kit {
         Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
         Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
-                PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "--html", html.toString(), "--jobs", "2",
+                PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--kernel", KERNEL, "--html", html.toString(), "--jobs", "2",
                 "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
@@ -302,7 +302,7 @@ class KernelArticleModeTest extends Kit {
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port)) {
             Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
-                    "JUPYTER_DATA_DIR=" + home, PYTHON, "dev/execute_notebook.py", "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+                    "JUPYTER_DATA_DIR=" + home, PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
             assertEquals(0, r.exit(), r.out() + r.err());
             assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
             assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());

@@ -72,7 +72,7 @@ class NotebookTest extends Kit {
 
     /** dev/execute_notebook.py with these options and notebooks, on the plain kernel unless --kernel says otherwise. */
     static List<String> kernel(String... args) {
-        List<String> command = new ArrayList<>(List.of(PYTHON, "dev/execute_notebook.py"));
+        List<String> command = new ArrayList<>(List.of(PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock()));
         command.addAll(List.of(args));
         return command;
     }
@@ -353,7 +353,7 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfTheKernelLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py"), false);
+        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock()), false);
     }
 
     /** SIGKILLs the kernel or player ({@code runner}, or the player if empty) mid-notebook, or {@code itsParent}. */
@@ -462,7 +462,7 @@ class NotebookTest extends Kit {
                 slow.add(withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"),
                         "Files.writeString(Path.of(\"" + marks.resolve("up-" + i) + "\"), \"up\"); Thread.sleep(120_000);"));
             }
-            run = Run.started(new ProcessBuilder(PYTHON, "dev/execute_notebook.py", "--jobs", "2",
+            run = Run.started(new ProcessBuilder(PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--jobs", "2",
                     slow.get(0).toString(), slow.get(1).toString()).directory(ROOT.toFile()));
             Run.Started runner = run; // a runner that has ended will not get there: say why at once, not after 90 s
             boolean up = Settled.settled(() -> Files.exists(marks.resolve("up-0")) && Files.exists(marks.resolve("up-1")),

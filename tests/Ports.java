@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import lab.ProcFiles;
 
@@ -20,7 +21,8 @@ import lab.ProcFiles;
  * binding port 0 gives) can be taken between the check and the test's own bind, as the local
  * port of any connection or by a Jupyter kernel's socket: a notebook's pong failed so, once, with a
  * dozen kernels and the other tests starting beside it. The JUnit JVMs take 20000-25999, each a
- * part of its own; dev/execute_notebook.py takes 26000-31999, so that no two pick the same one.
+ * part of its own; dev/execute_notebook.py takes 26000-31999, a block of it per run (notebookBlock), so that no
+ * two pick the same one.
  */
 public final class Ports {
     private Ports() {}
@@ -33,10 +35,25 @@ public final class Ports {
     private static final String[] PART = System.getProperty("tests.ports", "20000-25999/0/1").split("[-/]");
     static final int FIRST = Integer.parseInt(PART[0]), LAST = Integer.parseInt(PART[1]);
     private static final int SHARE = Integer.parseInt(PART[2]), SHARES = Integer.parseInt(PART[3]);
-    /** The last port of dev/execute_notebook.py's range, which follows this one. */
-    private static final int NOTEBOOK_BATCHES_LAST = 31999;
+    /** dev/execute_notebook.py's range, which follows the JUnit JVMs' 20000-25999. */
+    private static final int NOTEBOOK_BATCHES_FIRST = 26000, NOTEBOOK_BATCHES_LAST = 31999;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
     private static final boolean BELOW_EPHEMERAL = ephemeralRangeStartsAbove(NOTEBOOK_BATCHES_LAST);
+
+    private static final AtomicInteger NOTEBOOK_BLOCKS = new AtomicInteger();
+    private static final int NOTEBOOK_BLOCK = 200;
+
+    /**
+     * For one run of dev/execute_notebook.py (--ports): a block of its range of its own, so that two runs at once
+     * never pick the same port (each picks its notebooks' ports, then frees them until the notebooks bind them).
+     * The blocks go round the range, each JVM of the run taking every SHARES-th.
+     */
+    public static String notebookBlock() {
+        int blocks = (NOTEBOOK_BATCHES_LAST + 1 - NOTEBOOK_BATCHES_FIRST) / NOTEBOOK_BLOCK;
+        int block = (NOTEBOOK_BLOCKS.getAndIncrement() * SHARES + SHARE) % blocks;
+        int first = NOTEBOOK_BATCHES_FIRST + block * NOTEBOOK_BLOCK;
+        return first + "-" + (first + NOTEBOOK_BLOCK - 1);
+    }
 
     /**
      * A port no socket uses on any address now, and never handed out before in this run: classes
