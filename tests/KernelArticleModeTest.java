@@ -216,7 +216,7 @@ class KernelArticleModeTest extends Kit {
         try (HostPort host = new HostPort(port); KernelDriver driver = driver(port)) {
             driver.waitedOn();
             started.addAll(driver.kernel.descendants().toList());
-            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("KernelMain")), "IJava runs: " + started);
             assertFalse(newKernelFolders(before).isEmpty(), "the relays' Unix sockets are there");
             driver.kernel.destroyForcibly(); // SIGKILL: no shutdown hook of the launcher runs
             assertEquals(List.of(), stillRunning(started), "IJava, the relay inside, the sandbox's holder, the server, sleep");
@@ -224,6 +224,24 @@ class KernelArticleModeTest extends Kit {
             assertEquals(List.of(), host.others(), "the host's loopback never had another listener on port " + port);
         } finally {
             started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed: orphans once the launcher went
+        }
+    }
+
+    /** Before any cell: the launcher follows Jupyter, IJava follows the launcher (KernelMain), and the sandbox's holder goes too. */
+    @Test
+    void sigkillOfJupyterBeforeAnyCellStopsTheLauncherAndEverythingInside() throws Exception {
+        assumeNamespaces();
+        Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString(), "LAB_DRIVER_WAIT_FIRST", "1");
+        List<ProcessHandle> started = new ArrayList<>();
+        try (KernelDriver driver = new KernelDriver(env, KERNEL)) {
+            started.addAll(settled(() -> driver.kernel.descendants().toList(),
+                    d -> d.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("KernelMain"))));
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("KernelMain")), "IJava runs: " + started);
+            driver.process.destroyForcibly();
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the launcher follows Jupyter");
+            assertEquals(List.of(), stillRunning(started), "and everything it started");
+        } finally {
+            started.forEach(ProcessHandle::destroyForcibly); // by PID, only if the test failed
         }
     }
 
@@ -255,7 +273,7 @@ class KernelArticleModeTest extends Kit {
         try (KernelDriver driver = new KernelDriver(env, KERNEL)) {
             assertEquals("submitted", driver.next(), driver.log()); // Lab.pong() has run, and the cell that waits on sleep 300 is submitted
             started.addAll(driver.kernel.descendants().toList());
-            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("IJava")), "IJava runs: " + started);
+            assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains("KernelMain")), "IJava runs: " + started);
             assertTrue(started.stream().anyMatch(p -> LeftBehind.commandLine(p).contains(" pong ")), "its server runs: " + started);
             assertTrue(driver.log().contains("kernel: article mode, fallback: no namespaces here ('setpriv' is not installed here"),
                     "the launcher found no setpriv, so nothing but JPY_PARENT_PID ties IJava to it: " + driver.log());

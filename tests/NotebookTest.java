@@ -514,6 +514,17 @@ class NotebookTest extends Kit {
         }
     }
 
+    /** A kernel that has run no cell yet: IJava runs lab.jsh only at the first cell, so KernelMain ties it to Jupyter. */
+    @Test
+    void sigkillOfJupyterBeforeAnyCellStopsTheKernel() throws Exception {
+        try (KernelDriver driver = new KernelDriver(Map.of("LAB_PORT", "" + freePort(), "LAB_DRIVER_WAIT_FIRST", "1"), null)) {
+            List<ProcessHandle> started = driver.kernel.descendants().toList();
+            driver.process.destroyForcibly(); // Jupyter is SIGKILLed before the learner ran anything
+            assertEquals(List.of(), stillRunning(List.of(driver.kernel)), "the kernel follows Jupyter");
+            assertEquals(List.of(), stillRunning(started));
+        }
+    }
+
     private static JsonArray cells(String notebook) throws Exception {
         return JsonParser.parseString(Files.readString(ROOT.resolve("notebooks").resolve(notebook))).getAsJsonObject().getAsJsonArray("cells");
     }

