@@ -140,7 +140,10 @@ public final class Sandbox implements AutoCloseable {
     /** What {@code command} said if it failed, or empty if it ran. */
     private static Optional<String> fails(List<String> command) {
         try {
-            ProcessOutput.Said said = ProcessOutput.run(command, Duration.ofSeconds(30));
+            // In C's words: what is read here ("unrecognized option") must not come translated.
+            List<String> inC = new ArrayList<>(List.of("env", "LC_ALL=C"));
+            inC.addAll(command);
+            ProcessOutput.Said said = ProcessOutput.run(inC, Duration.ofSeconds(30));
             String out = said.text().strip().replace('\n', ' ');
             if (said.ran()) return Optional.empty();
             if (said.exit() == null) return Optional.of(command.get(0) + SLOW);
