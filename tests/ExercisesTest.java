@@ -151,7 +151,7 @@ class ExercisesTest extends Kit {
         Files.writeString(copy, JSON.toJson(solved));
         Map<String, String> env = Map.of("LAB_PORT", "" + freePort(), Exercise.PROGRESS, mine.resolve(".progress").toString());
         Path html = temporaryFolder("html");
-        Result r = exec(env, List.of(NotebookTest.PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--html", html.toString(), copy.toString()));
+        Result r = exec(env, NotebookTest.kernel("--html", html.toString(), copy.toString()));
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("✓ " + first.id() + ": done"), r.out());
         Result listed = exercises("list", "--notebooks", mine.toString());

@@ -49,7 +49,6 @@ import static tests.TempFiles.temporaryFolder;
 // Alone: checks every process of this JVM and the article sandbox's state.
 @Isolated
 class KernelArticleModeTest extends Kit {
-    static final String PYTHON = NotebookTest.PYTHON;
     static final String KERNEL = "localhost-lab-article";
 
     /** One notebook's run on the article-mode kernel: what execute_notebook.py said, its HTML, who else listened on the host. */
@@ -295,9 +294,11 @@ class KernelArticleModeTest extends Kit {
         Path html = sharedFolder("lab-html");
         Path runtime = sharedFolder("lab-runtime"); // unshare -U makes us nobody: root's runtime folder is closed
         int port = freePort();
-        Result r = exec(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
-                PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--kernel", KERNEL, "--html", html.toString(), "--jobs", "2",
+        List<String> command = new ArrayList<>(List.of("unshare", "-U", "--", "env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + runtime,
+                "HOME=" + runtime));
+        command.addAll(NotebookTest.kernel("--kernel", KERNEL, "--html", html.toString(), "--jobs", "2",
                 "notebooks/03-third-server.ipynb", "notebooks/04-bind-failure.ipynb"));
+        Result r = exec(command);
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("kernel: article mode, fallback: no namespaces here"), r.err());
         // Without sandboxes both kernels use this machine's loopback on one port: one at a time, not side by side.
@@ -319,8 +320,10 @@ class KernelArticleModeTest extends Kit {
         int port = freePort();
         Set<String> before = kernelFolders();
         try (HostPort host = new HostPort(port)) {
-            Result r = exec(asAnotherUser(ROOT, List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
-                    "JUPYTER_DATA_DIR=" + home, PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--kernel", KERNEL, "notebooks/03-third-server.ipynb")));
+            List<String> command = new ArrayList<>(List.of("env", "LAB_PORT=" + port, "HOME=" + home, "JUPYTER_RUNTIME_DIR=" + home,
+                    "JUPYTER_DATA_DIR=" + home));
+            command.addAll(NotebookTest.kernel("--kernel", KERNEL, "notebooks/03-third-server.ipynb"));
+            Result r = exec(asAnotherUser(ROOT, command));
             assertEquals(0, r.exit(), r.out() + r.err());
             assertTrue(r.err().contains("kernel: article mode: in a private Linux sandbox"), r.err());
             assertTrue(r.out().contains("✓ three servers, as in the article"), r.out());

@@ -342,28 +342,28 @@ class NotebookTest extends Kit {
 
     @Test
     void sigkillOfThePlayerLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(), false);
+        killedMidNotebook(this::player, false);
     }
 
     @Test
     void sigkillOfWhatStartedThePlayerStopsItAndLeavesNoListener() throws Exception {
         assumeTrue(!Lifelines.hangupIgnored(), "skipped: this run ignores SIGHUP (nohup), and so would the player, on purpose");
-        killedMidNotebook(List.of(), true); // a SIGKILLed `make lab`, say: the player follows it
+        killedMidNotebook(this::player, true); // a SIGKILLed `make lab`, say: the player follows it
     }
 
     @Test
     void sigkillOfTheKernelLeavesNoListener() throws Exception {
-        killedMidNotebook(List.of(PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock()), false);
+        killedMidNotebook(NotebookTest::kernel, false);
     }
 
-    /** SIGKILLs the kernel or player ({@code runner}, or the player if empty) mid-notebook, or {@code itsParent}. */
-    private void killedMidNotebook(List<String> runner, boolean itsParent) throws Exception {
+    /** SIGKILLs the kernel or player ({@code runner}: its command for a notebook) mid-notebook, or {@code itsParent}. */
+    private void killedMidNotebook(java.util.function.Function<String, List<String>> runner, boolean itsParent) throws Exception {
         int port = freePort();
         Path slow = withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"), "Thread.sleep(120_000);");
         List<String> command = new ArrayList<>(itsParent ? List.of("sh", "-c", "\"$@\" & wait", "sh") : List.of());
         // A SIGKILLed execute_notebook.py leaves its kernel's connection file: in the run's temp folder, not the kit.
         command.addAll(List.of("env", "LAB_PORT=" + port, "JUPYTER_RUNTIME_DIR=" + TempFiles.temporaryFolder("lab-runtime")));
-        command.addAll(runner.isEmpty() ? player(slow.toString()) : List.of(runner.get(0), runner.get(1), slow.toString()));
+        command.addAll(runner.apply(slow.toString()));
         Process run = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         ProcessHandle owner = null;
@@ -462,8 +462,7 @@ class NotebookTest extends Kit {
                 slow.add(withCell("01-single-server.ipynb", cell -> cell.toString().contains("Lab.stopAll()"),
                         "Files.writeString(Path.of(\"" + marks.resolve("up-" + i) + "\"), \"up\"); Thread.sleep(120_000);"));
             }
-            run = Run.started(new ProcessBuilder(PYTHON, "dev/execute_notebook.py", "--ports", Ports.notebookBlock(), "--jobs", "2",
-                    slow.get(0).toString(), slow.get(1).toString()).directory(ROOT.toFile()));
+            run = Run.started(new ProcessBuilder(kernel("--jobs", "2", slow.get(0).toString(), slow.get(1).toString())).directory(ROOT.toFile()));
             Run.Started runner = run; // a runner that has ended will not get there: say why at once, not after 90 s
             boolean up = Settled.settled(() -> Files.exists(marks.resolve("up-0")) && Files.exists(marks.resolve("up-1")),
                     both -> both || !runner.process().isAlive(), Duration.ofSeconds(90));
