@@ -244,23 +244,24 @@ def free_ports(n):
 def every_address_socket():
     """A socket, and the address that is every address of a port for it: [::] for both families
     (whatever net.ipv6.bindv6only says), or 0.0.0.0 where IPv6 is off."""
-    family, every = wildcard()
-    probe = socket.socket(family)
-    if family == socket.AF_INET6:
-        probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    return probe, every
+    return (dual_stack_socket(), "::") if ipv6_binds() else (socket.socket(socket.AF_INET), "0.0.0.0")
+
+
+def dual_stack_socket():
+    probe = socket.socket(socket.AF_INET6)
+    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    return probe
 
 
 @functools.lru_cache(maxsize=None)
-def wildcard():
-    """[::] where this machine binds it ("Address family not supported" or "Cannot assign" where IPv6 is off), else 0.0.0.0."""
+def ipv6_binds():
+    """Whether this machine binds [::] ("Address family not supported" or "Cannot assign" where IPv6 is off)."""
     try:
-        with socket.socket(socket.AF_INET6) as probe:
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        with dual_stack_socket() as probe:
             probe.bind(("::", 0))
-        return socket.AF_INET6, "::"
+        return True
     except OSError:
-        return socket.AF_INET, "0.0.0.0"
+        return False
 
 
 def ephemeral_range_starts_above(last):

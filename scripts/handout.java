@@ -123,14 +123,11 @@ class handout implements Callable<Integer> {
         System.out.println("handout: " + html);
         if (noPdf) return Cli.OK;
         Optional<Path> chromium = Chromium.usable(); // the PDFs are printed by Chromium, or Chrome, not a snap's
-        Optional<Path> snap = ClientsHere.find("chromium");
-        if (chromium.isEmpty() && snap.isPresent()) { // Ubuntu's: it could not read the page we write in /tmp
-            System.out.println("handout: the PDFs need a Chromium that reads /tmp, and the snap's " + snap.get()
-                    + " cannot; print the HTML from any browser instead");
-            return Cli.OK;
-        }
         if (chromium.isEmpty()) {
-            System.out.println("handout: the PDFs need Chromium, which is not installed here (" + Tools.installCommand("chromium") + "); "
+            Optional<Path> snap = ClientsHere.find("chromium"); // Ubuntu's: it could not read the page we write in /tmp
+            System.out.println(snap.isPresent() ? "handout: the PDFs need a Chromium that reads /tmp, and the snap's " + snap.get()
+                    + " cannot; print the HTML from any browser instead"
+                    : "handout: the PDFs need Chromium, which is not installed here (" + Tools.installCommand("chromium") + "); "
                     + "print the HTML from any browser instead");
             return Cli.OK;
         }

@@ -196,9 +196,8 @@ class play implements Callable<Integer>, Cli.Checked {
             // Each cell compiles while the one before it runs; whatever they print keeps the notebook's order.
             if (keyboard == null) player.compileAhead();
             for (int n = 0; n < notebooks.size(); n++) {
-                String title = "\n══════ " + notebooks.get(n).getFileName() + " ══════";
+                String name = notebooks.get(n).getFileName().toString(), title = "\n══════ " + name + " ══════";
                 player.later(() -> System.out.println(title));
-                String name = notebooks.get(n).getFileName().toString();
                 int[] index = {-1};
                 for (Cell cell : all.get(n)) {
                     index[0]++;
@@ -208,23 +207,21 @@ class play implements Callable<Integer>, Cli.Checked {
                         continue;
                     }
                     if (keyboard != null) player.await(); // the text above shows before the prompt
-                    boolean shownAlready = false;
-                    if (keyboard != null && cell.isPrediction()) {
-                        cell = predicted(cell, keyboard);
-                    } else if (keyboard != null) {
-                        System.out.println(Notebooks.indent(cell.source(), "  │ ")); // the code first, then the key that runs it
+                    if (keyboard != null && cell.isPrediction()) cell = predicted(cell, keyboard);
+                    String code = Notebooks.indent(cell.source(), "  │ ");
+                    boolean shownAlready = keyboard != null && !cell.isPrediction();
+                    if (shownAlready) {
+                        System.out.println(code); // the code first, then the key that runs it
                         System.out.print("[Enter] runs it ");
                         System.out.flush();
-                        shownAlready = true;
                         if (keyboard.readLine() == null) { // the input ended (Ctrl-D): the rest plays without stops
                             System.out.println();
                             keyboard = null;
                         }
                     }
                     Cell played = cell;
-                    boolean show = !shownAlready;
                     player.later(() -> {
-                        if (show) System.out.println(Notebooks.indent(played.source(), "  │ "));
+                        if (!shownAlready) System.out.println(code);
                         if (printed != null) printed.reset();
                     });
                     String where = name + " cell " + index[0];

@@ -20,6 +20,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import lab.Clients.Program;
 import lab.Listeners.Listener;
@@ -64,10 +65,10 @@ public final class ClientsHere {
     }
 
     /** Every program found for {@code client}, in the order {@link #find} tries them (a Mac's apps after the PATH). */
-    public static java.util.stream.Stream<Path> everyOne(String client) {
-        java.util.stream.Stream<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream); // no Apple stand-in
+    public static Stream<Path> everyOne(String client) {
+        Stream<Path> onPath = COMMANDS.get(client).stream().map(Tools::find).flatMap(Optional::stream); // no Apple stand-in
         if (!client.equals("chromium") || OperatingSystem.here() != OperatingSystem.MACOS) return onPath;
-        return java.util.stream.Stream.concat(onPath, MACOS_CHROMIUMS.stream().filter(Files::isExecutable));
+        return Stream.concat(onPath, MACOS_CHROMIUMS.stream().filter(Files::isExecutable));
     }
 
     private static Program program(String client) {

@@ -177,6 +177,7 @@ public final class HostsFile {
     /** What the lab never edits on Linux, and what to do instead (reorder-hosts says it before --edit too). */
     public static final String NEVER_ON_LINUX = "on Linux the lab never edits this machine's real /etc/hosts";
 
+    /** What to do instead of editing Linux's real /etc/hosts: a sandbox with a copy, or --file COPY. */
     public static String instead() {
         return "run this in a sandbox, where /etc/hosts is a private copy (" + Tools.jbang() + " sandbox@catalog --hosts COPY -- ...), or give --file COPY";
     }

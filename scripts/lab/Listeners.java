@@ -105,7 +105,7 @@ public final class Listeners {
     private static final String LISTEN = "0A";
 
     /** A stable order: by PID, then by address (one program on ::1 and 127.0.0.1; hidden sockets all have -1). */
-    static final java.util.Comparator<Listener> BY_PID_THEN_ADDRESS = java.util.Comparator.comparingLong(Listener::pid)
+    private static final java.util.Comparator<Listener> BY_PID_THEN_ADDRESS = java.util.Comparator.comparingLong(Listener::pid)
             .thenComparing(l -> Resolving.format(l.address())).thenComparing(Listener::v4Mapped);
 
     static List<Listener> fromProc(int port) {
@@ -134,8 +134,7 @@ public final class Listeners {
             long pid = pids.getOrDefault(inode, -1L);
             found.add(new Listener(pid, pid < 0 ? "?" : comm(pid), pid < 0 ? "" : program(pid), address, port, mapped.get(inode)));
         });
-        found.sort(BY_PID_THEN_ADDRESS);
-        return found;
+        return found; // in onPort's order
     }
 
     /** /proc writes an address as 32-bit words, each in host (little-endian) byte order. */

@@ -9,14 +9,6 @@ import java.util.Locale;
 public final class Prediction {
     private Prediction() {}
 
-    /**
-     * Prints one line: ✓ when the guess matches what happened, else what
-     * happened and {@code why}. An empty guess is not wrong, only unmade.
-     * Addresses match with or without brackets and port ("fe80::1" matches
-     * "[fe80::1]:3000"), and so does a guess whose port alone differs (the session's, when 3000 was taken);
-     * yes and no match y and n; case and spaces do not count.
-     * {@code happened} null: this machine could not show it, so the guess is not judged.
-     */
     /** How a learner who wrote no guess can try: in Jupyter, by running cells again; in the terminal player, with --step. */
     private static String howToGuess = "run the guess cell with yours, then this one, not the cells between";
 
@@ -25,6 +17,14 @@ public final class Prediction {
         howToGuess = "play the notebook with " + Tools.jbang() + " play@catalog --step, which asks for yours";
     }
 
+    /**
+     * Prints one line: ✓ when the guess matches what happened, else what
+     * happened and {@code why}. An empty guess is not wrong, only unmade.
+     * Addresses match with or without brackets and port ("fe80::1" matches
+     * "[fe80::1]:3000"), and so does a guess whose port alone differs (the session's, when 3000 was taken);
+     * yes and no match y and n; case and spaces do not count.
+     * {@code happened} null: this machine could not show it, so the guess is not judged.
+     */
     public static void compare(String guess, Object happened, String why) {
         System.out.println(verdict(guess, happened, why));
     }
@@ -40,13 +40,13 @@ public final class Prediction {
     }
 
     static boolean matches(String guess, String actual) {
-        String g = plain(guess).replaceAll("%[a-z0-9]+(?=(:\\d+)?$)", ""); // fe80::1%lo0, as /etc/hosts writes it
-        String a = plain(actual);
+        // fe80::1%lo0, as /etc/hosts writes it: the zone goes, before a bracket, a port, the end or closing punctuation.
+        String zoneless = guess.strip().replaceAll("%[A-Za-z0-9]+(?=[\\]\\s\"'.!]|:\\d+|$)", "");
+        String g = plain(zoneless), a = plain(actual);
         if (g.equals(a)) return true;
         boolean actualHasPort = hasPort(actual);
         if (actualHasPort && g.equals(withoutPort(actual))) return true;
         // Only the port differs: the session's port, when 3000 was taken, and the lesson is the address.
-        String zoneless = guess.strip().replaceAll("%[A-Za-z0-9]+(?=\\]|:\\d+$|$)", "");
         if (actualHasPort && hasPort(zoneless) && withoutPort(zoneless).equals(withoutPort(actual))) return true;
         return (g.equals("y") && a.equals("yes")) || (g.equals("n") && a.equals("no"));
     }
