@@ -315,7 +315,7 @@ kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, n
 	  [spec([java, "-XX:TieredStopAtLevel=1", "$(NO_PERF_DATA)", *utf8.split(), "-cp", cp, "lab.ArticleKernel", ijava, "{connection_file}"], "Java (localhost-lab, article mode)", p) \
 	    for p in article]' \
 	  "$(CURDIR)" "$$java" "$$cp" "$$ijava" "$(KERNEL_JVM)" "$(UTF8)" $(KERNEL_SPECS) || exit; \
-	$(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" $(KERNEL_SPECS) || exit; \
+	$(FOLLOW_MAKE) $(JUPYTER_PYTHON) dev/kernel_archive.py "$(CURDIR)" $(KERNEL_SPECS) || exit; \
 	echo "$$stamp" > "$(KERNEL_STAMP).$$$$" && mv -f "$(KERNEL_STAMP).$$$$" "$(KERNEL_STAMP)"; \
 	echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) installed in $(JUPYTER_DIR)/kernels"
 

@@ -7,19 +7,22 @@ A kernel's JVM then maps the classes of IJava, JShell and javac from one file in
 reading them, about 0.4 s of CPU less per kernel (twelve start for the notebooks).
 
 The archive is made once, by a training kernel: the first spec's own command, with the JVM
-told to write its classes at exit, on a one-cell notebook. It lives in ROOT/.lab/cds/, named
+told to write its classes at exit, running one cell. It lives in ROOT/.lab/cds/, named
 after the java and the jars it was made from, so a new JDK or IJava makes another. JDK 25
 gets its AOT cache instead. The first spec then starts its JVM from the archive, the article
 specs tell lab.ArticleKernel to (LAB_KERNEL_ARCHIVE). Each JVM checks the archive's checksum
 (-XX:+VerifySharedSpaces) and the JVM refuses a foreign one: a changed or foreign archive only
 costs time, never a kernel. Without jupyter_client, or if the training fails, the specs stay
-as they were, and this says so in one line.
+as they were, and this says so in one line. A failed training leaves kernel-KEY.failed, with its
+reason: the next make kernel says so instead of training again, until that file is deleted.
 """
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,7 @@ import zlib
 
 # What the JVM needs besides the archive: its checksum checked, and no note when it refuses it.
 QUIET = ["-Xlog:cds*=off", "-Xlog:class+path*=off"]
+NO_JUPYTER_CLIENT = "no jupyter_client here"
 ARCHIVE_OPTIONS = ("-XX:SharedArchiveFile=", "-XX:AOTCache=", "-XX:+VerifySharedSpaces", "-Xlog:aot*=off", *QUIET)
 
 
@@ -82,6 +86,11 @@ def crc_file(archive):
     return archive[:archive.rindex(".")] + ".crc"
 
 
+def failed_mark(archive):
+    """Where a failed training's reason is kept: kernel-KEY.failed beside where kernel-KEY.jsa would be."""
+    return archive[:archive.rindex(".")] + ".failed"
+
+
 def intact(archive):
     try:
         with open(crc_file(archive), encoding="ascii") as f:
@@ -91,33 +100,49 @@ def intact(archive):
 
 
 def train(spec, archive, aot):
-    """Runs the kernel once on a one-cell notebook with the archive written at its exit."""
+    """Runs the kernel once on one cell, with the archive written at its exit."""
     try:
-        import nbformat
-        from nbclient import NotebookClient
+        from jupyter_client.manager import KernelManager
     except ImportError:
-        return "no jupyter_client here"
+        return NO_JUPYTER_CLIENT
     print("kernel: making its class-data archive, once for this JDK and IJava (a few seconds)", flush=True)
     made = f"{archive}.{os.getpid()}.tmp"
     dump = [f"-XX:AOTCacheOutput={made}", "-Xlog:aot*=off"] if aot else [f"-XX:ArchiveClassesAtExit={made}"]
     dump.append("-XX:+VerifySharedSpaces")  # its checksums are written only when asked for
     try:
-        with tempfile.TemporaryDirectory(prefix="lab-kernel-training-") as where:
+        kernel = []  # its manager, once made
+        with tempfile.TemporaryDirectory(prefix="lab-kernel-training-") as where, \
+                stopped_leaves_nothing(kernel, where, made, f"{made}.crc", f"{made}.config"):
             training = dict(spec, argv=[spec["argv"][0], *dump, *QUIET, *spec["argv"][1:]], display_name="training")
             os.makedirs(os.path.join(where, "kernels", "lab-training"))
             with open(os.path.join(where, "kernels", "lab-training", "kernel.json"), "w", encoding="utf-8") as f:
                 json.dump(training, f)
             os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [where, os.environ.get("JUPYTER_PATH")]))
-            nb = nbformat.v4.new_notebook()
-            # What a lesson's first cells make JShell do: declare, call the kit, print.
-            nb.cells = [nbformat.v4.new_code_cell('var port = Lab.freePort();\nSystem.out.println("port " + port);')]
-            client = NotebookClient(nb, kernel_name="lab-training", timeout=120, shutdown_kernel="graceful")
-            client.km = client.create_kernel_manager()
-            client.km.shutdown_wait_time = 60  # the JVM writes the archive as it exits; JDK 25 takes seconds
+            manager = KernelManager(kernel_name="lab-training", connection_file=os.path.join(where, "connection.json"),
+                                    shutdown_wait_time=60)  # JDK 25 writes its archive for seconds
+            kernel.append(manager)
+            client = None
             try:
-                client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # IJava's log lines
+                manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # IJava's log lines
+                client = manager.client()
+                client.start_channels()
+                client.wait_for_ready(timeout=120)
+                # What a lesson's first cells make JShell do: declare, call the kit, print.
+                reply = client.execute_interactive('var port = Lab.freePort();\nSystem.out.println("port " + port);',
+                                                   timeout=120, output_hook=lambda message: None)
+                if reply["content"]["status"] != "ok":
+                    return f"the training cell failed: {reply['content'].get('evalue', '').strip() or reply['content']['status']}"
+                manager.shutdown_kernel()  # asks it to exit, as Jupyter does: the JVM writes the archive
             except Exception as e:  # any failure only means no archive
                 return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
+            finally:
+                try:
+                    if client is not None:
+                        client.stop_channels()
+                    if manager.has_kernel:
+                        manager.shutdown_kernel(now=True)
+                except Exception:
+                    pass  # gone already
         if not os.path.isfile(made) or os.path.getsize(made) == 0:
             return "the training kernel wrote no archive"
         with open(f"{made}.crc", "w", encoding="ascii") as f:
@@ -131,6 +156,32 @@ def train(spec, archive, aot):
                 os.remove(leftover)
     keep_newest(os.path.dirname(archive))
     return None
+
+
+@contextlib.contextmanager
+def stopped_leaves_nothing(kernel, *paths):
+    """Ctrl-C, or make gone (make runs this under setpriv --pdeathsig): the training kernel is killed
+    before it writes a half-trained archive at its exit, and its files go."""
+    def stop(signum, frame):
+        for manager in kernel:
+            pid = getattr(manager.provisioner, "pid", None)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass  # gone already
+        for path in paths:
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            elif os.path.exists(path):
+                os.remove(path)
+        os._exit(128 + signum)
+    before = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def remove_leftovers(folder):
@@ -177,7 +228,16 @@ def main(root, plain, *article):
             if os.path.exists(old):
                 os.remove(old)
         remove_leftovers(folder)
-        why_not = train(spec, archive, aot)
+        mark = failed_mark(archive)
+        try:
+            with open(mark, encoding="utf-8") as f:
+                why_not = f"its training failed before: {f.read().strip()}; delete {mark} to try again"
+        except OSError:
+            why_not = train(spec, archive, aot)
+            if why_not is not None and why_not != NO_JUPYTER_CLIENT:  # once installed, it is tried again
+                with open(f"{mark}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
+                    f.write(why_not + "\n")
+                os.replace(f"{mark}.{os.getpid()}.tmp", mark)
         made = why_not is None
         if not made:
             print(f"kernel: no class-data archive ({why_not}); kernels start as before", flush=True)
@@ -199,14 +259,17 @@ def main(root, plain, *article):
 def up_to_date(plain, *article):
     """Whether specs that main() wrote can be used as they are: every jar and the java they name are
     there, and the plain kernel starts from the intact archive for this JDK and these jars, which the
-    article specs name too. Anything else (a cleared JBang cache, a new JDK, a damaged file) is False."""
+    article specs name too, or from none when the training for them failed before (its .failed mark).
+    Anything else (a cleared JBang cache, a new JDK, a damaged file) is False."""
     try:
         with open(plain, encoding="utf-8") as f:
             spec = json.load(f)
         argv = spec["argv"]
         java, classpath = argv[0], argv[argv.index("-cp") + 1]
-        archive = next(a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache=")))
-        if os.path.basename(archive) != archive_name(java, classpath, java_version(java) >= 25):
+        name = archive_name(java, classpath, java_version(java) >= 25)
+        archive = next((a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache="))), None)
+        failed = archive is None and os.path.isfile(failed_mark(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name)))
+        if not failed and (archive is None or os.path.basename(archive) != name):
             return False
         paths = [java, *classpath.split(os.pathsep), *spec["env"]["LAB_CLASSPATH"].split(os.pathsep)]
         for path in article:
@@ -215,7 +278,7 @@ def up_to_date(plain, *article):
             if other["env"].get("LAB_KERNEL_ARCHIVE") != archive:
                 return False
             paths += other["argv"][other["argv"].index("-cp") + 1].split(os.pathsep)
-        return all(os.path.isfile(p) for p in paths) and intact(archive)
+        return all(os.path.isfile(p) for p in paths) and (failed or intact(archive))
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, StopIteration):
         return False
 

@@ -36,8 +36,20 @@ public final class AnotherUser {
 
     /** The same, working in {@code dir}, which that user must be able to read (see {@link TempFiles#readableByAll}). */
     public static List<String> asAnotherUser(Path dir, List<String> command) {
+        return as(NOBODY, dir, command);
+    }
+
+    /** {@code command} run as a user ID with no passwd entry, as a container's user often is (Java names it "?"). */
+    public static List<String> asAUserWithoutAName(List<String> command) {
+        assumeTrue(Run.exec(List.of("getent", "passwd", NAMELESS)).exit() == 2, "skipped: user ID " + NAMELESS + " has a name here");
+        return as(NAMELESS, Nowhere.DIR, command);
+    }
+
+    private static final String NAMELESS = "54321";
+
+    private static List<String> as(String uid, Path dir, List<String> command) {
         assumeTrue(isRoot(), "skipped: only root can run a command as another user");
-        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--",
+        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", "--",
                 "env", "-C", dir.toString()));
         String ourState = Scripts.stateOption(Scripts.STATE);
         for (int i = 0; i < command.size(); i++) {

@@ -99,7 +99,7 @@ class ArticleModeTest extends Kit {
     @Test
     void theLastOneOutRemovesTheSandboxsStateFolder() throws Exception {
         assumeNamespaces();
-        Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
+        Path mine = STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID);
         Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + freePort()));
         assertTrue(server.listening(), server.stderr());
         assertTrue(Files.isDirectory(mine.resolve("article")), "the shared sandbox keeps its state there while it lives");
@@ -110,7 +110,7 @@ class ArticleModeTest extends Kit {
     @Test
     void toolsStartedAllAtOnceShareTheSandboxAndTheLastOneOutCleansUp() throws Exception {
         assumeNamespaces();
-        Path mine = STATE.resolve("localhost-lab-" + System.getProperty("user.name"));
+        Path mine = STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID);
         List<java.util.concurrent.CompletableFuture<Result>> runs = new ArrayList<>();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
         for (int i = 0; i < 12; i++) runs.add(java.util.concurrent.CompletableFuture.supplyAsync(
@@ -225,6 +225,15 @@ class ArticleModeTest extends Kit {
         List<ProcessHandle> second = once(servers.get(1), ArticleModeTest::isPong);
         assertTrue(second.stream().anyMatch(ArticleModeTest::isPong), "the second launcher runs pong inside: " + second);
         sigkillLeavesNothing(servers.get(1), second);
+    }
+
+    /** A container's user often has no passwd entry: its sandbox's state folder is named and owned by its user ID. */
+    @Test
+    void aUserWithoutANameGetsTheArticlesSandboxToo() throws Exception {
+        assumeNamespaces();
+        assumeAnotherUserMayMakeSandboxes();
+        Result r = exec(AnotherUser.asAUserWithoutAName(tool("resolve", "--sandbox", "article", "--list")));
+        assertEquals(List.of("::1", "fe80::1", "127.0.0.1"), r.lines(), r.err());
     }
 
     private static boolean isPong(ProcessHandle process) {

@@ -60,6 +60,79 @@ class KernelArchiveTest extends Kit {
     }
 
     /**
+     * A training that fails (here a kernel whose main class is not there) is not tried again by every make
+     * kernel after it: its reason is kept in .lab/cds, the specs count as up to date without an archive, and
+     * deleting that file, as the line says, tries again.
+     */
+    @Test
+    void aFailedTrainingIsNotRepeatedUntilItsMarkIsDeleted() throws Exception {
+        Path root = TempFiles.temporaryFolder("lab-kernel-archive");
+        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
+        Files.createDirectories(spec.getParent());
+        JsonObject plain = JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
+        JsonArray argv = new JsonArray();
+        for (JsonElement a : plain.getAsJsonArray("argv")) argv.add(a.getAsString().equals("lab.KernelMain") ? "lab.NoSuchKernel" : a.getAsString());
+        plain.add("argv", argv);
+        plain.getAsJsonObject("env").addProperty("LAB_HOME", root.toString());
+        Files.writeString(spec, new Gson().toJson(plain));
+
+        Result failed = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
+        assertEquals(0, failed.exit(), failed.out() + failed.err());
+        assertTrue(failed.out().contains("making its class-data archive") && failed.out().contains("no class-data archive (the training kernel failed"), failed.out());
+        assertFalse(failed.err().contains("Traceback"), "one line, no traceback: " + failed.err());
+        assertEquals(List.of(), argv(spec).stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")).toList());
+        assertEquals(0, upToDate(spec), "the specs without an archive are up to date");
+
+        Result again = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
+        assertFalse(again.out().contains("making its class-data archive"), "no second training: " + again.out());
+        Path mark;
+        try (var marks = Files.list(root.resolve(".lab/cds"))) {
+            mark = marks.filter(f -> f.toString().endsWith(".failed")).findFirst().orElseThrow();
+        }
+        assertTrue(again.out().contains("its training failed before") && again.out().contains("delete " + mark + " to try again"), again.out());
+
+        Files.delete(mark);
+        assertEquals(1, upToDate(spec), "once the mark is deleted, make kernel tries again");
+    }
+
+    /**
+     * make stopped mid-training (Ctrl-C; or killed: make runs it under setpriv --pdeathsig TERM): the
+     * training kernel goes at once, without writing a half-trained archive, and so do its temp files.
+     */
+    @Test
+    void aTrainingStoppedHalfwayLeavesNothing() throws Exception {
+        Path root = TempFiles.temporaryFolder("lab-kernel-archive"), tmp = TempFiles.temporaryFolder("lab-kernel-tmp");
+        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
+        Files.createDirectories(spec.getParent());
+        Files.copy(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"), spec);
+        Run.Started training = Run.started(Map.of("TMPDIR", tmp.toString()), List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
+        try {
+            List<ProcessHandle> kernel = Settled.settled(() -> training.process().descendants()
+                    .filter(p -> LeftBehind.commandLine(p).contains("lab.KernelMain")).toList(), k -> !k.isEmpty());
+            assertFalse(kernel.isEmpty(), "the training kernel started");
+            assertTrue(names(tmp).stream().anyMatch(n -> n.startsWith("lab-kernel-training-")), names(tmp).toString());
+            training.process().destroy(); // SIGTERM, what setpriv --pdeathsig sends
+            Result stopped = training.finish();
+            assertEquals(128 + 15, stopped.exit(), stopped.out() + stopped.err());
+            assertEquals(List.of(), LeftBehind.stillRunning(kernel), "the training kernel is gone");
+            assertEquals(List.of(), names(tmp), "no training folder left");
+            assertEquals(List.of(), names(root.resolve(".lab/cds")), "no half-made archive, no .failed mark");
+        } finally {
+            training.stop();
+        }
+    }
+
+    private static List<String> names(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static int upToDate(Path spec) {
+        return exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", "--up-to-date", spec.toString())).exit();
+    }
+
+    /**
      * make kernel, asked for by make notebook, html, check and test, writes the specs once: again, it says they
      * are up to date and writes nothing, until its inputs change (here its stamp of them) or a file the specs
      * name is gone (a cleared JBang cache; here a jar of the article spec's classpath). The specs go to a folder

@@ -167,7 +167,6 @@ public final class SharedSandbox {
      */
     public static Path stateDirectory(String name) {
         Path base = statePath(name).getParent();
-        String user = System.getProperty("user.name");
         try {
             if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                 return Files.createDirectories(base.resolve(name)); // Windows: the temp folder is the user's own
@@ -186,9 +185,10 @@ public final class SharedSandbox {
                     // Gone again (the last one out of another sandbox removed it): make it again.
                     if (Files.notExists(base, LinkOption.NOFOLLOW_LINKS)) throw new NoSuchFileException(base.toString());
                     boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
-                            && Files.getOwner(base, LinkOption.NOFOLLOW_LINKS).getName().equals(user)
+                            && USER_ID.equals(String.valueOf(Files.getAttribute(base, "unix:uid", LinkOption.NOFOLLOW_LINKS)))
                             && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
-                    if (!ours) throw Failure.failed(base + " is not a private folder of " + user + " (owned by " + user + ", mode 0700, not a link); remove it and run again");
+                    if (!ours) throw Failure.failed(base + " is not a private folder of user ID " + USER_ID
+                            + " (owned by it, mode 0700, not a link); remove it and run again");
                     try {
                         Files.createDirectory(base.resolve(name), privately);
                     } catch (FileAlreadyExistsException made) {
@@ -206,8 +206,24 @@ public final class SharedSandbox {
 
     /** Where a shared sandbox's state lives, made or not. */
     private static Path statePath(String name) {
-        String user = System.getProperty("user.name");
-        return Path.of(System.getProperty(STATE, System.getProperty("java.io.tmpdir")), "localhost-lab-" + user, name);
+        return Path.of(System.getProperty(STATE, System.getProperty("java.io.tmpdir")), "localhost-lab-" + USER_ID, name);
+    }
+
+    /**
+     * This user's numeric ID, which names and owns its state folder: a container's user without a
+     * passwd entry has no name (Java says "?", and UnixSystem says 0). Only Linux shares sandboxes.
+     */
+    public static final String USER_ID = userId();
+
+    private static String userId() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) return line.split("\\s+")[4]; // real, effective, saved, and files' ID
+            }
+        } catch (IOException | RuntimeException noProc) {
+            // macOS, Windows: their temp folder is the user's own
+        }
+        return System.getProperty("user.name");
     }
 
     /** Under the lock only: the folder listing the sandbox's members. */
