@@ -70,6 +70,8 @@ import picocli.CommandLine.Parameters;
 class play implements Callable<Integer>, Cli.Checked {
     /** The tag of a cell whose ≠ line is a lesson of its own on a machine unlike the article's. */
     static final String MACHINE_DEPENDENT = "machine-dependent";
+    /** The cell running now ("NOTEBOOK cell N"), for the line that an interrupted player ends with; null once done. */
+    private static volatile String playing;
 
     @Parameters(paramLabel = "NOTEBOOK", arity = "0..*", description = "notebooks to play, in order (default: every notebooks/NN-*.ipynb: the whole lab)")
     List<Path> notebooks = new ArrayList<>();
@@ -192,6 +194,10 @@ class play implements Callable<Integer>, Cli.Checked {
         if (step && !stepping) System.err.println("play: --step waits for Enter on a terminal, and this is none: playing without stops");
         BufferedReader keyboard = stepping ? new BufferedReader(new InputStreamReader(System.in)) : null;
         List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>()); // "NOTEBOOK cell N", in order
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: where it stopped, not a silent end
+            String at = playing;
+            if (at != null) System.err.println("\nplay: interrupted at " + at + "; the servers it started stop with it");
+        }));
         try (Notebooks.Player player = started(starting)) {
             // Each cell compiles while the one before it runs; whatever they print keeps the notebook's order.
             if (keyboard == null) player.compileAhead();
@@ -220,11 +226,12 @@ class play implements Callable<Integer>, Cli.Checked {
                         }
                     }
                     Cell played = cell;
+                    String where = name + " cell " + index[0];
                     player.later(() -> {
                         if (!shownAlready) System.out.println(code);
                         if (printed != null) printed.reset();
+                        playing = where;
                     });
-                    String where = name + " cell " + index[0];
                     player.play(cell, asTagged -> {
                         String problem = asTagged; // null: it raised, or not, as its tags say
                         if (problem == null && printed != null) problem = wrongLesson(played, printed.toString(StandardCharsets.UTF_8));
@@ -237,6 +244,8 @@ class play implements Callable<Integer>, Cli.Checked {
                 player.later(Servers::stopAll); // no server outlives its notebook
                 player.forgetNotebook(); // nor does a variable: each notebook starts as on a kernel of its own
             }
+        } finally {
+            playing = null;
         }
         if (Article.current().isPresent()) ArticleStory.explainIfActive(Lab.port()); // once, unless notebook 07 did
         if (!failed.isEmpty()) {

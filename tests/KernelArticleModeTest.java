@@ -419,7 +419,7 @@ class KernelArticleModeTest extends Kit {
     }
 
     private static Path articleState() {
-        return STATE.resolve("localhost-lab-" + System.getProperty("user.name")).resolve("article");
+        return STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID).resolve("article");
     }
 
     /** tests/interrupt_cell.py on the article-mode kernel, with this run's sandbox state. */

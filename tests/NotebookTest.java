@@ -253,6 +253,35 @@ class NotebookTest extends Kit {
         }
     }
 
+    /** Ctrl-C in `make lab` (SIGINT to the player): one line says where it stopped, and its servers go with it. */
+    @Test
+    void anInterruptedPlayerSaysWhereItStoppedAndLeavesNoServer() throws Exception {
+        int port = freePort();
+        Path notebook = notebookOf(codeCell("var server = Lab.pong();", List.of()),
+                codeCell("System.out.println(\"waiting\");\nThread.sleep(60_000);", List.of()));
+        Run.Started player = Run.started(Map.of("LAB_PORT", "" + port), tool("play", notebook.toString()));
+        try {
+            String out = Settled.settled(() -> readString(player.out()), o -> o.contains("waiting\n"));
+            assertTrue(out.contains("waiting\n") && !Listeners.onPort(port).isEmpty(), out);
+            exec(List.of("kill", "-INT", "" + player.process().pid()));
+            Result r = player.finish();
+            assertEquals(130, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("play: interrupted at " + notebook.getFileName() + " cell 3; the servers it started stop with it"), r.err());
+            assertEquals(List.of(), listenersOnceGone(port));
+        } finally {
+            player.stop();
+            Files.delete(notebook);
+        }
+    }
+
+    private static String readString(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A notebook in notebooks/ (test-*.ipynb, git-ignored; delete it after): notebook 01's title and start-up, then {@code cells}. */
     private static Path notebookOf(JsonObject... cells) throws Exception {
         JsonObject root = JsonParser.parseString(Files.readString(ROOT.resolve("notebooks/01-single-server.ipynb"))).getAsJsonObject();

@@ -121,7 +121,7 @@ class SharedMachineTest extends Kit {
         // Nothing left: no process of theirs, no sandbox state, no file of theirs outside their kit.
         assertEquals(List.of(), settled(() -> processesOf(uids(learners)), List::isEmpty), "processes left");
         for (Learner learner : learners) {
-            Path state = Path.of(System.getProperty("java.io.tmpdir"), "localhost-lab-" + learner.name());
+            Path state = Path.of(System.getProperty("java.io.tmpdir"), "localhost-lab-" + learner.uid());
             assertTrue(Files.notExists(state), state + " is left");
             try (Stream<Path> home = Files.list(learner.home())) {
                 assertEquals(List.of(learner.kit()), home.toList(), "the kit writes nothing in " + learner.name() + "'s home");
