@@ -310,6 +310,24 @@ class KernelArticleModeTest extends Kit {
         assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
     }
 
+    /**
+     * The namespaces are there but the sandbox still cannot be made (here its state folder is a file): the
+     * kernel says why and runs in the fallback, not a dead kernel that Jupyter would restart in vain.
+     */
+    @Test
+    void aSandboxThatFailsAfterItsProbeGivesTheFallbackNotADeadKernel() throws Exception {
+        assumeTrue(Sandbox.unavailable().isEmpty(), "needs namespaces, to fail after the probe");
+        Path html = sharedFolder("lab-html"), state = sharedFolder("lab-state");
+        Files.writeString(state.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID), "not a folder\n");
+        int port = freePort();
+        Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", state.toString()),
+                NotebookTest.kernel("--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("is not a private folder") && r.err().contains("; so article mode's fallback"), r.err());
+        assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));
+        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+    }
+
     @Test
     void aUserWithoutRootRunsTheKernelInAUserNamespace() throws Exception {
         assumeAnotherUserMayMakeSandboxes();

@@ -84,6 +84,7 @@ public final class ArticleKernel {
         }
         Path folder = privateFolder(); // gone when we end; the relay inside removes its sockets too
         List<ServerSocketChannel> listeners = new ArrayList<>();
+        String noSandbox;
         try {
             for (String channel : CHANNELS) {
                 InetSocketAddress jupyterSide = new InetSocketAddress(ip(connection), port(connection, channel));
@@ -103,12 +104,20 @@ public final class ArticleKernel {
             if (System.getProperty(SharedSandbox.STATE) != null) options.add("-D" + SharedSandbox.STATE + "=" + System.getProperty(SharedSandbox.STATE));
             List<String> relay = Servers.javaCommand(classpath, options, ArticleKernel.class.getName(),
                     List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
-            return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
+            try {
+                return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
+            } catch (Failure sandboxFailed) { // made or joined in vain, so IJava never started: Jupyter's ports are free again below
+                noSandbox = sandboxFailed.getMessage();
+            }
         } catch (IOException e) {
             throw Failure.failed("cannot relay Jupyter's ports: " + e.getMessage());
         } finally {
             listeners.forEach(ArticleKernel::close);
         }
+        // A kernel that ended here would only say "dead kernel": the fallback, which the first cell names.
+        System.err.println("kernel: " + noSandbox + "; so article mode's fallback: Java reads a private hosts file"
+                + " with 127.0.0.2 standing in for fe80::1");
+        return runToItsEnd(ijavaCommand(ijava, Article.jvmOptions(Article.Mode.FALLBACK), connectionFile));
     }
 
     /**
