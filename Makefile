@@ -1,5 +1,9 @@
 # localhost-lab: `make lab` runs the lab, `make test` proves it. `make help` lists the rest.
-SHELL := /bin/bash
+# bash where it is (NixOS has none at /bin/bash); without one, make says so before any recipe.
+SHELL := $(or $(wildcard /bin/bash),$(shell command -v bash 2>/dev/null))
+ifeq ($(SHELL),)
+$(error the kit's Makefile needs bash: install it (Alpine: apk add bash))
+endif
 # One port setting: PORT, for the tools and the lab alike (LAB_PORT, which the notebooks read, is the
 # same). Unset: the article's 3000, and the lab moves to a free port, saying who holds 3000, if it is taken.
 # A PORT in the environment is another program's (Node and hosting platforms' shells export one), and
@@ -104,7 +108,7 @@ ready: ## the room check: one line per need, then "ready" (make lab will run her
 	  else echo "✗ the lab's player cannot be built (the lines above say why)"; fail=1; fi; \
 	  if said=$$(./jbang resolve@catalog --sandbox article --list 2>&1 >/dev/null); then \
 	    mode=$$(printf '%s\n' "$$said" | grep -m1 'article mode'); mode=$${mode#resolve: }; \
-	    case "$$mode" in "article mode:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
+	    case "$$mode" in "article mode:"*|"article mode on macOS:"*) echo "✓ $$mode";; ?*) echo "– $$mode";; esac; \
 	  else why=$$(printf '%s\n' "$$said" | tail -n1 | sed -e 's/^resolve: //' -e 's/: drop --sandbox article .*//'); \
 	    case "$$why" in "article mode needs"*) why="$$why; make lab runs in plain mode (nothing to do)";; \
 	      *) why="article mode does not run here: $$why";; esac; \
@@ -294,10 +298,14 @@ KERNEL_STAMP := $(JUPYTER_DIR)/kernel.stamp
 KERNEL_SPECS := "$(KERNEL_DIR)/kernel.json" "$(JUPYTER_DIR)/kernels/$(ARTICLE_KERNEL)/kernel.json" \
   "$(ARTICLE_JUPYTER_DIR)/kernels/localhost-lab/kernel.json"
 
+# What the specs and the archive are made from. (A $$( ... ) that goes on past a line's end is squeezed
+# by Apple's make 3.81 with an overlapping strcpy: the stamp's command stays on one line.)
+KERNEL_SETTINGS = "$(CURDIR)" "$(JUPYTER_DIR)" "$(IJAVA)" "$(KERNEL_JVM)" "$(UTF8)"
+KERNEL_INPUTS = Makefile jbang dev/kernel_archive.py scripts/*.java scripts/lab/*.java
+
 kernel: prereqs ## install the notebooks' Java kernel (IJava) in .lab/jupyter, not in your global Jupyter
 	@set -o pipefail; java=$(FIND_JAVA); \
-	stamp=$$( { printf '%s\n' "$(CURDIR)" "$$java" "$$(readlink -f "$$java" 2>/dev/null)" "$(JUPYTER_DIR)" "$(IJAVA)" "$(KERNEL_JVM)" "$(UTF8)"; \
-	  cat Makefile jbang dev/kernel_archive.py scripts/*.java scripts/lab/*.java; } | cksum); \
+	stamp=$$( { printf '%s\n' "$$java" "$$(readlink -f "$$java" 2>/dev/null)" $(KERNEL_SETTINGS); cat $(KERNEL_INPUTS); } | cksum); \
 	if [ "$$(cat "$(KERNEL_STAMP)" 2>/dev/null)" = "$$stamp" ] && $(JUPYTER_PYTHON) dev/kernel_archive.py --up-to-date $(KERNEL_SPECS); then \
 	  echo "kernel: Java (localhost-lab) and Java (localhost-lab, article mode) up to date in $(JUPYTER_DIR)/kernels"; exit 0; fi; \
 	./jbang build scripts/play.java >/dev/null || exit; \

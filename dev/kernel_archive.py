@@ -30,7 +30,8 @@ import zlib
 
 # What the JVM needs besides the archive: its checksum checked, and no note when it refuses it.
 QUIET = ["-Xlog:cds*=off", "-Xlog:class+path*=off"]
-NO_JUPYTER_CLIENT = "no jupyter_client here"
+class Passing(str):
+    """Why a training failed, when a later one may not: no jupyter_client yet, a machine too busy to answer in time."""
 ARCHIVE_OPTIONS = ("-XX:SharedArchiveFile=", "-XX:AOTCache=", "-XX:+VerifySharedSpaces", "-Xlog:aot*=off", *QUIET)
 
 
@@ -91,6 +92,22 @@ def failed_mark(archive):
     return archive[:archive.rindex(".")] + ".failed"
 
 
+def trained(spec):
+    """What a training runs besides the JDK and jars (the key): the JVM's options, the kernel's environment."""
+    argv = [a for a in spec["argv"] if not a.startswith(ARCHIVE_OPTIONS)]
+    return hashlib.sha256(json.dumps([argv, spec.get("env", {})], sort_keys=True).encode()).hexdigest()[:16]
+
+
+def failed_before(archive, spec):
+    """Why the training of this very spec failed, from its mark; None if it never did (or for another spec)."""
+    try:
+        with open(failed_mark(archive), encoding="utf-8") as f:
+            made_for, _, why = f.read().strip().partition("\n")
+        return why if made_for == trained(spec) else None
+    except OSError:
+        return None
+
+
 def intact(archive):
     try:
         with open(crc_file(archive), encoding="ascii") as f:
@@ -104,7 +121,7 @@ def train(spec, archive, aot):
     try:
         from jupyter_client.manager import KernelManager
     except ImportError:
-        return NO_JUPYTER_CLIENT
+        return Passing("no jupyter_client here")
     print("kernel: making its class-data archive, once for this JDK and IJava (a few seconds)", flush=True)
     made = f"{archive}.{os.getpid()}.tmp"
     dump = [f"-XX:AOTCacheOutput={made}", "-Xlog:aot*=off"] if aot else [f"-XX:ArchiveClassesAtExit={made}"]
@@ -113,7 +130,7 @@ def train(spec, archive, aot):
         kernel = []  # its manager, once made
         with tempfile.TemporaryDirectory(prefix="lab-kernel-training-") as where, \
                 stopped_leaves_nothing(kernel, where, made, f"{made}.crc", f"{made}.config"):
-            training = dict(spec, argv=[spec["argv"][0], *dump, *QUIET, *spec["argv"][1:]], display_name="training")
+            training = dict(spec, argv=tied_to_us([spec["argv"][0], *dump, *QUIET, *spec["argv"][1:]]), display_name="training")
             os.makedirs(os.path.join(where, "kernels", "lab-training"))
             with open(os.path.join(where, "kernels", "lab-training", "kernel.json"), "w", encoding="utf-8") as f:
                 json.dump(training, f)
@@ -134,7 +151,9 @@ def train(spec, archive, aot):
                     return f"the training cell failed: {reply['content'].get('evalue', '').strip() or reply['content']['status']}"
                 manager.shutdown_kernel()  # asks it to exit, as Jupyter does: the JVM writes the archive
             except Exception as e:  # any failure only means no archive
-                return f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
+                why = f"the training kernel failed: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}"
+                # jupyter_client's timeouts: TimeoutError, or "Kernel didn't respond in 120 seconds"
+                return Passing(why) if isinstance(e, TimeoutError) or "didn't respond" in str(e) else why
             finally:
                 try:
                     if client is not None:
@@ -158,6 +177,14 @@ def train(spec, archive, aot):
     return None
 
 
+def tied_to_us(argv):
+    """Where Linux's setpriv is, the training kernel is SIGKILLed when this process goes, however it goes."""
+    setpriv = shutil.which("setpriv")
+    if setpriv and subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], capture_output=True).returncode == 0:
+        return [setpriv, "--pdeathsig", "KILL", "--", *argv]
+    return argv
+
+
 @contextlib.contextmanager
 def stopped_leaves_nothing(kernel, *paths):
     """Ctrl-C, or make gone (make runs this under setpriv --pdeathsig): the training kernel is killed
@@ -167,16 +194,21 @@ def stopped_leaves_nothing(kernel, *paths):
             pid = getattr(manager.provisioner, "pid", None)
             if pid:
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.killpg(pid, signal.SIGKILL)  # its own group (a session of its own): JDK 25's helper JVM too
                 except OSError:
                     pass  # gone already
         for path in paths:
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            elif os.path.exists(path):
-                os.remove(path)
+            try:
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                elif os.path.exists(path):
+                    os.remove(path)
+            except OSError:
+                pass  # gone meanwhile
         os._exit(128 + signum)
-    before = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    # Not one that is ignored: under nohup, a closed terminal must not stop it.
+    watched = [s for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN]
+    before = {signum: signal.signal(signum, stop) for signum in watched}
     try:
         yield
     finally:
@@ -229,14 +261,14 @@ def main(root, plain, *article):
                 os.remove(old)
         remove_leftovers(folder)
         mark = failed_mark(archive)
-        try:
-            with open(mark, encoding="utf-8") as f:
-                why_not = f"its training failed before: {f.read().strip()}; delete {mark} to try again"
-        except OSError:
+        why_not = failed_before(archive, spec)
+        if why_not is not None:
+            why_not = f"its training failed before: {why_not}; delete {mark} to try again"
+        else:
             why_not = train(spec, archive, aot)
-            if why_not is not None and why_not != NO_JUPYTER_CLIENT:  # once installed, it is tried again
+            if why_not is not None and not isinstance(why_not, Passing):
                 with open(f"{mark}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
-                    f.write(why_not + "\n")
+                    f.write(f"{trained(spec)}\n{why_not}\n")
                 os.replace(f"{mark}.{os.getpid()}.tmp", mark)
         made = why_not is None
         if not made:
@@ -268,7 +300,7 @@ def up_to_date(plain, *article):
         java, classpath = argv[0], argv[argv.index("-cp") + 1]
         name = archive_name(java, classpath, java_version(java) >= 25)
         archive = next((a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache="))), None)
-        failed = archive is None and os.path.isfile(failed_mark(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name)))
+        failed = archive is None and failed_before(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name), spec) is not None
         if not failed and (archive is None or os.path.basename(archive) != name):
             return False
         paths = [java, *classpath.split(os.pathsep), *spec["env"]["LAB_CLASSPATH"].split(os.pathsep)]
@@ -278,7 +310,11 @@ def up_to_date(plain, *article):
             if other["env"].get("LAB_KERNEL_ARCHIVE") != archive:
                 return False
             paths += other["argv"][other["argv"].index("-cp") + 1].split(os.pathsep)
-        return all(os.path.isfile(p) for p in paths) and (failed or intact(archive))
+        if failed and all(os.path.isfile(p) for p in paths):
+            mark = failed_mark(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name))
+            print(f"kernel: no class-data archive, as its training failed before; delete {mark} to try again")
+            return True
+        return all(os.path.isfile(p) for p in paths) and intact(archive)
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, StopIteration):
         return False
 

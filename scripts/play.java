@@ -203,7 +203,10 @@ class play implements Callable<Integer>, Cli.Checked {
             if (keyboard == null) player.compileAhead();
             for (int n = 0; n < notebooks.size(); n++) {
                 String name = notebooks.get(n).getFileName().toString(), title = "\n══════ " + name + " ══════";
-                player.later(() -> System.out.println(title));
+                player.later(() -> {
+                    System.out.println(title);
+                    playing = name; // before its first cell
+                });
                 int[] index = {-1};
                 for (Cell cell : all.get(n)) {
                     index[0]++;
@@ -212,7 +215,11 @@ class play implements Callable<Integer>, Cli.Checked {
                         player.later(() -> System.out.println(text));
                         continue;
                     }
-                    if (keyboard != null) player.await(); // the text above shows before the prompt
+                    String where = name + " cell " + index[0];
+                    if (keyboard != null) {
+                        player.await(); // the text above shows before the prompt
+                        playing = where; // at its prompt
+                    }
                     if (keyboard != null && cell.isPrediction()) cell = predicted(cell, keyboard);
                     String code = Notebooks.indent(cell.source(), "  │ ");
                     boolean shownAlready = keyboard != null && !cell.isPrediction();
@@ -226,7 +233,6 @@ class play implements Callable<Integer>, Cli.Checked {
                         }
                     }
                     Cell played = cell;
-                    String where = name + " cell " + index[0];
                     player.later(() -> {
                         if (!shownAlready) System.out.println(code);
                         if (printed != null) printed.reset();

@@ -12,8 +12,8 @@
 // /etc/hosts: it works on a private copy mounted over it in a sandbox (see
 // `jbang sandbox@catalog`), or on any other file given with --file.
 //
-//   jbang reorder-hosts@catalog                          # show the new order only
-//   sudo JAVA_HOME="$JAVA_HOME" jbang reorder-hosts@catalog --edit   # macOS: 127.0.0.1 first until Enter (sudo drops JAVA_HOME)
+//   jbang reorder-hosts@catalog                          # show the new order only (a stock Mac: nothing to move)
+//   sudo JAVA_HOME="$JAVA_HOME" jbang reorder-hosts@catalog --first ::1 --edit   # macOS: ::1 first until Enter (sudo drops JAVA_HOME)
 //   sudo JAVA_HOME="$JAVA_HOME" jbang reorder-hosts@catalog --restore  # after a crash: put the backup back
 //
 //JAVA 17+
@@ -26,7 +26,10 @@
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -83,10 +86,20 @@ class reorder_hosts implements Callable<Integer> {
             throw Failure.usage("--first wants an address such as 127.0.0.1 or ::1, not '" + first + "'");
         }
         String reordered = hosts.withFirst(address);
-        System.out.println("localhost lines in " + file + " now:   " + String.join(", ", HostsFile.localhostAddresses(hosts.text())));
+        List<String> now = HostsFile.localhostAddresses(hosts.text());
+        System.out.println("localhost lines in " + file + " now:   " + String.join(", ", now));
         System.out.println("localhost lines after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
         if (!edit && hosts.isTheMachinesOnLinux()) {
             System.out.println("Nothing changed, and " + HostsFile.NEVER_ON_LINUX + ": to try --edit, " + HostsFile.instead() + ".");
+            return Cli.OK;
+        }
+        // A stock Mac's file already starts with 127.0.0.1 (the default): an edit would change nothing. A leftover
+        // backup, or Linux's real file, still goes on to edit(), which refuses and says why.
+        if (reordered.equals(hosts.text()) && Files.notExists(backup) && !hosts.isTheMachinesOnLinux()) {
+            Optional<String> another = now.stream().filter(a -> !a.equals(now.get(0))).findFirst();
+            System.out.println("Nothing to change: " + file + "'s first localhost line is already " + now.get(0) + "'s."
+                    + another.map(a -> " To put another first: --first " + a.replaceFirst("%.*", "")).orElse(""));
+            if (file.equals(systemHosts)) systemsOrder(); // the lesson, with no edit: the system sorts the lines
             return Cli.OK;
         }
         if (!edit) {
@@ -96,14 +109,16 @@ class reorder_hosts implements Callable<Integer> {
 
         hosts.edit(reordered); // refuses on Linux's real file, or with a leftover backup; restores on any exit
         System.out.println("Edited " + file + " (backup: " + backup + "). Restart the servers and clients in other terminals now.");
-        if (file.equals(systemHosts)) { // the system's own file: ask the system, which may sort the lines
-            System.out.println("The system's resolver now gives localhost: " + Resolving.resolve("localhost").stream().map(Resolving::format).collect(Collectors.joining(", ")));
-        }
+        if (file.equals(systemHosts)) systemsOrder(); // the system's own file: ask the system, which may sort the lines
         System.out.println("Press Enter to put " + file + " back (Ctrl-C does too).");
         System.out.flush();
         new BufferedReader(new InputStreamReader(System.in)).readLine(); // a line, or end of input
         hosts.restore();
         System.out.println(file + " put back; backup removed.");
         return Cli.OK;
+    }
+
+    private static void systemsOrder() {
+        System.out.println("The system's resolver now gives localhost: " + Resolving.resolve("localhost").stream().map(Resolving::format).collect(Collectors.joining(", ")));
     }
 }

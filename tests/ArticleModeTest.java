@@ -39,6 +39,8 @@ import static tests.TempFiles.temporaryFolder;
 // One class at a time in the article's shared sandbox: its state is this run's, and asserted.
 @ResourceLock("lab.article-sandbox")
 class ArticleModeTest extends Kit {
+    /** This user's ID, as `id -u` says: the sandbox's state folder is named after it. */
+    private static final String USER_ID = exec(List.of("id", "-u")).out().strip();
 
     /** The command run without any namespace rights: in a new user namespace, as an unmapped user. */
     private static List<String> withoutRights(List<String> command) {
@@ -99,7 +101,7 @@ class ArticleModeTest extends Kit {
     @Test
     void theLastOneOutRemovesTheSandboxsStateFolder() throws Exception {
         assumeNamespaces();
-        Path mine = STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID);
+        Path mine = STATE.resolve("localhost-lab-" + USER_ID);
         Server server = start(tool("pong", "--sandbox", "article", "--exit-with-stdin", "--port", "" + freePort()));
         assertTrue(server.listening(), server.stderr());
         assertTrue(Files.isDirectory(mine.resolve("article")), "the shared sandbox keeps its state there while it lives");
@@ -110,7 +112,7 @@ class ArticleModeTest extends Kit {
     @Test
     void toolsStartedAllAtOnceShareTheSandboxAndTheLastOneOutCleansUp() throws Exception {
         assumeNamespaces();
-        Path mine = STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID);
+        Path mine = STATE.resolve("localhost-lab-" + USER_ID);
         List<java.util.concurrent.CompletableFuture<Result>> runs = new ArrayList<>();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
         for (int i = 0; i < 12; i++) runs.add(java.util.concurrent.CompletableFuture.supplyAsync(

@@ -81,7 +81,8 @@ class KernelArchiveTest extends Kit {
         assertTrue(failed.out().contains("making its class-data archive") && failed.out().contains("no class-data archive (the training kernel failed"), failed.out());
         assertFalse(failed.err().contains("Traceback"), "one line, no traceback: " + failed.err());
         assertEquals(List.of(), argv(spec).stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")).toList());
-        assertEquals(0, upToDate(spec), "the specs without an archive are up to date");
+        Result upToDate = upToDate(spec);
+        assertEquals(0, upToDate.exit(), "the specs without an archive are up to date");
 
         Result again = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
         assertFalse(again.out().contains("making its class-data archive"), "no second training: " + again.out());
@@ -90,9 +91,22 @@ class KernelArchiveTest extends Kit {
             mark = marks.filter(f -> f.toString().endsWith(".failed")).findFirst().orElseThrow();
         }
         assertTrue(again.out().contains("its training failed before") && again.out().contains("delete " + mark + " to try again"), again.out());
+        assertTrue(upToDate.out().contains("delete " + mark + " to try again"), "and make kernel's up-to-date check says it too: " + upToDate.out());
+
+        List<String> written = argv(spec);
+        JsonArray withAnOption = new JsonArray(); // before the main class: another JVM for the same JDK and jars
+        for (int i = 0; i < written.size(); i++) {
+            if (i == written.size() - 2) withAnOption.add("-Dlab.another.option=1");
+            withAnOption.add(written.get(i));
+        }
+        plain.add("argv", withAnOption);
+        Files.writeString(spec, new Gson().toJson(plain));
+        assertEquals(1, upToDate(spec).exit(), "a spec with other options is not up to date");
+        Result other = exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
+        assertTrue(other.out().contains("making its class-data archive"), "it is trained again: " + other.out());
 
         Files.delete(mark);
-        assertEquals(1, upToDate(spec), "once the mark is deleted, make kernel tries again");
+        assertEquals(1, upToDate(spec).exit(), "once the mark is deleted, make kernel tries again");
     }
 
     /**
@@ -128,8 +142,8 @@ class KernelArchiveTest extends Kit {
         }
     }
 
-    private static int upToDate(Path spec) {
-        return exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", "--up-to-date", spec.toString())).exit();
+    private static Result upToDate(Path spec) {
+        return exec(List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", "--up-to-date", spec.toString()));
     }
 
     /**

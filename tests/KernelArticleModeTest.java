@@ -49,6 +49,8 @@ import static tests.TempFiles.temporaryFolder;
 // Alone: checks every process of this JVM and the article sandbox's state.
 @Isolated
 class KernelArticleModeTest extends Kit {
+    /** This user's ID, as `id -u` says: the sandbox's state folder is named after it. */
+    private static final String USER_ID = exec(List.of("id", "-u")).out().strip();
     static final String KERNEL = "localhost-lab-article";
 
     /** One notebook's run on the article-mode kernel: what execute_notebook.py said, its HTML, who else listened on the host. */
@@ -318,7 +320,7 @@ class KernelArticleModeTest extends Kit {
     void aSandboxThatFailsAfterItsProbeGivesTheFallbackNotADeadKernel() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), "needs namespaces, to fail after the probe");
         Path html = sharedFolder("lab-html"), state = sharedFolder("lab-state");
-        Files.writeString(state.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID), "not a folder\n");
+        Files.writeString(state.resolve("localhost-lab-" + USER_ID), "not a folder\n");
         int port = freePort();
         Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", state.toString()),
                 NotebookTest.kernel("--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
@@ -437,7 +439,7 @@ class KernelArticleModeTest extends Kit {
     }
 
     private static Path articleState() {
-        return STATE.resolve("localhost-lab-" + lab.SharedSandbox.USER_ID).resolve("article");
+        return STATE.resolve("localhost-lab-" + USER_ID).resolve("article");
     }
 
     /** tests/interrupt_cell.py on the article-mode kernel, with this run's sandbox state. */

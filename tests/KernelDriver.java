@@ -39,7 +39,11 @@ final class KernelDriver implements AutoCloseable {
         if (kernelspec != null) command.add(kernelspec);
         process = new ProcessBuilder(command).directory(Kit.ROOT.toFile()).redirectError(log.toFile()).start();
         Thread reader = new Thread(() -> {
-            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
+            try {
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).lines().forEach(said::add);
+            } catch (java.io.UncheckedIOException closed) {
+                // close() destroyed the driver, which closes this stream under the reader
+            }
             said.add("(the driver has exited)");
         });
         reader.setDaemon(true);

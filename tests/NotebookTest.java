@@ -259,7 +259,8 @@ class NotebookTest extends Kit {
         int port = freePort();
         Path notebook = notebookOf(codeCell("var server = Lab.pong();", List.of()),
                 codeCell("System.out.println(\"waiting\");\nThread.sleep(60_000);", List.of()));
-        Run.Started player = Run.started(Map.of("LAB_PORT", "" + port), tool("play", notebook.toString()));
+        // SIGINT as a terminal has it: a run started in the background would have it ignored, and so would the JVM.
+        Run.Started player = Run.started(Map.of("LAB_PORT", "" + port), Run.concat(List.of("env", "--default-signal=INT"), tool("play", notebook.toString())));
         try {
             String out = Settled.settled(() -> readString(player.out()), o -> o.contains("waiting\n"));
             assertTrue(out.contains("waiting\n") && !Listeners.onPort(port).isEmpty(), out);

@@ -174,6 +174,21 @@ class ReorderHostsTest extends Kit {
         assertEquals(MAC, Files.readString(copy), "untouched");
     }
 
+    /**
+     * macOS's default file (tests/recorded/hosts-macos) already has 127.0.0.1 on its first localhost line, which
+     * the default --first asks for: nothing to edit, no root needed, and it names another address to try.
+     */
+    @Test
+    void aFileWhoseFirstLineIsAlreadyTheAddressIsLeftAloneEvenWithEdit() throws Exception {
+        String stockMac = Files.readString(ROOT.resolve("tests/recorded/hosts-macos"));
+        Files.writeString(copy, stockMac);
+        Result r = exec(tool("reorder-hosts", "--edit", "--file", copy.toString(), "--backup", backup.toString()));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("Nothing to change: " + copy + "'s first localhost line is already 127.0.0.1's. To put another first: --first ::1"), r.out());
+        assertEquals(stockMac, Files.readString(copy), "untouched");
+        assertFalse(Files.exists(backup), "no backup made");
+    }
+
     @Test
     void aBadAddressIsAUsageError() {
         Run.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,

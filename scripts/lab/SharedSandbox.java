@@ -185,7 +185,7 @@ public final class SharedSandbox {
                     // Gone again (the last one out of another sandbox removed it): make it again.
                     if (Files.notExists(base, LinkOption.NOFOLLOW_LINKS)) throw new NoSuchFileException(base.toString());
                     boolean ours = Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)
-                            && USER_ID.equals(String.valueOf(Files.getAttribute(base, "unix:uid", LinkOption.NOFOLLOW_LINKS)))
+                            && USER_ID.equals(Integer.toUnsignedString((Integer) Files.getAttribute(base, "unix:uid", LinkOption.NOFOLLOW_LINKS)))
                             && Files.getPosixFilePermissions(base, LinkOption.NOFOLLOW_LINKS).equals(ownerOnly);
                     if (!ours) throw Failure.failed(base + " is not a private folder of user ID " + USER_ID
                             + " (owned by it, mode 0700, not a link); remove it and run again");
@@ -221,9 +221,18 @@ public final class SharedSandbox {
                 if (line.startsWith("Uid:")) return line.split("\\s+")[4]; // real, effective, saved, and files' ID
             }
         } catch (IOException | RuntimeException noProc) {
-            // macOS, Windows: their temp folder is the user's own
+            // /proc hidden: the owner of a file we make
         }
-        return System.getProperty("user.name");
+        try {
+            Path probe = Files.createTempFile("lab-uid-", "");
+            try {
+                return Integer.toUnsignedString((Integer) Files.getAttribute(probe, "unix:uid"));
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        } catch (IOException | RuntimeException windows) {
+            return System.getProperty("user.name"); // its temp folder is the user's own
+        }
     }
 
     /** Under the lock only: the folder listing the sandbox's members. */
