@@ -43,7 +43,7 @@ FOLLOW_MAKE = $(shell setpriv --pdeathsig TERM -- true 2>/dev/null && echo setpr
 # Ubuntu 24.04 and Homebrew (externally managed), so into a virtual environment of the kit's own.
 JUPYTER_HINT := python3 -m venv .lab/venv && .lab/venv/bin/pip install notebook nbconvert nbclient (Debian/Ubuntu: sudo apt-get install python3-venv first, or sudo make setup)
 
-.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name
+.PHONY: help prereqs ready check setup test bench pong ping listeners resolve sandbox clean kernel exercises lab my-notebooks notebook reset html handout jupyter bundle sandbox-name port-number
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -340,14 +340,14 @@ MY_NOTEBOOKS ?= my-notebooks
 # Copies each original that is not there yet; an existing copy is the learner's and stays.
 my-notebooks:
 	@mkdir -p "$(MY_NOTEBOOKS)"; \
-	for original in $(NOTEBOOKS) notebooks/README.md; do \
+	failed=0; for original in $(NOTEBOOKS) notebooks/README.md; do \
 	  copy="$(MY_NOTEBOOKS)/$${original##*/}"; \
-	  [ -e "$$copy" ] || { cp "$$original" "$$copy" && echo "notebook: copied $$original to $$copy"; }; \
-	done
+	  [ -e "$$copy" ] || { cp "$$original" "$$copy" && echo "notebook: copied $$original to $$copy"; } || failed=1; \
+	done; exit $$failed
 
 # Jupyter on loopback only; as root (a container, a workshop VM) it needs --allow-root.
 NOTEBOOK_ARGS ?=
-notebook: sandbox-name jupyter kernel my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
+notebook: sandbox-name port-number jupyter kernel my-notebooks ## open your copies of the notebooks (my-notebooks/) in Jupyter with the lab's kernel (NOTEBOOK_ARGS="--no-browser --port=9999"); SANDBOX=article for the article's Mac
 	LAB_PROGRESS="$(abspath $(MY_NOTEBOOKS))/.progress" exec $(FOLLOW_MAKE) $(JUPYTER_PYTHON) -m notebook --notebook-dir="$(MY_NOTEBOOKS)" --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 reset: ## put one of your notebooks back to the original, keeping yours in my-notebooks/.backup: make reset NOTEBOOK=01
@@ -372,6 +372,12 @@ html: sandbox-name jupyter kernel ## execute every notebook and render it to .la
 	exec $(FOLLOW_MAKE) $(JUPYTER_PYTHON) dev/execute_notebook.py --html .lab/html $(if $(SANDBOX),--kernel $(ARTICLE_KERNEL)) $(NOTEBOOKS)
 
 # The kernel's only sandbox is the article's (the tools say the same for --sandbox).
+# Before Jupyter starts: a bad PORT would otherwise fail every notebook's first cell (the tools and
+# the player check their own at once, with exit 2 too).
+port-number:
+	@case "$(CHOSEN_PORT)" in "") ;; *[!0-9]*|0*) echo "make: $(if $(filter command line,$(origin PORT)),PORT,LAB_PORT)=$(CHOSEN_PORT) is not a port: a number from 1 to 65535, such as PORT=4000" >&2; exit 2;; \
+	  *) [ "$(CHOSEN_PORT)" -le 65535 ] 2>/dev/null || { echo "make: $(if $(filter command line,$(origin PORT)),PORT,LAB_PORT)=$(CHOSEN_PORT) is not a port: a number from 1 to 65535, such as PORT=4000" >&2; exit 2; };; esac
+
 sandbox-name:
 	@case "$(SANDBOX)" in ""|article) ;; *) echo "make: unknown SANDBOX=$(SANDBOX): the only one is article" >&2; exit 2;; esac
 

@@ -72,7 +72,12 @@ class reorder_hosts implements Callable<Integer> {
         Path systemHosts = OperatingSystem.here() == OperatingSystem.WINDOWS
                 ? Path.of(System.getenv().getOrDefault("SystemRoot", "C:\\Windows"), "System32", "drivers", "etc", "hosts") : Path.of("/etc/hosts");
         if (file == null) file = systemHosts;
-        if (backup == null) backup = Path.of(System.getProperty("user.home"), ".localhost-lab", "hosts.backup");
+        if (backup == null) {
+            Path home = Path.of(System.getProperty("user.home"));
+            // Java's "?" (no HOME, no passwd entry) would put it in a folder named ? here, where --restore elsewhere cannot find it
+            if (!home.isAbsolute() && (edit || restore)) throw Failure.usage("no home folder to keep the backup in: name it with --backup FILE");
+            backup = home.resolve(".localhost-lab").resolve("hosts.backup");
+        }
         HostsFile hosts = new HostsFile(file, backup);
         if (restore) {
             hosts.restoreLeftover();

@@ -172,6 +172,24 @@ class ArticleModeTest extends Kit {
         sigkillLeavesNothing(tool, inside);
     }
 
+    /**
+     * Ctrl-C or SIGTERM of the sandbox tool in the article's shared sandbox: what it runs stops, it leaves
+     * without a stack trace (its hook was the first to need the server code), and the last one out removes the state.
+     */
+    @Test
+    void sigtermOfTheSandboxToolLeavesTheSharedSandboxWithoutATrace() throws Exception {
+        assumeNamespaces();
+        Path mine = STATE.resolve("localhost-lab-" + USER_ID);
+        Server tool = start(tool("sandbox", "--", "sh", "-c", "echo ready; exec sleep 300"));
+        assertEquals("ready", tool.firstLine, tool.stderr());
+        List<ProcessHandle> inside = once(tool, Settled::isSleep);
+        tool.process.destroy(); // SIGTERM
+        assertEquals(128 + 15, tool.exitCode(WAIT), tool.stderr());
+        assertFalse(tool.stderr().contains("Exception"), tool.stderr());
+        assertEquals(List.of(), LeftBehind.stillRunning(inside));
+        assertFalse(settled(() -> Files.exists(mine), exists -> !exists), "nothing left in the temp folder: " + mine);
+    }
+
     @Test
     void fallbackWithoutNamespaceRightsUses127002AndSaysSo() throws Exception {
         assumeNamespaces(); // root with namespaces is what lets this test take the rights away

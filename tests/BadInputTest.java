@@ -60,6 +60,20 @@ class BadInputTest extends Kit {
         oneLine(exec(tool(tool, "--host", "", "--port", "" + freePort())), 2, "'' is not a host name");
     }
 
+    /**
+     * A PATH folder whose name Java cannot hold (non-ASCII, in a shell with no locale: env -i) is skipped
+     * when the kit looks for setpriv, nc or jbang, not a trace at start-up.
+     */
+    @Test
+    void aPathFolderJavaCannotNameIsSkipped() {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of("env", "-i", "PATH=/nonexistent/über:" + System.getenv("PATH")));
+        command.addAll(tool("ping", "--port", "" + port));
+        Result r = exec(command);
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("ping: nothing answered on localhost:" + port) && !r.err().contains("Exception"), r.err());
+    }
+
     @Test
     void unreadableHostsFile() {
         oneLine(exec(tool("pong", "--hosts-file", "/nonexistent/hosts")), 2, "cannot read hosts file /nonexistent/hosts");

@@ -118,6 +118,25 @@ class MyNotebooksTest extends Kit {
         assertEquals(List.of(), list(mine), "nothing written");
     }
 
+    /**
+     * make notebook with a bad PORT stops before Jupyter starts (one line, exit 2), not in every notebook's first
+     * cell; a NOTEBOOKS file that is not there fails the copy. (Were the check gone, --version ends Jupyter at once.)
+     */
+    @Test
+    void makeNotebookRefusesABadPortAndAMissingNotebookBeforeJupyterStarts() {
+        Path mine = temporaryFolder("my-notebooks");
+        for (String port : List.of("abc", "0", "70000")) {
+            Result r = exec(List.of("make", "-s", "notebook", "PORT=" + port, "MY_NOTEBOOKS=" + mine, "NOTEBOOK_ARGS=--version"));
+            assertEquals(2, r.exit(), port + ": " + r.out() + r.err());
+            assertEquals(List.of("make: PORT=" + port + " is not a port: a number from 1 to 65535, such as PORT=4000"),
+                    r.err().lines().filter(l -> !l.startsWith("make: ***")).toList(), r.err());
+        }
+        Result missing = exec(List.of("make", "-s", "my-notebooks", "MY_NOTEBOOKS=" + mine, "NOTEBOOKS=notebooks/" + FIRST + " notebooks/99-none.ipynb"));
+        assertEquals(2, missing.exit(), missing.out() + missing.err());
+        assertTrue(missing.err().contains("99-none.ipynb"), missing.err());
+        assertTrue(Files.exists(mine.resolve(FIRST)), "the notebooks that are there are copied");
+    }
+
     /** What git says of notebooks/, where the kit is a git checkout (a bundle is not). */
     private static String gitStatusOfNotebooks() {
         return Files.exists(ROOT.resolve(".git")) ? exec(List.of("git", "status", "--porcelain", "notebooks/")).out() : "";

@@ -253,6 +253,19 @@ class NotebookTest extends Kit {
         }
     }
 
+    /**
+     * A learner's shell that sets JAVA_TOOL_OPTIONS (the WSL tip for an IPv4 Java server) or JDK_JAVA_OPTIONS:
+     * every JVM the lab starts then says "Picked up ..." on stderr, which must not read as a tool's answer.
+     */
+    @Test
+    void javaOptionsFromTheShellChangeNoAnswer() {
+        Result r = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_STRICT", "1", "JAVA_TOOL_OPTIONS", "-Dlab.from.the.shell=1",
+                "JDK_JAVA_OPTIONS", "-Dlab.from.the.shell=2"), tool("play", "notebooks/06-client-ordering.ipynb"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("Picked up JAVA_TOOL_OPTIONS"), "the variable is set for the lab's JVMs: " + r.err());
+        assertFalse(r.out().contains("✗") || r.out().contains("Picked up"), r.out());
+    }
+
     /** Ctrl-C in `make lab` (SIGINT to the player): one line says where it stopped, and its servers go with it. */
     @Test
     void anInterruptedPlayerSaysWhereItStoppedAndLeavesNoServer() throws Exception {

@@ -189,6 +189,14 @@ class ReorderHostsTest extends Kit {
         assertFalse(Files.exists(backup), "no backup made");
     }
 
+    /** No HOME and no passwd entry (a container's user): Java's home is "?", no folder to keep a backup in. */
+    @Test
+    void withoutAHomeTheBackupMustBeNamed() {
+        List<String> command = new java.util.ArrayList<>(List.of("env", "-u", "HOME"));
+        command.addAll(tool("reorder-hosts", "--file", copy.toString(), "--restore"));
+        Run.oneLine(exec(AnotherUser.asAUserWithoutAName(command)), 2, "no home folder to keep the backup in: name it with --backup FILE");
+    }
+
     @Test
     void aBadAddressIsAUsageError() {
         Run.oneLine(exec(tool("reorder-hosts", "--file", copy.toString(), "--first", "bogus")), 2,

@@ -1,4 +1,4 @@
-// Your turn: bind servers on these addresses until one fails; return how many bound.
+// Your turn: each server takes the first free address; return how many bind before one fails.
 int howManyBind(List<InetAddress> addresses, int port) throws IOException {
     List<ServerSocket> servers = new ArrayList<>();
     try {

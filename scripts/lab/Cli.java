@@ -1,6 +1,12 @@
 package lab;
 
+import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +82,7 @@ public final class Cli {
         });
         try {
             return line.execute(args);
-        } catch (StackOverflowError | OutOfMemoryError e) { // picocli passes on Errors; still one line
+        } catch (Error e) { // picocli passes on Errors; still one line
             return exitCode(name, e);
         }
     }
@@ -86,7 +92,7 @@ public final class Cli {
             OptionalInt ranElsewhere = beforeCall(command);
             if (ranElsewhere.isPresent()) return ranElsewhere.getAsInt();
             return command.call() instanceof Integer code ? code : OK;
-        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+        } catch (Exception | Error e) {
             return exitCode(name, e);
         }
     }
@@ -117,12 +123,26 @@ public final class Cli {
 
     /** One line for what went wrong, and the exit code: the {@link Failure}'s own, else 1. */
     private static int exitCode(String name, Throwable e) {
+        // What went wrong, not its wrapping: a file's error inside a stream, or a class's first use.
+        if ((e instanceof UncheckedIOException || e instanceof ExceptionInInitializerError) && e.getCause() != null) e = e.getCause();
         if (e instanceof Failure f) {
             System.err.println(name + ": " + oneLine(f.getMessage()));
             return f.exitCode;
         }
+        if (e instanceof FileSystemException file && file.getFile() != null) { // a folder not ours, a full disk: its path, and why
+            System.err.println(name + ": " + oneLine(file.getFile() + ": " + whyNot(file)));
+            return Failure.FAILED;
+        }
         System.err.println(name + ": unexpected " + oneLine(e.toString()));
         return Failure.FAILED;
+    }
+
+    private static String whyNot(FileSystemException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "no such file or folder";
+        if (e instanceof FileAlreadyExistsException) return "is there already";
+        if (e instanceof NotDirectoryException) return "not a folder";
+        return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
     }
 
     /** A message on one line, whatever it quotes: a newline typed into an option shows as \n. */

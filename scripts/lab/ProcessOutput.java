@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /** What a started process prints, read on another thread (the common pool's): waiting for the process can then time out. */
 public final class ProcessOutput {
@@ -59,12 +60,27 @@ public final class ProcessOutput {
             if (exit == null) Lifelines.killTree(p, Duration.ofSeconds(5)); // out of time, or we were interrupted
         }
         try {
-            return new Said(exit, new String(out.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8), false);
+            return new Said(exit, withoutJvmNotices(new String(out.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8)), false);
         } catch (TimeoutException e) { // a child left in the background holds the output open
             return new Said(exit, "", true);
         } catch (ExecutionException e) {
             return new Said(exit, "", false);
         }
+    }
+
+    /**
+     * Whether {@code line} is the note a JVM prints on stderr when JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS or
+     * _JAVA_OPTIONS is set (as WSL's IPv4 tip does): about the learner's shell, never part of a tool's answer.
+     */
+    public static boolean isJvmNotice(String line) {
+        return JVM_NOTICE.matcher(line).matches();
+    }
+
+    private static final Pattern JVM_NOTICE = Pattern.compile("(NOTE: )?Picked up (JAVA_TOOL_OPTIONS|JDK_JAVA_OPTIONS|_JAVA_OPTIONS): .*");
+
+    static String withoutJvmNotices(String text) {
+        if (!text.contains("Picked up ")) return text;
+        return Pattern.compile("(?m)^" + JVM_NOTICE.pattern() + "\\R?").matcher(text).replaceAll("");
     }
 
     /**

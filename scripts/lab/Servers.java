@@ -29,7 +29,11 @@ public final class Servers {
 
     static {
         // A clean exit (end of a notebook, Ctrl-C) stops our children at once.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+        } catch (IllegalStateException shuttingDown) {
+            // first used by another shutdown hook (a sandbox stopping its holder): nothing of ours runs yet
+        }
     }
 
     /** A started child process, what it printed first, and what it printed on stderr. */
@@ -144,7 +148,9 @@ public final class Servers {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         StringBuffer stderr = new StringBuffer();
         drain(process.getInputStream(), lines::add, () -> lines.add(EOF), "stdout of " + process.pid());
-        Thread errors = drain(process.getErrorStream(), l -> stderr.append(l).append('\n'), () -> { }, "stderr of " + process.pid());
+        Thread errors = drain(process.getErrorStream(), l -> {
+            if (!ProcessOutput.isJvmNotice(l)) stderr.append(l).append('\n');
+        }, () -> { }, "stderr of " + process.pid());
         String first = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (first == null) first = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS); // slow (a busy laptop): its line or its end
         if (first != null && !first.equals(EOF)) return new Server(process, first, stderr);

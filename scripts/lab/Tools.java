@@ -3,6 +3,7 @@ package lab;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,8 +86,14 @@ public final class Tools {
         if (File.pathSeparatorChar == ';') endings.addAll(List.of(System.getenv().getOrDefault("PATHEXT", ".EXE;.CMD;.BAT").toLowerCase(Locale.ROOT).split(";")));
         for (String dir : dirs) {
             if (dir.isEmpty()) continue;
+            if (File.pathSeparatorChar == ';' && dir.length() > 1 && dir.startsWith("\"") && dir.endsWith("\"")) dir = dir.substring(1, dir.length() - 1);
             for (String ending : endings) {
-                Path candidate = Path.of(dir, tool + ending);
+                Path candidate;
+                try {
+                    candidate = Path.of(dir, tool + ending);
+                } catch (InvalidPathException unusable) { // a folder Java cannot name (non-ASCII under the C locale): skipped
+                    break;
+                }
                 if (Files.isExecutable(candidate) && !Files.isDirectory(candidate) && !appleStandIn(candidate)) return Optional.of(candidate);
             }
         }
