@@ -375,8 +375,10 @@ html: sandbox-name jupyter kernel ## execute every notebook and render it to .la
 # Before Jupyter starts: a bad PORT would otherwise fail every notebook's first cell (the tools and
 # the player check their own at once, with exit 2 too).
 port-number:
-	@case "$(CHOSEN_PORT)" in "") ;; *[!0-9]*|0*) echo "make: $(if $(filter command line,$(origin PORT)),PORT,LAB_PORT)=$(CHOSEN_PORT) is not a port: a number from 1 to 65535, such as PORT=4000" >&2; exit 2;; \
-	  *) [ "$(CHOSEN_PORT)" -le 65535 ] 2>/dev/null || { echo "make: $(if $(filter command line,$(origin PORT)),PORT,LAB_PORT)=$(CHOSEN_PORT) is not a port: a number from 1 to 65535, such as PORT=4000" >&2; exit 2; };; esac
+	@p='$(strip $(CHOSEN_PORT))'; n=$$(printf '%s' "$$p" | sed 's/^0*//'); \
+	case "$$p" in "") ;; *[!0-9]*) n=;; esac; \
+	[ -z "$$p" ] || { [ -n "$$n" ] && [ $${#n} -le 5 ] && [ "$$n" -le 65535 ]; } || { \
+	  echo "make: $(if $(filter command line,$(origin PORT)),PORT,LAB_PORT)=$$p is not a port: a number from 1 to 65535, such as PORT=4000" >&2; exit 2; }
 
 sandbox-name:
 	@case "$(SANDBOX)" in ""|article) ;; *) echo "make: unknown SANDBOX=$(SANDBOX): the only one is article" >&2; exit 2;; esac

@@ -187,8 +187,8 @@ def tied_to_us(argv):
 
 @contextlib.contextmanager
 def stopped_leaves_nothing(kernel, *paths):
-    """Ctrl-C, or make gone (make runs this under setpriv --pdeathsig): the training kernel is killed
-    before it writes a half-trained archive at its exit, and its files go."""
+    """Ctrl-C, a SIGTERM, or the recipe's shell gone (make runs this under setpriv --pdeathsig): the
+    training kernel is killed before it writes a half-trained archive at its exit, and its files go."""
     def stop(signum, frame):
         for manager in kernel:
             pid = getattr(manager.provisioner, "pid", None)

@@ -100,7 +100,7 @@ class reorder_hosts implements Callable<Integer> {
         }
         // A stock Mac's file already starts with 127.0.0.1 (the default): an edit would change nothing. A leftover
         // backup, or Linux's real file, still goes on to edit(), which refuses and says why.
-        if (reordered.equals(hosts.text()) && Files.notExists(backup) && !hosts.isTheMachinesOnLinux()) {
+        if (reordered.lines().toList().equals(hosts.text().lines().toList()) && Files.notExists(backup) && !hosts.isTheMachinesOnLinux()) {
             Optional<String> another = now.stream().filter(a -> !a.equals(now.get(0))).findFirst();
             System.out.println("Nothing to change: " + file + "'s first localhost line is already " + now.get(0) + "'s."
                     + another.map(a -> " To put another first: --first " + a.replaceFirst("%.*", "")).orElse(""));

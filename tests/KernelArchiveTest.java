@@ -110,8 +110,8 @@ class KernelArchiveTest extends Kit {
     }
 
     /**
-     * make stopped mid-training (Ctrl-C; or killed: make runs it under setpriv --pdeathsig TERM): the
-     * training kernel goes at once, without writing a half-trained archive, and so do its temp files.
+     * make stopped mid-training (Ctrl-C, a SIGTERM, or the recipe's shell gone: it runs under setpriv --pdeathsig
+     * TERM): the training kernel goes at once, without writing a half-trained archive, and so do its temp files.
      */
     @Test
     void aTrainingStoppedHalfwayLeavesNothing() throws Exception {

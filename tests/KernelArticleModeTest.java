@@ -320,14 +320,17 @@ class KernelArticleModeTest extends Kit {
     void aSandboxThatFailsAfterItsProbeGivesTheFallbackNotADeadKernel() throws Exception {
         assumeTrue(Sandbox.unavailable().isEmpty(), "needs namespaces, to fail after the probe");
         Path html = sharedFolder("lab-html"), state = sharedFolder("lab-state");
-        Files.writeString(state.resolve("localhost-lab-" + USER_ID), "not a folder\n");
-        int port = freePort();
-        Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", state.toString()),
-                NotebookTest.kernel("--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
-        assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("is not a private folder") && r.err().contains("; so article mode's fallback"), r.err());
-        assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));
-        assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+        Files.writeString(state.resolve("localhost-lab-" + USER_ID), "not a folder\n"); // refused as not ours
+        Path aFile = Files.writeString(sharedFolder("lab-state").resolve("a-file"), "not a folder\n"); // no folder can be made in it
+        for (Path where : List.of(state, aFile)) {
+            int port = freePort();
+            Result r = exec(Map.of("LAB_PORT", "" + port, "LAB_SANDBOX_STATE", where.toString()),
+                    NotebookTest.kernel("--kernel", KERNEL, "--html", html.toString(), "notebooks/03-third-server.ipynb"));
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.err().contains("; so article mode's fallback"), r.err());
+            assertEquals(List.of("[::1]", "127.0.0.2", "127.0.0.1"), listenedOn(html.resolve("03-third-server.html"), port));
+            assertEquals(List.of(), stillRunning(ProcessHandle.current().descendants().toList()), "no process left");
+        }
     }
 
     @Test

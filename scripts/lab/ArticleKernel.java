@@ -106,8 +106,8 @@ public final class ArticleKernel {
                     List.of(INSIDE, folder.toString(), ijava, connectionFile.toAbsolutePath().toString()));
             try {
                 return SharedSandbox.runShared(Article.NAME, Article::sandboxSpec, relay);
-            } catch (Failure sandboxFailed) { // made or joined in vain, so IJava never started: Jupyter's ports are free again below
-                noSandbox = sandboxFailed.getMessage();
+            } catch (Failure | UncheckedIOException sandboxFailed) { // made or joined in vain, so IJava never started: Jupyter's ports are free again below
+                noSandbox = sandboxFailed instanceof UncheckedIOException e ? e.getCause().getMessage() : sandboxFailed.getMessage();
             }
         } catch (IOException e) {
             throw Failure.failed("cannot relay Jupyter's ports: " + e.getMessage());

@@ -124,7 +124,8 @@ public final class Cli {
     /** One line for what went wrong, and the exit code: the {@link Failure}'s own, else 1. */
     private static int exitCode(String name, Throwable e) {
         // What went wrong, not its wrapping: a file's error inside a stream, or a class's first use.
-        if ((e instanceof UncheckedIOException || e instanceof ExceptionInInitializerError) && e.getCause() != null) e = e.getCause();
+        while (e.getCause() != null && (e instanceof ExceptionInInitializerError
+                || e instanceof UncheckedIOException && String.valueOf(e.getMessage()).equals(e.getCause().toString()))) e = e.getCause();
         if (e instanceof Failure f) {
             System.err.println(name + ": " + oneLine(f.getMessage()));
             return f.exitCode;

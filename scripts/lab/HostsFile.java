@@ -106,7 +106,7 @@ public final class HostsFile {
         refuseTheMachinesFileOnLinux();
         if (!Files.isWritable(file)) {
             throw Failure.failed("cannot write " + file + ": permission denied (on macOS: sudo JAVA_HOME=\"$JAVA_HOME\" " + Tools.jbang()
-                    + " reorder-hosts@catalog --edit)");
+                    + " reorder-hosts@catalog --first ADDRESS --edit)");
         }
         byte[] original;
         try {

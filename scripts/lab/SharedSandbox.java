@@ -306,7 +306,7 @@ public final class SharedSandbox {
         try (FileChannel lock = lock(box.name())) {
             removeMember(box.name(), box.holder().pid());
             box.stopHolder();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // the lock's folder gone or refused: the holder still goes
             box.stopHolder();
         }
     }

@@ -85,8 +85,8 @@ public final class Tools {
         List<String> endings = new ArrayList<>(List.of(""));
         if (File.pathSeparatorChar == ';') endings.addAll(List.of(System.getenv().getOrDefault("PATHEXT", ".EXE;.CMD;.BAT").toLowerCase(Locale.ROOT).split(";")));
         for (String dir : dirs) {
-            if (dir.isEmpty()) continue;
             if (File.pathSeparatorChar == ';' && dir.length() > 1 && dir.startsWith("\"") && dir.endsWith("\"")) dir = dir.substring(1, dir.length() - 1);
+            if (dir.isEmpty()) continue;
             for (String ending : endings) {
                 Path candidate;
                 try {
