@@ -77,8 +77,12 @@ public final class Tools {
                 + SHOWS.getOrDefault(tool, "its output") + ". Install it: " + installCommand(tool);
     }
 
-    /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack. */
+    /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack; a full path, if it runs. */
     public static Optional<Path> find(String tool) {
+        if (tool.indexOf('/') >= 0 || tool.indexOf(File.separatorChar) >= 0) { // a path, such as this JVM's own java
+            Path given = Path.of(tool);
+            return Files.isExecutable(given) && !Files.isDirectory(given) ? Optional.of(given) : Optional.empty();
+        }
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
         dirs.addAll(List.of("/usr/sbin", "/sbin"));
         // Windows finds jbang as jbang.cmd or jbang.exe: the endings PATHEXT lists.
