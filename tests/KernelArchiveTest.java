@@ -32,9 +32,8 @@ class KernelArchiveTest extends Kit {
     @Test
     void madeOnceMadeAgainWhenChangedAndNeverFatal() throws Exception {
         Path root = TempFiles.temporaryFolder("lab-kernel-archive");
-        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
-        Files.createDirectories(spec.getParent());
-        JsonObject plain = JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
+        Path spec = specIn(root);
+        JsonObject plain = kitsPlainSpec();
         Files.writeString(spec, new Gson().toJson(plain));
 
         Result made = archive(root, spec);
@@ -67,9 +66,8 @@ class KernelArchiveTest extends Kit {
     @Test
     void aFailedTrainingIsNotRepeatedUntilItsMarkIsDeleted() throws Exception {
         Path root = TempFiles.temporaryFolder("lab-kernel-archive");
-        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
-        Files.createDirectories(spec.getParent());
-        JsonObject plain = JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
+        Path spec = specIn(root);
+        JsonObject plain = kitsPlainSpec();
         JsonArray argv = new JsonArray();
         for (JsonElement a : plain.getAsJsonArray("argv")) argv.add(a.getAsString().equals("lab.KernelMain") ? "lab.NoSuchKernel" : a.getAsString());
         plain.add("argv", argv);
@@ -116,9 +114,8 @@ class KernelArchiveTest extends Kit {
     @Test
     void aTrainingStoppedHalfwayLeavesNothing() throws Exception {
         Path root = TempFiles.temporaryFolder("lab-kernel-archive"), tmp = TempFiles.temporaryFolder("lab-kernel-tmp");
-        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
-        Files.createDirectories(spec.getParent());
-        Files.copy(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"), spec);
+        Path spec = specIn(root);
+        Files.writeString(spec, new Gson().toJson(kitsPlainSpec()));
         Run.Started training = Run.started(Map.of("TMPDIR", tmp.toString()), List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
         try {
             List<ProcessHandle> kernel = Settled.settled(() -> training.process().descendants()
@@ -134,6 +131,18 @@ class KernelArchiveTest extends Kit {
         } finally {
             training.stop();
         }
+    }
+
+    /** Where this test's own spec goes under {@code root}, its folder made. */
+    private static Path specIn(Path root) throws IOException {
+        Path spec = root.resolve("jupyter/kernels/" + NAME + "/kernel.json");
+        Files.createDirectories(spec.getParent());
+        return spec;
+    }
+
+    /** The kit's plain kernel spec, as make kernel wrote it. */
+    private static JsonObject kitsPlainSpec() throws IOException {
+        return JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
     }
 
     private static List<String> names(Path folder) throws IOException {
