@@ -253,6 +253,10 @@ class exercises implements Runnable {
             Switch out = new Switch(System.out);
             PrintStream original = System.out;
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            // A learner's System.exit (JShell runs the cells in this JVM), or Ctrl-C: never an exit without a verdict.
+            Thread ended = new Thread(() -> original.println("☐ " + String.join(", ", checks.values())
+                    + ": the program ended before the check" + (checks.size() > 1 ? "s" : "") + " ran (a System.exit in the code, or Ctrl-C)"));
+            Runtime.getRuntime().addShutdownHook(ended);
             try (Notebooks.Player player = new Notebooks.Player(System.out)) {
                 player.compileAhead(); // each cell compiles while the one before it runs; closing waits for the last
                 for (int i = 0; i <= last; i++) {
@@ -273,6 +277,11 @@ class exercises implements Runnable {
             } finally {
                 System.setOut(original);
                 Servers.stopAll();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(ended);
+                } catch (IllegalStateException exiting) {
+                    // the hook runs: it says so
+                }
             }
             int notDone = 0;
             for (String id : ids) {

@@ -368,6 +368,19 @@ class ExercisesTest extends Kit {
     }
 
     /** Rustlings' way, for a learner without Jupyter: the starter in a file of its own, answered in any editor. */
+    /** JShell runs the cells in verify's own JVM: an answer that calls System.exit still gets a line, not silence. */
+    @Test
+    void anAnswerThatEndsTheProgramIsSaidSo() throws Exception {
+        Path mine = temporaryFolder("my-notebooks");
+        Exercise.Info first = all().get(0);
+        String solution = Files.readString(NOTEBOOKS.resolve("solutions/" + first.id() + ".jsh"));
+        int body = solution.indexOf("{\n") + 2; // the method's first line: it ends the program instead
+        Files.writeString(mine.resolve(first.id() + ".jsh"), solution.substring(0, body) + "    System.exit(0);\n" + solution.substring(body));
+        Result r = exercises("verify", first.id(), "--notebooks", mine.toString());
+        assertTrue(r.out().contains("☐ " + first.id() + ": the program ended before the check ran"), r.out() + r.err());
+        assertFalse(r.out().contains("✓ " + first.id()), r.out());
+    }
+
     @Test
     void withoutJupyterAnAnswerFileIsVerifiedInTheStarterCellsPlace() throws Exception {
         Path mine = temporaryFolder("my-notebooks");
