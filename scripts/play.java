@@ -157,6 +157,13 @@ class play implements Callable<Integer>, Cli.Checked {
         return null;
     }
 
+    /** Its reader is gone (a pipe to head, a closed terminal): stop now, with the servers, rather than play on unread. */
+    private static void outputClosed() {
+        playing = null;
+        System.err.println("play: its output was closed (a pipe that ended?), so it stops here");
+        System.exit(Failure.FAILED);
+    }
+
     /** A bad LAB_PORT is a bad command line (exit 2), said before JShell starts. */
     @Override
     public void check() {
@@ -237,6 +244,7 @@ class play implements Callable<Integer>, Cli.Checked {
                         if (!shownAlready) System.out.println(code);
                         if (printed != null) printed.reset();
                         playing = where;
+                        if (System.out.checkError()) outputClosed(); // `make lab | head`: nobody reads the rest
                     });
                     player.play(cell, asTagged -> {
                         String problem = asTagged; // null: it raised, or not, as its tags say

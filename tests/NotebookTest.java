@@ -288,6 +288,28 @@ class NotebookTest extends Kit {
         }
     }
 
+    /** `make lab | head`: once nobody reads its output, the player stops at its next cell, with its servers, not minutes later. */
+    @Test
+    void thePlayerStopsWhenItsOutputIsClosed() throws Exception {
+        int port = freePort();
+        Path err = Files.createTempFile(TempFiles.temporaryFolder("lab-play"), "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(tool("play", "notebooks/01-single-server.ipynb", "notebooks/02-second-server.ipynb"))
+                .directory(ROOT.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().put("LAB_PORT", "" + port);
+        Process player = builder.start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(player.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) out.readLine(); // as head -n 3 reads, then goes
+            out.close();
+            assertTrue(player.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the player still plays to a closed pipe");
+            assertEquals(1, player.exitValue());
+            assertTrue(Files.readString(err).contains("play: its output was closed (a pipe that ended?), so it stops here"), Files.readString(err));
+            assertEquals(List.of(), listenersOnceGone(port));
+        } finally {
+            Lifelines.killTree(player, WAIT);
+        }
+    }
+
     private static String readString(Path file) {
         try {
             return Files.readString(file);
