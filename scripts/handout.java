@@ -17,7 +17,7 @@
 //RUNTIME_OPTIONS -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 -XX:TieredStopAtLevel=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.google.code.gson:gson:2.13.2
-//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Chromium.java lab/Clients.java lab/ClientsHere.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/Servers.java lab/SessionFiles.java lab/Tools.java
+//SOURCES lab/Cli.java lab/RememberedOptions.java lab/Article.java lab/ArticleHosts.java lab/ArticleStory.java lab/Chromium.java lab/Clients.java lab/ClientsHere.java lab/Endpoint.java lab/Failure.java lab/GivenFiles.java lab/HostsFile.java lab/OperatingSystem.java lab/Lifelines.java lab/ProcFiles.java lab/ProcessOutput.java lab/Listeners.java lab/Resolving.java lab/Sandbox.java lab/SharedSandbox.java lab/Servers.java lab/SessionFiles.java lab/SocketErrors.java lab/Tools.java
 
 import java.io.IOException;
 import java.net.BindException;
@@ -62,6 +62,7 @@ import lab.Listeners;
 import lab.Listeners.Listener;
 import lab.Resolving;
 import lab.SessionFiles;
+import lab.SocketErrors;
 import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -168,7 +169,7 @@ class handout implements Callable<Integer> {
         return items.append("<li class=\"fails\"><code>bind: ").append(escape(bindError())).append("</code></li>").toString();
     }
 
-    /** What this machine says when a second socket binds a taken address and port: asked for real, on 127.0.0.1. */
+    /** What a second socket gets when it binds a taken address and port: asked for real, on 127.0.0.1, in English. */
     static String bindError() throws IOException {
         InetAddress loopback = Resolving.literal("127.0.0.1");
         try (ServerSocket first = new ServerSocket(); ServerSocket second = new ServerSocket()) {
@@ -176,7 +177,7 @@ class handout implements Callable<Integer> {
             try {
                 second.bind(new InetSocketAddress(loopback, first.getLocalPort()));
             } catch (BindException e) {
-                return e.getMessage().replaceFirst(" \\(Bind failed\\)$", "");
+                return SocketErrors.inEnglish(e); // the page is English, whatever this machine's language
             }
         }
         throw Failure.failed("a second bind of the same address and port did not fail here");

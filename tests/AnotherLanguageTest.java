@@ -75,6 +75,16 @@ class AnotherLanguageTest extends Kit {
         oneLine(exec(env, command), 2, "port 80 is privileged: binding it needs root or CAP_NET_BIND_SERVICE; pick a port from 1024 up");
     }
 
+    /** The handout's page is English: its fourth server's real bind error is printed in English on a German machine too. */
+    @Test
+    void theHandoutsBindErrorIsEnglishOnAGermanMachine() throws Exception {
+        Path out = temporaryFolder("lab-handout");
+        Result r = exec(withGerman(), tool("handout", "--no-pdf", "--out", out.toString()));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String html = java.nio.file.Files.readString(out.resolve("handout.html"));
+        assertTrue(html.contains("<code>bind: Address already in use</code>"), html);
+    }
+
     /** Steps 4 and 6 check what pong and ping say: the fourth server's "Address already in use", Java's "refused". */
     @Test
     void theBindFailureAndClientStepsPassInGerman() {
