@@ -41,11 +41,29 @@ public final class AnotherUser {
 
     /** {@code command} run as a user ID with no passwd entry, as a container's user often is (Java names it "?"). */
     public static List<String> asAUserWithoutAName(List<String> command) {
-        assumeTrue(Run.exec(List.of("getent", "passwd", NAMELESS)).exit() == 2, "skipped: user ID " + NAMELESS + " has a name here");
-        return as(NAMELESS, Nowhere.DIR, command);
+        String nameless = Nameless.UID;
+        assumeTrue(nameless != null, "skipped: no user ID without a name found here (getent)");
+        return as(nameless, Nowhere.DIR, command);
     }
 
-    private static final String NAMELESS = "54321";
+    /** The first user ID from 54321 up that getent does not know and no process runs as; null without getent. */
+    private static final class Nameless {
+        static final String UID = find();
+
+        private static String find() {
+            for (int uid = 54321; uid < 54421; uid++) {
+                try {
+                    if (Run.exec(List.of("getent", "passwd", "" + uid)).exit() != 2) continue;
+                } catch (RuntimeException noGetent) {
+                    return null;
+                }
+                String id = "" + uid;
+                boolean inUse = ProcessHandle.allProcesses().anyMatch(p -> p.info().user().map(id::equals).orElse(false));
+                if (!inUse) return id;
+            }
+            return null;
+        }
+    }
 
     private static List<String> as(String uid, Path dir, List<String> command) {
         assumeTrue(isRoot(), "skipped: only root can run a command as another user");

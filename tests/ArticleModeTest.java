@@ -180,14 +180,19 @@ class ArticleModeTest extends Kit {
     void sigtermOfTheSandboxToolLeavesTheSharedSandboxWithoutATrace() throws Exception {
         assumeNamespaces();
         Path mine = STATE.resolve("localhost-lab-" + USER_ID);
-        Server tool = start(tool("sandbox", "--", "sh", "-c", "echo ready; exec sleep 300"));
-        assertEquals("ready", tool.firstLine, tool.stderr());
-        List<ProcessHandle> inside = once(tool, Settled::isSleep);
-        tool.process.destroy(); // SIGTERM
-        assertEquals(128 + 15, tool.exitCode(WAIT), tool.stderr());
-        assertFalse(tool.stderr().contains("Exception"), tool.stderr());
-        assertEquals(List.of(), LeftBehind.stillRunning(inside));
-        assertFalse(settled(() -> Files.exists(mine), exists -> !exists), "nothing left in the temp folder: " + mine);
+        Run.Started tool = Run.started(Map.of(), tool("sandbox", "--", "sh", "-c", "echo ready; exec sleep 300"));
+        try {
+            List<ProcessHandle> inside = settled(() -> tool.process().descendants().filter(Settled::isSleep).toList(), l -> !l.isEmpty(), Run.HUNG);
+            assertFalse(inside.isEmpty(), "the command runs in the sandbox");
+            tool.process().destroy(); // SIGTERM
+            Result r = tool.finish(); // all it wrote, once it has ended
+            assertEquals(128 + 15, r.exit(), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertEquals(List.of(), LeftBehind.stillRunning(inside));
+            assertFalse(settled(() -> Files.exists(mine), exists -> !exists), "nothing left in the temp folder: " + mine);
+        } finally {
+            tool.stop();
+        }
     }
 
     @Test

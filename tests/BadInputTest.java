@@ -66,6 +66,8 @@ class BadInputTest extends Kit {
      */
     @Test
     void aPathFolderJavaCannotNameIsSkipped() {
+        // From JDK 19 this JVM would write the name in its own encoding: in UTF-8 only, "ü" reaches env as it is.
+        assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")), "skipped: this JVM does not pass file names as UTF-8");
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("env", "-i", "PATH=/nonexistent/über:" + System.getenv("PATH")));
         command.addAll(tool("ping", "--port", "" + port));

@@ -367,7 +367,6 @@ class ExercisesTest extends Kit {
         noChildrenLeft();
     }
 
-    /** Rustlings' way, for a learner without Jupyter: the starter in a file of its own, answered in any editor. */
     /** JShell runs the cells in verify's own JVM: an answer that calls System.exit still gets a line, not silence. */
     @Test
     void anAnswerThatEndsTheProgramIsSaidSo() throws Exception {
@@ -381,6 +380,7 @@ class ExercisesTest extends Kit {
         assertFalse(r.out().contains("✓ " + first.id()), r.out());
     }
 
+    /** Rustlings' way, for a learner without Jupyter: the starter in a file of its own, answered in any editor. */
     @Test
     void withoutJupyterAnAnswerFileIsVerifiedInTheStarterCellsPlace() throws Exception {
         Path mine = temporaryFolder("my-notebooks");

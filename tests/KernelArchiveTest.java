@@ -119,7 +119,7 @@ class KernelArchiveTest extends Kit {
         Run.Started training = Run.started(Map.of("TMPDIR", tmp.toString()), List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
         try {
             List<ProcessHandle> kernel = Settled.settled(() -> training.process().descendants()
-                    .filter(p -> LeftBehind.commandLine(p).contains("lab.KernelMain")).toList(), k -> !k.isEmpty());
+                    .filter(p -> LeftBehind.commandLine(p).contains("lab.KernelMain")).toList(), k -> !k.isEmpty(), Run.HUNG);
             assertFalse(kernel.isEmpty(), "the training kernel started");
             assertTrue(names(tmp).stream().anyMatch(n -> n.startsWith("lab-kernel-training-")), names(tmp).toString());
             training.process().destroy(); // SIGTERM, what setpriv --pdeathsig sends

@@ -126,7 +126,9 @@ class MyNotebooksTest extends Kit {
     void makeNotebookRefusesABadPortAndAMissingNotebookBeforeJupyterStarts() {
         Path mine = temporaryFolder("my-notebooks");
         for (String port : List.of("abc", "0", "70000")) {
-            Result r = exec(List.of("make", "-s", "notebook", "PORT=" + port, "MY_NOTEBOOKS=" + mine, "NOTEBOOK_ARGS=--version"));
+            // Not make test's own flags (-j, -k): this make alone, as a learner types it.
+            Result r = exec(List.of("env", "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u", "MAKELEVEL",
+                    "make", "-s", "notebook", "PORT=" + port, "MY_NOTEBOOKS=" + mine, "NOTEBOOK_ARGS=--version"));
             assertEquals(2, r.exit(), port + ": " + r.out() + r.err());
             assertEquals(List.of("make: PORT=" + port + " is not a port: a number from 1 to 65535, such as PORT=4000"),
                     r.err().lines().filter(l -> !l.contains(": *** [")).toList(), r.err()); // make[1]: under make test

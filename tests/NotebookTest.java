@@ -275,7 +275,7 @@ class NotebookTest extends Kit {
         // SIGINT as a terminal has it: a run started in the background would have it ignored, and so would the JVM.
         Run.Started player = Run.started(Map.of("LAB_PORT", "" + port), Run.concat(List.of("env", "--default-signal=INT"), tool("play", notebook.toString())));
         try {
-            String out = Settled.settled(() -> readString(player.out()), o -> o.contains("waiting\n"));
+            String out = Settled.settled(() -> readString(player.out()), o -> o.contains("waiting\n"), Run.HUNG); // JShell's start, on a busy machine
             assertTrue(out.contains("waiting\n") && !Listeners.onPort(port).isEmpty(), out);
             exec(List.of("kill", "-INT", "" + player.process().pid()));
             Result r = player.finish();
@@ -301,7 +301,7 @@ class NotebookTest extends Kit {
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(player.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             for (int i = 0; i < 3; i++) out.readLine(); // as head -n 3 reads, then goes
             out.close();
-            assertTrue(player.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the player still plays to a closed pipe");
+            assertTrue(player.waitFor(Run.HUNG.toSeconds(), TimeUnit.SECONDS), "the player still plays to a closed pipe");
             assertEquals(1, player.exitValue());
             assertTrue(Files.readString(err).contains("play: its output was closed (a pipe that ended?), so it stops here"), Files.readString(err));
             assertEquals(List.of(), listenersOnceGone(port));
