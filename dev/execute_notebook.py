@@ -126,6 +126,8 @@ def wrong_lesson(index, cell):
     if not (args.strict or article):
         return None
     unlike = [line for line in printed(cell) if line.startswith("≠")]
+    if article:  # a client not installed here is a missing tool, not another outcome than the article's
+        unlike = [line for line in unlike if not (line.startswith("≠ skipped: ") and " is not installed here" in line)]
     if not unlike:
         return None
     first = (cell.source.strip().splitlines() or [""])[0]

@@ -313,6 +313,20 @@ class KernelArticleModeTest extends Kit {
     }
 
     /**
+     * make html SANDBOX=article on a learner's machine without nc or curl: their cells say they are skipped,
+     * which is a missing tool, not an outcome unlike the article's, so the notebook still passes.
+     */
+    @Test
+    void aClientThatIsNotInstalledIsNoWrongLessonInArticleMode() {
+        assumeTrue(Sandbox.unavailable().isEmpty(), "needs the article's sandbox");
+        Result r = exec(Map.of("LAB_PORT", "" + freePort(), "LAB_SANDBOX_STATE", STATE.toString(),
+                "PATH", TempFiles.pathWithout("nc", "curl").toString()),
+                NotebookTest.kernel("--kernel", KERNEL, "notebooks/09-stale-server.ipynb"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("≠ skipped: nc is not installed here"), "the cell says so: " + r.out());
+    }
+
+    /**
      * The namespaces are there but the sandbox still cannot be made (here its state folder is a file): the
      * kernel says why and runs in the fallback, not a dead kernel that Jupyter would restart in vain.
      */
