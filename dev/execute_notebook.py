@@ -126,7 +126,7 @@ def wrong_lesson(index, cell):
     if not (args.strict or article):
         return None
     unlike = [line for line in printed(cell) if line.startswith("≠")]
-    if article:  # a client not installed here is a missing tool, not another outcome than the article's
+    if article:  # a client not installed here is a missing tool, not another outcome (lab.Tools.saysMissing)
         unlike = [line for line in unlike if not (line.startswith("≠ skipped: ") and " is not installed here" in line)]
     if not unlike:
         return None

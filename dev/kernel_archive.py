@@ -300,7 +300,8 @@ def up_to_date(plain, *article):
         java, classpath = argv[0], argv[argv.index("-cp") + 1]
         name = archive_name(java, classpath, java_version(java) >= 25)
         archive = next((a.split("=", 1)[1] for a in argv if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache="))), None)
-        failed = archive is None and failed_before(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name), spec) is not None
+        wanted = os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name)  # where main() made it, or failed to
+        failed = archive is None and failed_before(wanted, spec) is not None
         if not failed and (archive is None or os.path.basename(archive) != name):
             return False
         paths = [java, *classpath.split(os.pathsep), *spec["env"]["LAB_CLASSPATH"].split(os.pathsep)]
@@ -310,11 +311,12 @@ def up_to_date(plain, *article):
             if other["env"].get("LAB_KERNEL_ARCHIVE") != archive:
                 return False
             paths += other["argv"][other["argv"].index("-cp") + 1].split(os.pathsep)
-        if failed and all(os.path.isfile(p) for p in paths):
-            mark = failed_mark(os.path.join(spec["env"]["LAB_HOME"], ".lab", "cds", name))
-            print(f"kernel: no class-data archive, as its training failed before; delete {mark} to try again")
+        if not all(os.path.isfile(p) for p in paths):
+            return False
+        if failed:
+            print(f"kernel: no class-data archive, as its training failed before; delete {failed_mark(wanted)} to try again")
             return True
-        return all(os.path.isfile(p) for p in paths) and intact(archive)
+        return intact(archive)
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, StopIteration):
         return False
 

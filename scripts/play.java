@@ -58,6 +58,7 @@ import lab.Resolving;
 import lab.SandboxOption;
 import lab.Servers;
 import lab.SharedSandbox;
+import lab.Tools;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -153,7 +154,7 @@ class play implements Callable<Integer>, Cli.Checked {
         boolean article = Article.current().isPresent();
         // In article mode, a client not installed here is a missing tool, not another outcome than the article's.
         String unlike = printed.lines().filter(l -> l.startsWith("≠"))
-                .filter(l -> !(article && l.startsWith("≠ skipped: ") && l.contains(" is not installed here"))).findFirst().orElse(null);
+                .filter(l -> !(article && Tools.saysMissing(l))).findFirst().orElse(null);
         if (unlike == null) return null;
         if (article) return "this cell printed \"" + unlike + "\" in article mode, where every outcome must be the article's";
         if (!cell.tags().contains(MACHINE_DEPENDENT)) return "this cell printed \"" + unlike + "\" but is not tagged " + MACHINE_DEPENDENT;

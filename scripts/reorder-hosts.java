@@ -94,13 +94,14 @@ class reorder_hosts implements Callable<Integer> {
         List<String> now = HostsFile.localhostAddresses(hosts.text());
         System.out.println("localhost lines in " + file + " now:   " + String.join(", ", now));
         System.out.println("localhost lines after the edit:   " + String.join(", ", HostsFile.localhostAddresses(reordered)));
-        if (!edit && hosts.isTheMachinesOnLinux()) {
+        boolean machines = hosts.isTheMachinesOnLinux(); // asked once: each machine's name for the file, compared
+        if (!edit && machines) {
             System.out.println("Nothing changed, and " + HostsFile.NEVER_ON_LINUX + ": to try --edit, " + HostsFile.instead() + ".");
             return Cli.OK;
         }
         // A stock Mac's file already starts with 127.0.0.1 (the default): an edit would change nothing. A leftover
         // backup, or Linux's real file, still goes on to edit(), which refuses and says why.
-        if (reordered.lines().toList().equals(hosts.text().lines().toList()) && Files.notExists(backup) && !hosts.isTheMachinesOnLinux()) {
+        if (reordered.lines().toList().equals(hosts.text().lines().toList()) && Files.notExists(backup) && !machines) {
             Optional<String> another = now.stream().filter(a -> !a.equals(now.get(0))).findFirst();
             System.out.println("Nothing to change: " + file + "'s first localhost line is already " + now.get(0) + "'s."
                     + another.map(a -> " To put another first: --first " + a.replaceFirst("%.*", "")).orElse(""));

@@ -141,7 +141,8 @@ class ClassArchiveTest extends Kit {
         return Long.toHexString(crc.getValue()) + " " + Files.size(file);
     }
 
-    private static List<String> names(Path folder) {
+    /** The file names in {@code folder}, sorted (its error, where it cannot be listed). */
+    static List<String> names(Path folder) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> all = Files.newDirectoryStream(folder)) {
             all.forEach(p -> names.add(p.getFileName().toString()));

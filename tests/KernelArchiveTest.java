@@ -121,13 +121,13 @@ class KernelArchiveTest extends Kit {
             List<ProcessHandle> kernel = Settled.settled(() -> training.process().descendants()
                     .filter(p -> LeftBehind.commandLine(p).contains("lab.KernelMain")).toList(), k -> !k.isEmpty(), Run.HUNG);
             assertFalse(kernel.isEmpty(), "the training kernel started");
-            assertTrue(names(tmp).stream().anyMatch(n -> n.startsWith("lab-kernel-training-")), names(tmp).toString());
+            assertTrue(ClassArchiveTest.names(tmp).stream().anyMatch(n -> n.startsWith("lab-kernel-training-")), ClassArchiveTest.names(tmp).toString());
             training.process().destroy(); // SIGTERM, what setpriv --pdeathsig sends
             Result stopped = training.finish();
             assertEquals(128 + 15, stopped.exit(), stopped.out() + stopped.err());
             assertEquals(List.of(), LeftBehind.stillRunning(kernel), "the training kernel is gone");
-            assertEquals(List.of(), names(tmp), "no training folder left");
-            assertEquals(List.of(), names(root.resolve(".lab/cds")), "no half-made archive, no .failed mark");
+            assertEquals(List.of(), ClassArchiveTest.names(tmp), "no training folder left");
+            assertEquals(List.of(), ClassArchiveTest.names(root.resolve(".lab/cds")), "no half-made archive, no .failed mark");
         } finally {
             training.stop();
         }
@@ -143,12 +143,6 @@ class KernelArchiveTest extends Kit {
     /** The kit's plain kernel spec, as make kernel wrote it. */
     private static JsonObject kitsPlainSpec() throws IOException {
         return JsonParser.parseString(Files.readString(ROOT.resolve(".lab/jupyter/kernels/localhost-lab/kernel.json"))).getAsJsonObject();
-    }
-
-    private static List<String> names(Path folder) throws IOException {
-        try (var files = Files.list(folder)) {
-            return files.map(f -> f.getFileName().toString()).sorted().toList();
-        }
     }
 
     private static Result upToDate(Path spec) {

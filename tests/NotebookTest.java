@@ -275,7 +275,7 @@ class NotebookTest extends Kit {
         // SIGINT as a terminal has it: a run started in the background would have it ignored, and so would the JVM.
         Run.Started player = Run.started(Map.of("LAB_PORT", "" + port), Run.concat(List.of("env", "--default-signal=INT"), tool("play", notebook.toString())));
         try {
-            String out = Settled.settled(() -> readString(player.out()), o -> o.contains("waiting\n"), Run.HUNG); // JShell's start, on a busy machine
+            String out = Settled.settled(() -> MyNotebooksTest.read(player.out()), o -> o.contains("waiting\n"), Run.HUNG); // JShell's start, on a busy machine
             assertTrue(out.contains("waiting\n") && !Listeners.onPort(port).isEmpty(), out);
             exec(List.of("kill", "-INT", "" + player.process().pid()));
             Result r = player.finish();
@@ -307,14 +307,6 @@ class NotebookTest extends Kit {
             assertEquals(List.of(), listenersOnceGone(port));
         } finally {
             Lifelines.killTree(player, WAIT);
-        }
-    }
-
-    private static String readString(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -77,10 +77,11 @@ public final class ProcessOutput {
     }
 
     private static final Pattern JVM_NOTICE = Pattern.compile("(NOTE: )?Picked up (JAVA_TOOL_OPTIONS|JDK_JAVA_OPTIONS|_JAVA_OPTIONS): .*");
+    /** The same notes, each with its line's end, in a whole output. */
+    private static final Pattern JVM_NOTICE_LINES = Pattern.compile("(?m)^" + JVM_NOTICE.pattern() + "\\R?");
 
     static String withoutJvmNotices(String text) {
-        if (!text.contains("Picked up ")) return text;
-        return Pattern.compile("(?m)^" + JVM_NOTICE.pattern() + "\\R?").matcher(text).replaceAll("");
+        return text.contains("Picked up ") ? JVM_NOTICE_LINES.matcher(text).replaceAll("") : text;
     }
 
     /**

@@ -73,8 +73,14 @@ public final class Tools {
      * shown, and how to install it here.
      */
     public static String skipped(String tool) {
-        return "≠ skipped: " + tool + " is not installed here; it would have shown "
-                + SHOWS.getOrDefault(tool, "its output") + ". Install it: " + installCommand(tool);
+        return SKIPPED + tool + MISSING + "; it would have shown " + SHOWS.getOrDefault(tool, "its output") + ". Install it: " + installCommand(tool);
+    }
+
+    private static final String SKIPPED = "≠ skipped: ", MISSING = " is not installed here";
+
+    /** Whether {@code line} is {@link #skipped}'s: a tool missing here, not an outcome unlike the article's. */
+    public static boolean saysMissing(String line) {
+        return line.startsWith(SKIPPED) && line.contains(MISSING);
     }
 
     /** Where {@code tool} is: on PATH, or in the sbin folders a user's PATH may lack; a full path, if it runs. */
