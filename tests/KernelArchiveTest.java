@@ -115,7 +115,11 @@ class KernelArchiveTest extends Kit {
     void aTrainingStoppedHalfwayLeavesNothing() throws Exception {
         Path root = TempFiles.temporaryFolder("lab-kernel-archive"), tmp = TempFiles.temporaryFolder("lab-kernel-tmp");
         Path spec = specIn(root);
-        Files.writeString(spec, new Gson().toJson(kitsPlainSpec()));
+        // Its start-up script waits: the training is surely halfway when it is stopped, whatever the machine's speed.
+        Path waits = Files.writeString(root.resolve("waits.jsh"), Files.readString(ROOT.resolve("notebooks/lab.jsh")) + "\nThread.sleep(600_000);\n");
+        JsonObject plain = kitsPlainSpec();
+        plain.getAsJsonObject("env").addProperty("IJAVA_STARTUP_SCRIPTS_PATH", waits.toString());
+        Files.writeString(spec, new Gson().toJson(plain));
         Run.Started training = Run.started(Map.of("TMPDIR", tmp.toString()), List.of(NotebookTest.PYTHON, "dev/kernel_archive.py", root.toString(), spec.toString()));
         try {
             List<ProcessHandle> kernel = Settled.settled(() -> training.process().descendants()
